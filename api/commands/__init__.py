@@ -1,0 +1,1 @@
+"""The commands of the ``tellers`` CLI, one module each."""

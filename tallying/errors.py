@@ -1,0 +1,57 @@
+"""The root of the tellers error hierarchy, and the errors of counting.
+
+Every error tellers raises on purpose is a :class:`TellersError`, and also an
+instance of the builtin exception it is (so ``except ValueError`` keeps
+working for an embedder who does not know our classes)::
+
+    TellersError(Exception)
+    ├── CountError(TellersError, ValueError)          tallying: a count cannot be made
+    │   ├── UnknownMethod(CountError, LookupError)     no method of that name
+    │   ├── InvalidBallot(CountError)                  a ballot breaks the method's rules
+    │   └── InvalidProfile(CountError)                 seats, candidates or weights are wrong
+    ├── BallotFileError(TellersError, ValueError)      a BLT file cannot be read (names the line)
+    ├── voting.errors.DomainError ...                  a command is refused (see voting.errors)
+    └── audit.errors.AuditError ...                    a log, proof or signature fails (see audit.errors)
+
+The root lives here because ``tallying`` is the package every other one may
+import (DESIGN.md: ``api -> voting -> tallying``); it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BallotFileError",
+    "CountError",
+    "InvalidBallot",
+    "InvalidProfile",
+    "TellersError",
+    "UnknownMethod",
+]
+
+
+class TellersError(Exception):
+    """Base class of every error tellers raises on purpose."""
+
+
+class CountError(TellersError, ValueError):
+    """A count cannot be made as asked."""
+
+
+class UnknownMethod(CountError, LookupError):
+    """No counting method is registered under that name."""
+
+
+class InvalidBallot(CountError):
+    """A ballot breaks the rules of the method counting it."""
+
+
+class InvalidProfile(CountError):
+    """The election itself is malformed: seats, candidates or weights."""
+
+
+class BallotFileError(TellersError, ValueError):
+    """A ballot file cannot be read; the message names the line."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line is not None else message)
