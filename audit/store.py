@@ -1,0 +1,163 @@
+"""Where a Merkle tree keeps its hashes: the complete subtrees, by level and index.
+
+A tree of ``n`` leaves is stored as the hashes of its *complete* subtrees
+(RFC 9162 §2.1.1): level 0 holds the leaf hashes, and the hash at
+``(level, index)`` is the Merkle Tree Hash of leaves
+``[index * 2**level, (index + 1) * 2**level)``. These never change once
+written, which is what lets c2sp.org/tlog-tiles serve them as immutable
+tiles, and with them the root of any prefix and any proof costs O(log n)
+reads (:mod:`audit.merkle`).
+
+Appending leaf ``i`` adds its leaf hash and the hash of every subtree that
+leaf completes: ``1 + t`` hashes, where ``t`` is the number of trailing one
+bits of ``i`` (:func:`stored_hash_count`), so two on average.
+
+:class:`HashStore` is the protocol a store meets (the SQL store lives in
+``api/``); :class:`MemoryStore` keeps everything in lists. The tile helpers
+at the end give the c2sp.org/tlog-tiles view of the same hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from audit.errors import ProofError
+
+__all__ = [
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
+    "HashStore",
+    "MemoryStore",
+    "TileCount",
+    "stored_hash_count",
+    "tile_counts",
+    "tile_hashes",
+    "tile_path",
+]
+
+_HASH_SIZE = 32
+
+
+class HashStore(Protocol):
+    """The complete-subtree hashes of one append-only Merkle tree."""
+
+    def size(self) -> int:
+        """The number of leaves stored."""
+        ...
+
+    def get_hash(self, level: int, index: int) -> bytes:
+        """The hash of complete subtree ``index`` at ``level``; ``LookupError`` if absent."""
+        ...
+
+    def append_hashes(self, index: int, hashes: Sequence[bytes]) -> None:
+        """Store leaf ``index`` (which must equal :meth:`size`) and the subtrees it completes.
+
+        ``hashes[level]`` is the new hash at ``level``, index ``index >> level``;
+        there are exactly :func:`stored_hash_count` of them. All or nothing.
+        """
+        ...
+
+
+def stored_hash_count(index: int) -> int:
+    """How many hashes appending leaf ``index`` stores: 1 + its trailing one bits."""
+    if index < 0:
+        raise ValueError(f"leaf index {index} is negative")
+    return ((index + 1) & -(index + 1)).bit_length()
+
+
+class MemoryStore:
+    """A :class:`HashStore` held in memory, one list of hashes per level."""
+
+    __slots__ = ("_levels",)
+
+    def __init__(self) -> None:
+        self._levels: list[list[bytes]] = [[]]
+
+    def size(self) -> int:
+        return len(self._levels[0])
+
+    def get_hash(self, level: int, index: int) -> bytes:
+        if level < 0 or index < 0 or level >= len(self._levels):
+            raise LookupError(f"no stored hash at level {level}, index {index}")
+        row = self._levels[level]
+        if index >= len(row):
+            raise LookupError(f"no stored hash at level {level}, index {index}")
+        return row[index]
+
+    def append_hashes(self, index: int, hashes: Sequence[bytes]) -> None:
+        levels = self._levels
+        if index != len(levels[0]):
+            raise ProofError(f"leaf {index} cannot be appended to a tree of {len(levels[0])}")
+        if len(hashes) != stored_hash_count(index):
+            raise ProofError(
+                f"leaf {index} completes {stored_hash_count(index)} subtrees, "
+                f"not {len(hashes)}"
+            )
+        for value in hashes:
+            if type(value) is not bytes or len(value) != _HASH_SIZE:
+                raise ProofError("stored hashes are 32-byte SHA-256 values")
+        if len(hashes) > len(levels):
+            levels.append([])
+        for level, value in enumerate(hashes):
+            levels[level].append(value)
+
+
+# c2sp.org/tlog-tiles: the same hashes, grouped 256 to a tile.
+
+TILE_HEIGHT = 8
+"""Tree levels per tile (c2sp.org/tlog-tiles): a level-L tile holds tree level 8·L."""
+
+TILE_WIDTH = 1 << TILE_HEIGHT
+"""Hashes in a full tile."""
+
+
+@dataclass(frozen=True, slots=True)
+class TileCount:
+    """The tiles at one tile level for a tree size (c2sp.org/tlog-tiles, "Partial Tiles")."""
+
+    level: int
+    full: int
+    partial_width: int
+
+
+def tile_counts(tree_size: int) -> tuple[TileCount, ...]:
+    """Full tiles and the width of the partial one (0 if none), per tile level, for a size."""
+    if tree_size < 0:
+        raise ValueError(f"tree size {tree_size} is negative")
+    counts = []
+    level, hashes = 0, tree_size
+    while hashes > 0:
+        counts.append(TileCount(level, hashes // TILE_WIDTH, hashes % TILE_WIDTH))
+        level, hashes = level + 1, hashes >> TILE_HEIGHT
+    return tuple(counts)
+
+
+def tile_path(level: int | Literal["entries"], index: int, width: int | None = None) -> str:
+    """The c2sp.org/tlog-tiles path of a tile, e.g. ``tile/0/x001/x234/067.p/44``.
+
+    The index is written in groups of three decimal digits, every group but
+    the last prefixed with ``x``; a partial tile adds ``.p/<width>``.
+    """
+    if index < 0 or (level != "entries" and level < 0):
+        raise ValueError("tile level and index are not negative")
+    groups = [f"{index % 1000:03d}"]
+    index //= 1000
+    while index:
+        groups.append(f"x{index % 1000:03d}")
+        index //= 1000
+    path = f"tile/{level}/" + "/".join(reversed(groups))
+    if width is not None:
+        if not 0 < width < TILE_WIDTH:
+            raise ValueError(f"a partial tile is 1 to {TILE_WIDTH - 1} wide, not {width}")
+        path += f".p/{width}"
+    return path
+
+
+def tile_hashes(store: HashStore, level: int, index: int, width: int = TILE_WIDTH) -> list[bytes]:
+    """The ``width`` hashes of tile ``index`` at tile ``level`` (tree level ``8 * level``)."""
+    if not 0 < width <= TILE_WIDTH:
+        raise ValueError(f"a tile is 1 to {TILE_WIDTH} wide, not {width}")
+    tree_level, first = level * TILE_HEIGHT, index * TILE_WIDTH
+    return [store.get_hash(tree_level, first + offset) for offset in range(width)]
