@@ -14,6 +14,7 @@ member, not for a developer::
         ├── AlreadyVoted(DomainError)                  a second vote where revotes are not allowed
         ├── InvalidWeight(DomainError)                 a card weight below 1
         ├── InvalidVote(DomainError)                   a choice the ballot does not offer
+        ├── InconsistentEvent(DomainError)             a logged event the state refuses (replay)
         └── TextError(DomainError)                     motion or amendment text
             ├── EmptyText(TextError)
             ├── TextTooLong(TextError)
@@ -36,6 +37,7 @@ __all__ = [
     "DomainError",
     "EditNoLongerApplies",
     "EmptyText",
+    "InconsistentEvent",
     "InvalidVote",
     "InvalidWeight",
     "NotEntitled",
@@ -106,3 +108,7 @@ class QuotedWordsMismatch(TextError):
 
 class EditNoLongerApplies(TextError):
     """An amendment's words are no longer in the motion, so it falls."""
+
+
+class InconsistentEvent(DomainError):
+    """An event in a log contradicts the state it is applied to (found on replay)."""

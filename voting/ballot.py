@@ -1,0 +1,466 @@
+"""Ballots: putting a question, casting votes, closing and declaring the result.
+
+The roll of who may vote is fixed when the question is put; each member's
+vote counts once (a second vote is refused, or replaces the first, as the
+revote policy says); a card vote carries the member's weight and may be
+split; a proxy is voted by its holder and shown on the roll; the result is
+not known until the close, when the declared counts and outcome are decided
+by the named rule (``tallying.majority``) and recorded with the roll.
+
+The same functions serve ``decide`` (refusing bad commands) and ``evolve``
+(refusing a logged event the state does not allow), so a replayed log is
+checked by exactly the rules that made it.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import replace
+
+from tallying.majority import Decision, Electorate, Side, Tally, Threshold, TieRule, decide
+from voting import events as ev
+from voting.amendment import carry, target_text
+from voting.commands import CastVote, CloseBallot, OpenBallot
+from voting.errors import (
+    AlreadyExists,
+    AlreadyVoted,
+    BallotClosed,
+    DomainError,
+    InconsistentEvent,
+    InvalidVote,
+    NotEntitled,
+    OutOfOrder,
+)
+from voting.ids import check_id
+from voting.lifecycle import MotionState, require_transition
+from voting.meeting import open_meeting, present_voters
+from voting.procedural import carried_effects
+from voting.standing_orders import ProceduralKind, RevotePolicy
+from voting.state import Ballot, BallotMethod, BodyState, Meeting, put
+
+__all__ = ["CHOICES", "cast_vote", "close_ballot", "decision", "open_ballot"]
+
+CHOICES = ("for", "against", "abstain")
+TRACKER_CHARS = frozenset(string.hexdigits.lower())
+
+
+def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
+    check_id(cmd.ballot, "ballot")
+    if cmd.ballot in state.ballots:
+        raise AlreadyExists(f"there is already a ballot {cmd.ballot!r}")
+    try:
+        method = BallotMethod(cmd.method)
+    except ValueError:
+        methods = ", ".join(m.value for m in BallotMethod)
+        raise DomainError(f"a ballot's method is one of {methods}; not {cmd.method!r}") from None
+    orders = state.orders
+    events: list[ev.Event] = []
+    if cmd.subject in state.motions:
+        motion = state.motions[cmd.subject]
+        meeting = open_meeting(state, motion.meeting)
+        require_transition(f"the motion {motion.title!r}", motion.state, MotionState.PUT)
+        events += _unseconded_fall(state, motion.amendments, "", cmd.at)
+        for amendment_id in motion.amendments:
+            amendment = state.amendments[amendment_id]
+            if amendment.state in {
+                MotionState.SECONDED,
+                MotionState.UNDER_DEBATE,
+                MotionState.PUT,
+            }:
+                raise OutOfOrder(
+                    f"amendment {amendment.number} has not been disposed of: "
+                    "every amendment is decided before the motion is put"
+                )
+        kind = "motion"
+        substantive = bool(motion.carried_amendments)
+        question = (
+            f"the substantive motion {motion.title!r} (as amended)"
+            if substantive
+            else f"the motion {motion.title!r}"
+        )
+        text = motion.text.plain()
+        threshold = orders.motion_threshold
+    elif cmd.subject in state.amendments:
+        amendment = state.amendments[cmd.subject]
+        motion = state.motion(amendment.motion)
+        meeting = open_meeting(state, motion.meeting)
+        require_transition(f"amendment {amendment.number}", amendment.state, MotionState.PUT)
+        subs = [a.id for a in state.amendments.values() if a.parent == amendment.id]
+        events += _unseconded_fall(state, tuple(subs), amendment.id, cmd.at)
+        for sub_id in subs:
+            sub = state.amendments[sub_id]
+            if sub.state in {MotionState.SECONDED, MotionState.UNDER_DEBATE, MotionState.PUT}:
+                raise OutOfOrder(
+                    f"amendment {sub.number} to amendment {amendment.number} is disposed of first"
+                )
+        kind = "amendment"
+        substantive = False
+        question = f"amendment {amendment.number} to the motion {motion.title!r}"
+        text = amendment.edit.describe(target_text(state, amendment))
+        threshold = orders.amendment_threshold
+    elif cmd.subject in state.procedurals:
+        procedural = state.procedurals[cmd.subject]
+        meeting = open_meeting(state, procedural.meeting)
+        if procedural.state != MotionState.SECONDED:
+            raise OutOfOrder("that procedural motion is not waiting to be put")
+        kind = "procedural"
+        substantive = False
+        kind_name = ProceduralKind(procedural.kind)
+        question = f"the procedural motion {kind_name.value.replace('_', ' ')!r}"
+        text = f"{kind_name.value.replace('_', ' ')} ({procedural.target})"
+        threshold = orders.procedural_threshold(kind_name)
+    else:
+        raise DomainError(f"there is no motion, amendment or procedural motion {cmd.subject!r}")
+    state.require_chair(meeting, cmd.by)
+    if not meeting.started:
+        raise OutOfOrder("business has not started")
+    _require_no_open_ballot(state, meeting)
+    if kind != "procedural":
+        _require_no_pending_procedural(state, meeting)
+    members = state.membership()
+    present = present_voters(state, meeting)
+    if not meeting.quorum.is_met(present, members):
+        raise OutOfOrder(
+            f"the meeting is no longer quorate: {present} present, "
+            f"{meeting.quorum.required(members)} needed"
+        )
+    roll = _roll(state, meeting, card=method == BallotMethod.CARD)
+    weighted_members = state.membership(weighted=method == BallotMethod.CARD)
+    events.append(
+        ev.BallotOpened(
+            cmd.at,
+            cmd.ballot,
+            meeting.id,
+            cmd.subject,
+            kind,
+            question,
+            text,
+            substantive,
+            method.value,
+            threshold.value,
+            orders.tie_rule.value,
+            orders.revote.value,
+            roll,
+            present,
+            weighted_members,
+            meeting.quorum.required(members),
+            cmd.by,
+        )
+    )
+    return events
+
+
+def _unseconded_fall(
+    state: BodyState, amendment_ids: tuple[str, ...], parent: str, at: str
+) -> list[ev.Event]:
+    return [
+        ev.AmendmentFell(at, a, "it was not seconded")
+        for a in amendment_ids
+        if state.amendments[a].parent == parent
+        and state.amendments[a].state == MotionState.PROPOSED
+    ]
+
+
+def _require_no_open_ballot(state: BodyState, meeting: Meeting) -> None:
+    for ballot in state.ballots.values():
+        if ballot.meeting == meeting.id and not ballot.closed:
+            raise OutOfOrder(f"the vote on {ballot.question} is still open")
+
+
+def _require_no_pending_procedural(state: BodyState, meeting: Meeting) -> None:
+    for procedural in state.procedurals.values():
+        if procedural.meeting == meeting.id and procedural.state == MotionState.SECONDED:
+            raise OutOfOrder(
+                f"the procedural motion {procedural.kind.replace('_', ' ')!r} is put first"
+            )
+
+
+def _roll(state: BodyState, meeting: Meeting, *, card: bool) -> tuple[tuple[str, str, int], ...]:
+    """Who may vote now: members present, and proxies held by members present."""
+    entries: list[tuple[str, str, int]] = []
+    for member_id in sorted(meeting.present):
+        member = state.member(member_id)
+        if member.may_vote:
+            entries.append((member_id, member_id, member.weight if card else 1))
+    for giver_id, holder_id in sorted(meeting.proxies.items()):
+        giver = state.member(giver_id)
+        holder = state.member(holder_id)
+        held = holder_id in meeting.present and giver_id not in meeting.present
+        if giver.may_vote and holder.may_vote and held:
+            entries.append((holder_id, giver_id, giver.weight if card else 1))
+    return tuple(entries)
+
+
+def evolve_opened(state: BodyState, e: ev.BallotOpened) -> BodyState:
+    ballot = Ballot(
+        e.ballot,
+        e.meeting,
+        e.subject,
+        e.subject_kind,
+        e.question,
+        e.text,
+        e.substantive,
+        BallotMethod(e.method),
+        e.threshold,
+        e.tie_rule,
+        e.revote,
+        {(voter, member): weight for voter, member, weight in e.roll},
+        e.present,
+        e.members,
+        e.quorum_required,
+    )
+    state = replace(state, ballots=put(state.ballots, e.ballot, ballot))
+    return _set_subject_state(state, e.subject, e.subject_kind, MotionState.PUT)
+
+
+def _set_subject_state(state: BodyState, subject: str, kind: str, target: MotionState) -> BodyState:
+    if kind == "motion":
+        motion = state.motion(subject)
+        require_transition(f"the motion {motion.title!r}", motion.state, target)
+        return replace(state, motions=put(state.motions, subject, replace(motion, state=target)))
+    if kind == "amendment":
+        amendment = state.amendment(subject)
+        require_transition(f"amendment {amendment.number}", amendment.state, target)
+        return replace(
+            state, amendments=put(state.amendments, subject, replace(amendment, state=target))
+        )
+    procedural = state.procedurals[subject]
+    return replace(
+        state, procedurals=put(state.procedurals, subject, replace(procedural, state=target))
+    )
+
+
+# -- casting -------------------------------------------------------------------
+
+
+def _open(state: BodyState, ballot_id: str) -> Ballot:
+    ballot = state.ballot(ballot_id)
+    if ballot.closed:
+        raise BallotClosed(f"the vote on {ballot.question} has closed")
+    return ballot
+
+
+def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> int:
+    """The weight ``voter`` casts for ``member`` on this ballot, or a refusal saying why."""
+    if member not in state.members:
+        raise NotEntitled(f"{member!r} is not a member of {state.name}")
+    if voter not in state.members:
+        raise NotEntitled(f"{voter!r} is not a member of {state.name}")
+    weight = ballot.roll.get((voter, member))
+    if weight is None:
+        who = state.name_of(member)
+        if voter != member:
+            raise NotEntitled(f"{state.name_of(voter)} does not hold {who}'s proxy for this vote")
+        raise NotEntitled(
+            f"{who} is not on the roll for this vote (absent, suspended or an observer "
+            "when the question was put)"
+        )
+    if state.member(member).suspended:
+        raise NotEntitled(f"{state.name_of(member)} has been suspended and may not vote")
+    already = member in ballot.votes or member in ballot.voters
+    if already and (
+        ballot.revote != RevotePolicy.LAST_COUNTS.value or ballot.method == BallotMethod.SECRET
+    ):
+        raise AlreadyVoted(f"{state.name_of(member)} has already voted on {ballot.question}")
+    return weight
+
+
+def cast_vote(state: BodyState, cmd: CastVote) -> list[ev.Event]:
+    ballot = _open(state, cmd.ballot)
+    if ballot.method == BallotMethod.SHOW_OF_HANDS:
+        raise OutOfOrder("on a show of hands the tellers count the votes; none is cast here")
+    member = cmd.on_behalf_of or cmd.by
+    weight = check_voter(state, ballot, cmd.by, member)
+    if ballot.method == BallotMethod.SECRET:
+        if cmd.split is not None:
+            raise InvalidVote("a secret ballot paper cannot be split")
+        if cmd.choice not in CHOICES:
+            raise InvalidVote(f"a vote is one of {', '.join(CHOICES)}; not {cmd.choice!r}")
+        check_tracker(cmd.tracker)
+        return [ev.SecretVoteCast(cmd.at, cmd.ballot, cmd.by, member)]
+    if cmd.tracker:
+        raise InvalidVote("only a secret ballot takes a tracker")
+    split = _split(ballot, weight, cmd.choice, cmd.split)
+    return [ev.VoteCast(cmd.at, cmd.ballot, cmd.by, member, *split)]
+
+
+def check_tracker(tracker: str) -> None:
+    """A tracker is 32 to 64 lowercase hex digits, drawn by the shell for the voter."""
+    if not 32 <= len(tracker) <= 64 or not set(tracker) <= TRACKER_CHARS:
+        raise InvalidVote("a secret ballot needs a tracker of 32 to 64 lowercase hex digits")
+
+
+def _split(
+    ballot: Ballot, weight: int, choice: str, split: tuple[int, int, int] | None
+) -> tuple[int, int, int]:
+    if split is not None:
+        if ballot.method != BallotMethod.CARD:
+            raise InvalidVote("only a card vote can be split")
+        if choice:
+            raise InvalidVote("give either a choice or a split card, not both")
+        if len(split) != 3 or any(
+            isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in split
+        ):
+            raise InvalidVote("a split card is three whole numbers: for, against, abstain")
+        if sum(split) != weight:
+            raise InvalidVote(f"a split card must add up to the card's weight, {weight}")
+        return (split[0], split[1], split[2])
+    if choice not in CHOICES:
+        raise InvalidVote(f"a vote is one of {', '.join(CHOICES)}; not {choice!r}")
+    return (
+        weight if choice == "for" else 0,
+        weight if choice == "against" else 0,
+        weight if choice == "abstain" else 0,
+    )
+
+
+def evolve_vote(state: BodyState, e: ev.VoteCast) -> BodyState:
+    ballot = _open(state, e.ballot)
+    weight = check_voter(state, ballot, e.voter, e.member)
+    if ballot.method not in {BallotMethod.RECORDED, BallotMethod.CARD}:
+        raise InconsistentEvent(f"a named vote was logged on a {ballot.method.value} ballot")
+    split = (e.for_votes, e.against, e.abstain)
+    if (
+        min(split) < 0
+        or sum(split) != weight
+        or (ballot.method == BallotMethod.RECORDED and max(split) != weight)
+    ):
+        raise InconsistentEvent(f"the logged vote of {e.member} does not match their weight")
+    ballot = replace(ballot, votes=put(ballot.votes, e.member, split))
+    return replace(state, ballots=put(state.ballots, e.ballot, ballot))
+
+
+def evolve_secret_vote(state: BodyState, e: ev.SecretVoteCast) -> BodyState:
+    ballot = _open(state, e.ballot)
+    check_voter(state, ballot, e.voter, e.member)
+    if ballot.method != BallotMethod.SECRET:
+        raise InconsistentEvent("a sealed vote was logged on a ballot that is not secret")
+    ballot = replace(ballot, voters=ballot.voters | {e.member})
+    return replace(state, ballots=put(state.ballots, e.ballot, ballot))
+
+
+# -- closing -------------------------------------------------------------------
+
+
+def counts_of(
+    ballot: Ballot,
+    counts: tuple[int, int, int] | None,
+    papers: tuple[tuple[str, str], ...],
+) -> tuple[int, int, int]:
+    """The for/against/abstain totals: tellers' counts, sealed papers, or named votes."""
+    if ballot.method == BallotMethod.SHOW_OF_HANDS:
+        if counts is None or len(counts) != 3:
+            raise InvalidVote(
+                "on a show of hands the tellers give three counts: for, against, abstain"
+            )
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
+            raise InvalidVote("the tellers' counts are whole numbers of at least 0")
+        if sum(counts) > ballot.roll_weight:
+            raise InvalidVote(
+                f"the tellers count {sum(counts)} votes but only {ballot.roll_weight} may vote"
+            )
+        if papers:
+            raise InvalidVote("a show of hands has no ballot papers")
+        return (counts[0], counts[1], counts[2])
+    if counts is not None:
+        raise InvalidVote(
+            f"a {ballot.method.value} vote is counted from the votes cast, not entered"
+        )
+    if ballot.method == BallotMethod.SECRET:
+        if len(papers) != len(ballot.voters):
+            raise InvalidVote(
+                f"{len(papers)} ballot papers for {len(ballot.voters)} voters: they must be equal"
+            )
+        trackers = [tracker for tracker, _ in papers]
+        if len(set(trackers)) != len(trackers):
+            raise InvalidVote("two ballot papers have the same tracker")
+        totals = [0, 0, 0]
+        for tracker, choice in papers:
+            check_tracker(tracker)
+            if choice not in CHOICES:
+                raise InvalidVote(f"a ballot paper's choice is one of {', '.join(CHOICES)}")
+            totals[CHOICES.index(choice)] += 1
+        return (totals[0], totals[1], totals[2])
+    if papers:
+        raise InvalidVote(f"a {ballot.method.value} vote has no sealed papers")
+    totals = [0, 0, 0]
+    for split in ballot.votes.values():
+        for i in range(3):
+            totals[i] += split[i]
+    return (totals[0], totals[1], totals[2])
+
+
+def decision(ballot: Ballot, totals: tuple[int, int, int], casting_vote: str) -> Decision:
+    """The named rule applied to the totals (``tallying.majority.decide``)."""
+    side: Side | None
+    if casting_vote:
+        try:
+            side = Side(casting_vote)
+        except ValueError:
+            raise InvalidVote("a casting vote is for or against") from None
+    else:
+        side = None
+    return decide(
+        Tally(*totals),
+        Threshold(ballot.threshold),
+        Electorate(present=ballot.roll_weight, members=ballot.members),
+        tie_rule=TieRule(ballot.tie_rule),
+        casting_vote=side,
+    )
+
+
+def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
+    ballot = _open(state, cmd.ballot)
+    meeting = state.meeting(ballot.meeting)
+    state.require_chair(meeting, cmd.by)
+    papers = tuple(sorted((str(t), str(c)) for t, c in cmd.papers))
+    totals = counts_of(ballot, cmd.counts, papers)
+    result = decision(ballot, totals, cmd.casting_vote)
+    events: list[ev.Event] = [
+        ev.BallotClosed(
+            cmd.at,
+            cmd.ballot,
+            *totals,
+            present_voters(state, meeting),
+            result.casting_vote.value if result.casting_vote else "",
+            result.outcome.value,
+            result.tied,
+            result.explanation,
+            papers,
+            cmd.by,
+        )
+    ]
+    if result.carried:
+        if ballot.subject_kind == "amendment":
+            events += carry(state, state.amendment(ballot.subject), cmd.at)
+        elif ballot.subject_kind == "procedural":
+            events += carried_effects(state, state.procedurals[ballot.subject], cmd.at)
+    return events
+
+
+def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
+    ballot = _open(state, e.ballot)
+    counts = (e.for_votes, e.against, e.abstain)
+    if ballot.method == BallotMethod.SECRET and list(e.papers) != sorted(e.papers):
+        raise InconsistentEvent("secret ballot papers must be published sorted by tracker")
+    totals = counts_of(
+        ballot, counts if ballot.method == BallotMethod.SHOW_OF_HANDS else None, e.papers
+    )
+    if totals != counts:
+        raise InconsistentEvent(
+            f"the declared count {counts} on {ballot.question} is not the recount {totals}"
+        )
+    result = decision(ballot, totals, e.casting_vote)
+    if (result.outcome.value, result.tied, result.explanation) != (
+        e.outcome,
+        e.tied,
+        e.explanation,
+    ):
+        raise InconsistentEvent(
+            f"the declared result on {ballot.question} ({e.outcome}) is not what the rule "
+            f"{ballot.threshold} gives ({result.outcome.value})"
+        )
+    ballot = replace(ballot, closed=True, outcome=e.outcome)
+    state = replace(state, ballots=put(state.ballots, e.ballot, ballot))
+    final = MotionState.CARRIED if result.carried else MotionState.LOST
+    return _set_subject_state(state, ballot.subject, ballot.subject_kind, final)

@@ -1,0 +1,137 @@
+"""The body and its members: founding, admission, suspension and reinstatement.
+
+Suspension and reinstatement are events, so a purge of members before a
+vote is on the record for everyone to see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from voting import events as ev
+from voting.commands import AdmitMember, FoundBody, ReinstateMember, SuspendMember
+from voting.errors import AlreadyExists, DomainError, InvalidWeight, NotEntitled, OutOfOrder
+from voting.ids import check_id
+from voting.standing_orders import RevotePolicy, profile
+from voting.state import BodyState, Member, Role, put
+
+__all__ = [
+    "MAX_NAME_CHARS",
+    "admit_member",
+    "found_body",
+    "reinstate_member",
+    "suspend_member",
+]
+
+MAX_NAME_CHARS = 200
+MAX_WEIGHT = 10**9
+
+
+def check_name(name: str, what: str) -> None:
+    """A display name: not blank, at most MAX_NAME_CHARS, no control characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise DomainError(f"a {what} needs a name")
+    if len(name) > MAX_NAME_CHARS:
+        raise DomainError(f"a {what} name may be at most {MAX_NAME_CHARS} characters")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in name):
+        raise DomainError(f"a {what} name may not contain control characters")
+
+
+def require_officer(state: BodyState, who: str) -> None:
+    """Membership changes are made by a chair or secretary of the body."""
+    officers = {Role.CHAIR, Role.SECRETARY}
+    if not any(officers & m.roles for m in state.members.values()):
+        return  # until the body has an officer, its founder admits the first members
+    member = state.members.get(who)
+    if member is None or not (officers & member.roles) or member.suspended:
+        raise NotEntitled("only the body's chair or secretary may change its membership")
+
+
+def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
+    if state.founded:
+        raise OutOfOrder(f"the body {state.name!r} has already been founded")
+    check_name(cmd.name, "body")
+    orders = profile(cmd.standing_orders)
+    revote = cmd.revote if cmd.revote is not None else orders.revote.value
+    if revote not in {p.value for p in RevotePolicy}:
+        raise DomainError(f"unknown revote policy {revote!r}")
+    proxies = orders.proxies_allowed if cmd.proxies_allowed is None else cmd.proxies_allowed
+    return [ev.BodyFounded(cmd.at, cmd.name, orders.name, proxies, revote)]
+
+
+def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
+    orders = replace(
+        profile(e.standing_orders),
+        proxies_allowed=e.proxies_allowed,
+        revote=RevotePolicy(e.revote),
+    )
+    return replace(state, founded=True, name=e.name, orders=orders)
+
+
+def admit_member(state: BodyState, cmd: AdmitMember) -> list[ev.Event]:
+    require_founded(state)
+    require_officer(state, cmd.by)
+    check_id(cmd.member, "member")
+    if cmd.member in state.members:
+        raise AlreadyExists(f"{cmd.member!r} is already a member ({state.name_of(cmd.member)})")
+    check_name(cmd.name, "member")
+    check_weight(cmd.weight)
+    if len(cmd.section) > MAX_NAME_CHARS:
+        raise DomainError(f"a section name may be at most {MAX_NAME_CHARS} characters")
+    roles = tuple(sorted(set(cmd.roles)))
+    known = {role.value for role in Role}
+    for role in roles:
+        if role not in known:
+            raise DomainError(f"unknown role {role!r}; roles are {', '.join(sorted(known))}")
+    if not roles:
+        raise DomainError("a member needs at least one role")
+    return [ev.MemberAdmitted(cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, roles)]
+
+
+def check_weight(weight: object) -> None:
+    """A card weight is a whole number of at least 1 (COUNTING.md: integer weights)."""
+    if isinstance(weight, bool) or not isinstance(weight, int):
+        raise InvalidWeight(f"a member's weight must be a whole number, not {weight!r}")
+    if weight < 1:
+        raise InvalidWeight(f"a member's weight must be at least 1, not {weight}")
+    if weight > MAX_WEIGHT:
+        raise InvalidWeight(f"a member's weight may be at most {MAX_WEIGHT}")
+
+
+def evolve_admitted(state: BodyState, e: ev.MemberAdmitted) -> BodyState:
+    member = Member(e.member, e.name, e.weight, e.section, frozenset(Role(r) for r in e.roles))
+    return replace(state, members=put(state.members, e.member, member))
+
+
+def suspend_member(state: BodyState, cmd: SuspendMember) -> list[ev.Event]:
+    require_founded(state)
+    require_officer(state, cmd.by)
+    member = state.member(cmd.member)
+    if member.suspended:
+        raise OutOfOrder(f"{member.name} is already suspended")
+    check_name(cmd.reason, "suspension reason")
+    return [ev.MemberSuspended(cmd.at, cmd.member, cmd.reason, cmd.by)]
+
+
+def evolve_suspended(state: BodyState, e: ev.MemberSuspended) -> BodyState:
+    member = replace(state.member(e.member), suspended=True)
+    return replace(state, members=put(state.members, e.member, member))
+
+
+def reinstate_member(state: BodyState, cmd: ReinstateMember) -> list[ev.Event]:
+    require_founded(state)
+    require_officer(state, cmd.by)
+    member = state.member(cmd.member)
+    if not member.suspended:
+        raise OutOfOrder(f"{member.name} is not suspended")
+    return [ev.MemberReinstated(cmd.at, cmd.member, cmd.by)]
+
+
+def evolve_reinstated(state: BodyState, e: ev.MemberReinstated) -> BodyState:
+    member = replace(state.member(e.member), suspended=False)
+    return replace(state, members=put(state.members, e.member, member))
+
+
+def require_founded(state: BodyState) -> None:
+    if not state.founded:
+        raise OutOfOrder("the body has not been founded yet")

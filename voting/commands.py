@@ -1,0 +1,274 @@
+"""Commands: what someone asks the body to do.
+
+A command names who asks (``by``, a member id, checked for the role the act
+needs) and when (``at``, RFC 3339 UTC, supplied by the caller: the domain
+reads no clock). :func:`voting.decider.decide` turns a command into events or
+refuses it with a typed error, changing nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "AdmitMember",
+    "AppointProxy",
+    "CastVote",
+    "CloseBallot",
+    "CloseMeeting",
+    "ClosePetition",
+    "Command",
+    "ConveneMeeting",
+    "FoundBody",
+    "MoveAmendment",
+    "MoveMotion",
+    "MoveProcedural",
+    "OpenBallot",
+    "OpenDebate",
+    "OpenPetition",
+    "RecordAttendance",
+    "ReinstateMember",
+    "RuleOutOfOrder",
+    "SecondAmendment",
+    "SecondMotion",
+    "SetPublication",
+    "SignPetition",
+    "StartBusiness",
+    "SuspendMember",
+    "TakeAmendment",
+    "WithdrawMotion",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of every command: when, and who asks."""
+
+    at: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundBody(Command):
+    """Set up the body. ``by`` is the founding secretary, admitted separately."""
+
+    name: str
+    standing_orders: str = "citrine"
+    proxies_allowed: bool | None = None  # None: as the standing orders say
+    revote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdmitMember(Command):
+    """Admit a member; the first member admitted may be admitted by anyone."""
+
+    member: str
+    name: str
+    weight: int = 1
+    section: str = ""
+    roles: tuple[str, ...] = ("member",)
+
+
+@dataclass(frozen=True, slots=True)
+class SuspendMember(Command):
+    member: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReinstateMember(Command):
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConveneMeeting(Command):
+    """Call a meeting. A quorum is a number of members, a fraction, or both (the larger)."""
+
+    meeting: str
+    title: str
+    chair: str
+    secretary: str
+    quorum_number: int = 0
+    quorum_fraction: str = ""
+    publication: str = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAttendance(Command):
+    meeting: str
+    member: str
+    present: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AppointProxy(Command):
+    meeting: str
+    giver: str
+    holder: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetPublication(Command):
+    meeting: str
+    publication: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartBusiness(Command):
+    meeting: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseMeeting(Command):
+    meeting: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveMotion(Command):
+    """``by`` moves the motion."""
+
+    motion: str
+    meeting: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecondMotion(Command):
+    """``by`` seconds the motion."""
+
+    motion: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDebate(Command):
+    motion: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveAmendment(Command):
+    """``by`` moves an amendment to a motion (or, with ``parent``, to an amendment).
+
+    The edit is given as an agenda would print it: ``kind`` is one of
+    leave_out, insert, leave_out_and_insert, leave_out_all_and_insert; the
+    words to leave out are quoted (``leave_out``) and found in the current
+    text, optionally from ``line`` on; an insertion goes ``after`` the quoted
+    words (empty: at the start) or at the end with ``at_end``.
+    """
+
+    amendment: str
+    motion: str
+    kind: str
+    leave_out: str = ""
+    insert: str = ""
+    after: str = ""
+    at_end: bool = False
+    line: int | None = None
+    parent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecondAmendment(Command):
+    amendment: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutOfOrder(Command):
+    """The chair rules an amendment out of order.
+
+    ``ground`` is direct_negative, not_relevant or other; ``reason`` goes in the minutes.
+    """
+
+    amendment: str
+    ground: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TakeAmendment(Command):
+    amendment: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawMotion(Command):
+    """The mover withdraws a motion or amendment before debate (seconder consenting)."""
+
+    subject: str
+    seconder_consents: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MoveProcedural(Command):
+    """``by`` moves a procedural motion on ``target`` (a motion or amendment)."""
+
+    procedural: str
+    kind: str
+    target: str
+    seconder: str
+    mover_consents: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBallot(Command):
+    """The chair puts a question: a motion, an amendment or a procedural motion.
+
+    ``method`` is show_of_hands, recorded, secret or card.
+    """
+
+    ballot: str
+    subject: str
+    method: str = "show_of_hands"
+
+
+@dataclass(frozen=True, slots=True)
+class CastVote(Command):
+    """``by`` votes: ``choice`` is for, against or abstain; or a split card.
+
+    ``on_behalf_of`` names the absent member whose proxy ``by`` holds. A split
+    card gives ``split`` as (for, against, abstain) adding up to the card's weight.
+    ``tracker`` is the secret-ballot tracker the voter was given (random bytes
+    from the shell, as hex); the choice is then sealed until the close.
+    """
+
+    ballot: str
+    choice: str = ""
+    on_behalf_of: str = ""
+    split: tuple[int, int, int] | None = None
+    tracker: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseBallot(Command):
+    """The chair declares the vote closed.
+
+    For a show of hands, ``counts`` are the tellers' (for, against, abstain).
+    For a secret ballot, ``papers`` are the sealed (tracker, choice) pairs the
+    shell held. ``casting_vote`` is the chair's, when the votes are equal and
+    the standing orders give the chair a casting vote.
+    """
+
+    ballot: str
+    counts: tuple[int, int, int] | None = None
+    papers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    casting_vote: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPetition(Command):
+    """Open a petition: threshold as a fraction of members, a number, or either/both."""
+
+    petition: str
+    text: str
+    fraction: str = ""
+    number: int = 0
+    rule: str = "either"
+
+
+@dataclass(frozen=True, slots=True)
+class SignPetition(Command):
+    petition: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePetition(Command):
+    petition: str

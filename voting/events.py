@@ -1,0 +1,459 @@
+"""The events of a body's log: every fact the domain records.
+
+An event is plain data: strings, integers, booleans and tuples of them (no
+floats: events are hashed into the audit log as RFC 8785 canonical JSON).
+Each class has a stable ``TYPE`` name used in the log; the JSON form is
+``{"type": TYPE, ...fields}`` (see :mod:`voting.codec`). Times are RFC 3339
+UTC strings taken from the command (the domain reads no clock).
+
+The version of this vocabulary is :data:`EVENT_VERSION`; adding an optional
+field keeps it, renaming or removing one raises it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = [
+    "EVENT_TYPES",
+    "EVENT_VERSION",
+    "AmendmentFell",
+    "AmendmentMoved",
+    "AmendmentRuledOutOfOrder",
+    "AmendmentSeconded",
+    "AmendmentTaken",
+    "AttendanceRecorded",
+    "BallotClosed",
+    "BallotOpened",
+    "BodyFounded",
+    "BusinessStarted",
+    "DebateOpened",
+    "Event",
+    "MeetingClosed",
+    "MeetingConvened",
+    "MemberAdmitted",
+    "MemberReinstated",
+    "MemberSuspended",
+    "MotionDisposed",
+    "MotionMoved",
+    "MotionSeconded",
+    "MotionTextAmended",
+    "PetitionClosed",
+    "PetitionOpened",
+    "PetitionSigned",
+    "ProceduralMoved",
+    "ProxyAppointed",
+    "PublicationSet",
+    "QuestionToBePut",
+    "RulingOverturned",
+    "SecretVoteCast",
+    "VoteCast",
+]
+
+EVENT_VERSION = 1
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event. ``at`` is when it happened (RFC 3339, UTC)."""
+
+    TYPE: ClassVar[str] = ""
+    at: str
+
+
+# -- the body and its members ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BodyFounded(Event):
+    """A body is set up, with its standing orders (every rule by name)."""
+
+    TYPE: ClassVar[str] = "body_founded"
+    name: str
+    standing_orders: str
+    proxies_allowed: bool
+    revote: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAdmitted(Event):
+    """A member joins the body with a card weight, a section and roles."""
+
+    TYPE: ClassVar[str] = "member_admitted"
+    member: str
+    name: str
+    weight: int
+    section: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSuspended(Event):
+    """A member is suspended: they keep their place on the roll but may not vote."""
+
+    TYPE: ClassVar[str] = "member_suspended"
+    member: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberReinstated(Event):
+    """A suspended member is reinstated."""
+
+    TYPE: ClassVar[str] = "member_reinstated"
+    member: str
+    by: str
+
+
+# -- meetings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingConvened(Event):
+    """A meeting is called, with its chair, secretary, quorum and publication policy."""
+
+    TYPE: ClassVar[str] = "meeting_convened"
+    meeting: str
+    title: str
+    chair: str
+    secretary: str
+    quorum_number: int  # 0 when the quorum is only a fraction
+    quorum_fraction: str  # "1/3", or "" when the quorum is only a number
+    publication: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRecorded(Event):
+    """A member arrives (present) or leaves (not present)."""
+
+    TYPE: ClassVar[str] = "attendance_recorded"
+    meeting: str
+    member: str
+    present: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyAppointed(Event):
+    """An absent member's vote is carried by a member who is present."""
+
+    TYPE: ClassVar[str] = "proxy_appointed"
+    meeting: str
+    giver: str
+    holder: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationSet(Event):
+    """The meeting's publication policy: ``open`` or ``unattributed``."""
+
+    TYPE: ClassVar[str] = "publication_set"
+    meeting: str
+    publication: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessStarted(Event):
+    """The chair opens business, the quorum checked and recorded."""
+
+    TYPE: ClassVar[str] = "business_started"
+    meeting: str
+    present: int
+    quorum_required: int
+    quorum_rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingClosed(Event):
+    """The meeting ends: closed after its business, or adjourned."""
+
+    TYPE: ClassVar[str] = "meeting_closed"
+    meeting: str
+    reason: str
+
+
+# -- motions and amendments --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MotionMoved(Event):
+    """A member moves a motion; its text is numbered and its words addressable."""
+
+    TYPE: ClassVar[str] = "motion_moved"
+    motion: str
+    meeting: str
+    mover: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MotionSeconded(Event):
+    """Another member seconds the motion."""
+
+    TYPE: ClassVar[str] = "motion_seconded"
+    motion: str
+    seconder: str
+
+
+@dataclass(frozen=True, slots=True)
+class DebateOpened(Event):
+    """The chair opens debate on a seconded motion."""
+
+    TYPE: ClassVar[str] = "debate_opened"
+    motion: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentMoved(Event):
+    """An amendment is moved: a typed edit of the current text (or of another amendment).
+
+    ``parent`` is the amendment it amends, or ``""`` when it amends the motion.
+    The edit's words are addressed by stable word ids (see :mod:`voting.edit`);
+    ``description`` is how it reads on the agenda.
+    """
+
+    TYPE: ClassVar[str] = "amendment_moved"
+    amendment: str
+    motion: str
+    parent: str
+    mover: str
+    kind: str
+    first: int  # -1 when not used
+    last: int
+    after: int  # -1: at the start (for an insertion), or not used
+    insert: str
+    quoted: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentSeconded(Event):
+    """Another member seconds the amendment."""
+
+    TYPE: ClassVar[str] = "amendment_seconded"
+    amendment: str
+    seconder: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentRuledOutOfOrder(Event):
+    """The chair rules an amendment out of order, with the ground and reason on record."""
+
+    TYPE: ClassVar[str] = "amendment_ruled_out_of_order"
+    amendment: str
+    ground: str  # direct_negative, not_relevant, other
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentTaken(Event):
+    """The chair takes an amendment: it is now the question under debate."""
+
+    TYPE: ClassVar[str] = "amendment_taken"
+    amendment: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentFell(Event):
+    """An amendment falls because a carried amendment removed the words it needs."""
+
+    TYPE: ClassVar[str] = "amendment_fell"
+    amendment: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MotionTextAmended(Event):
+    """A carried amendment changes the text: the motion becomes the substantive motion.
+
+    ``target`` is the motion, or the amendment whose words a carried amendment
+    to an amendment changed.
+    """
+
+    TYPE: ClassVar[str] = "motion_text_amended"
+    target: str
+    amendment: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class MotionDisposed(Event):
+    """A motion or amendment ends otherwise than by a vote on it.
+
+    ``state`` is withdrawn, remitted, referred_back, next_business, adjourned
+    or fell; ``reason`` says why, naming the procedural vote where there was one.
+    """
+
+    TYPE: ClassVar[str] = "motion_disposed"
+    subject: str
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProceduralMoved(Event):
+    """A procedural motion is moved (and seconded) on a motion or amendment."""
+
+    TYPE: ClassVar[str] = "procedural_moved"
+    procedural: str
+    meeting: str
+    kind: str
+    target: str
+    mover: str
+    seconder: str
+    mover_consents: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionToBePut(Event):
+    """The closure was carried: the question on ``target`` is put without more debate."""
+
+    TYPE: ClassVar[str] = "question_to_be_put"
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class RulingOverturned(Event):
+    """A challenge to the chair was carried: the ruling on the amendment is reversed."""
+
+    TYPE: ClassVar[str] = "ruling_overturned"
+    amendment: str
+
+
+# -- ballots -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BallotOpened(Event):
+    """A question is put: the roll of who may vote is fixed now.
+
+    ``roll`` lists each entitled vote as ``(voter, member, weight)``: a member
+    votes for themself (voter == member) or as a proxy holder for an absent
+    member. ``text`` is the words put to the vote.
+    """
+
+    TYPE: ClassVar[str] = "ballot_opened"
+    ballot: str
+    meeting: str
+    subject: str
+    subject_kind: str  # motion, amendment, procedural
+    question: str
+    text: str
+    substantive: bool
+    method: str
+    threshold: str
+    tie_rule: str
+    revote: str
+    roll: tuple[tuple[str, str, int], ...]
+    present: int
+    members: int
+    quorum_required: int
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCast(Event):
+    """A vote on a recorded or card ballot: who, for whom, and how.
+
+    A card vote may be split: ``for_votes + against + abstain`` is the card's
+    weight. On a recorded vote the three add up to the member's weight as well.
+    """
+
+    TYPE: ClassVar[str] = "vote_cast"
+    ballot: str
+    voter: str
+    member: str
+    for_votes: int
+    against: int
+    abstain: int
+
+
+@dataclass(frozen=True, slots=True)
+class SecretVoteCast(Event):
+    """A member voted in a secret ballot; the choice is sealed until the close."""
+
+    TYPE: ClassVar[str] = "secret_vote_cast"
+    ballot: str
+    voter: str
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class BallotClosed(Event):
+    """The vote is over: counts, the rule applied and the outcome.
+
+    For a show of hands the counts are the tellers' figures. For a secret
+    ballot, ``papers`` publishes every sealed paper as ``(tracker, choice)``
+    sorted by tracker, so anyone can recount and each voter can find theirs.
+    """
+
+    TYPE: ClassVar[str] = "ballot_closed"
+    ballot: str
+    for_votes: int
+    against: int
+    abstain: int
+    present_at_close: int
+    casting_vote: str  # "for", "against", or "" when none was needed
+    outcome: str
+    tied: bool
+    explanation: str
+    papers: tuple[tuple[str, str], ...]
+    by: str
+
+
+# -- petitions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PetitionOpened(Event):
+    """A petition for a members' ballot opens; the membership is counted now."""
+
+    TYPE: ClassVar[str] = "petition_opened"
+    petition: str
+    text: str
+    threshold: str
+    membership: int
+    required: int
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class PetitionSigned(Event):
+    """A member signs a petition."""
+
+    TYPE: ClassVar[str] = "petition_signed"
+    petition: str
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class PetitionClosed(Event):
+    """A petition closes: it triggers a members' ballot when it met its threshold."""
+
+    TYPE: ClassVar[str] = "petition_closed"
+    petition: str
+    signatures: int
+    required: int
+    met: bool
+    by: str
+
+
+def _register() -> None:
+    for cls in Event.__subclasses__():
+        if globals().get(cls.__name__) is not cls:
+            continue  # the class dataclass(slots=True) replaced
+        if cls.TYPE in EVENT_TYPES:
+            raise TypeError(f"event type {cls.TYPE!r} defined twice")
+        EVENT_TYPES[cls.TYPE] = cls
+
+
+_register()

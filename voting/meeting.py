@@ -1,0 +1,220 @@
+"""Meetings: convening, attendance, proxies, quorum, publication policy, closing.
+
+The quorum is checked when business starts and recorded with every ballot
+(Citrine, *ABC of Chairmanship*: no business may be done without a quorum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+from tallying.quorum import Quorum
+from voting import events as ev
+from voting.body import check_name, require_founded
+from voting.commands import (
+    AppointProxy,
+    CloseMeeting,
+    ConveneMeeting,
+    RecordAttendance,
+    SetPublication,
+    StartBusiness,
+)
+from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.ids import check_id
+from voting.lifecycle import MotionState
+from voting.state import BodyState, Meeting, Publication, Role, put
+
+__all__ = [
+    "appoint_proxy",
+    "close_meeting",
+    "convene_meeting",
+    "make_quorum",
+    "record_attendance",
+    "set_publication",
+    "start_business",
+]
+
+OPEN_STATES = frozenset({MotionState.UNDER_DEBATE, MotionState.PUT})
+
+
+def make_quorum(number: int, fraction: str) -> Quorum:
+    """The quorum from its logged form: a number, a fraction like "1/3", or both."""
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise DomainError("a quorum number must be a whole number of at least 0")
+    parsed: Fraction | None = None
+    if fraction:
+        try:
+            parsed = Fraction(fraction)
+        except (ValueError, ZeroDivisionError):
+            raise DomainError(f"a quorum fraction must look like 1/3, not {fraction!r}") from None
+    if not number and parsed is None:
+        raise DomainError("a meeting needs a quorum: a number of members, a fraction, or both")
+    return Quorum(number=number or None, fraction=parsed)
+
+
+def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:
+    require_founded(state)
+    check_id(cmd.meeting, "meeting")
+    if cmd.meeting in state.meetings:
+        raise AlreadyExists(f"there is already a meeting {cmd.meeting!r}")
+    caller = state.members.get(cmd.by)
+    if caller is None or not ({Role.CHAIR, Role.SECRETARY} & caller.roles) or caller.suspended:
+        raise NotEntitled("only the body's chair or secretary may convene a meeting")
+    check_name(cmd.title, "meeting")
+    for who, role in ((cmd.chair, "chair"), (cmd.secretary, "secretary")):
+        member = state.member(who)
+        if member.suspended:
+            raise NotEntitled(f"{member.name} is suspended and may not act as {role}")
+    make_quorum(cmd.quorum_number, cmd.quorum_fraction)
+    try:
+        publication = Publication(cmd.publication)
+    except ValueError:
+        raise DomainError(
+            f"publication must be open or unattributed, not {cmd.publication!r}"
+        ) from None
+    return [
+        ev.MeetingConvened(
+            cmd.at,
+            cmd.meeting,
+            cmd.title,
+            cmd.chair,
+            cmd.secretary,
+            cmd.quorum_number,
+            cmd.quorum_fraction,
+            publication.value,
+        )
+    ]
+
+
+def evolve_convened(state: BodyState, e: ev.MeetingConvened) -> BodyState:
+    meeting = Meeting(
+        e.meeting,
+        e.title,
+        e.chair,
+        e.secretary,
+        make_quorum(e.quorum_number, e.quorum_fraction),
+        Publication(e.publication),
+    )
+    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+
+
+def open_meeting(state: BodyState, meeting_id: str) -> Meeting:
+    meeting = state.meeting(meeting_id)
+    if meeting.closed:
+        raise OutOfOrder(f"the meeting {meeting.title!r} has closed")
+    return meeting
+
+
+def require_recorder(state: BodyState, meeting: Meeting, who: str) -> None:
+    if who not in {meeting.chair, meeting.secretary}:
+        raise NotEntitled("only the chair or the secretary records attendance")
+
+
+def record_attendance(state: BodyState, cmd: RecordAttendance) -> list[ev.Event]:
+    meeting = open_meeting(state, cmd.meeting)
+    require_recorder(state, meeting, cmd.by)
+    member = state.member(cmd.member)
+    if cmd.present and cmd.member in meeting.present:
+        raise OutOfOrder(f"{member.name} is already recorded as present")
+    if not cmd.present and cmd.member not in meeting.present:
+        raise OutOfOrder(f"{member.name} is not recorded as present")
+    if cmd.present and member.suspended:
+        raise NotEntitled(f"{member.name} is suspended and may not take part")
+    return [ev.AttendanceRecorded(cmd.at, cmd.meeting, cmd.member, cmd.present)]
+
+
+def evolve_attendance(state: BodyState, e: ev.AttendanceRecorded) -> BodyState:
+    meeting = state.meeting(e.meeting)
+    present = meeting.present | {e.member} if e.present else meeting.present - {e.member}
+    return replace(
+        state, meetings=put(state.meetings, e.meeting, replace(meeting, present=present))
+    )
+
+
+def appoint_proxy(state: BodyState, cmd: AppointProxy) -> list[ev.Event]:
+    meeting = open_meeting(state, cmd.meeting)
+    require_recorder(state, meeting, cmd.by)
+    if not state.orders.proxies_allowed:
+        raise OutOfOrder(f"the standing orders of {state.name} do not allow proxies")
+    giver = state.member(cmd.giver)
+    holder = state.member(cmd.holder)
+    if cmd.giver == cmd.holder:
+        raise DomainError("a member cannot hold their own proxy")
+    if not giver.may_vote:
+        raise NotEntitled(f"{giver.name} may not vote, so cannot give a proxy")
+    if cmd.giver in meeting.present:
+        raise OutOfOrder(f"{giver.name} is present and votes in person")
+    if cmd.giver in meeting.proxies:
+        raise AlreadyExists(f"{giver.name} has already given a proxy")
+    state.require_voting_member_present(meeting, cmd.holder, "hold a proxy")
+    del holder
+    return [ev.ProxyAppointed(cmd.at, cmd.meeting, cmd.giver, cmd.holder)]
+
+
+def evolve_proxy(state: BodyState, e: ev.ProxyAppointed) -> BodyState:
+    meeting = state.meeting(e.meeting)
+    meeting = replace(meeting, proxies=put(meeting.proxies, e.giver, e.holder))
+    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+
+
+def set_publication(state: BodyState, cmd: SetPublication) -> list[ev.Event]:
+    meeting = open_meeting(state, cmd.meeting)
+    state.require_chair(meeting, cmd.by)
+    try:
+        publication = Publication(cmd.publication)
+    except ValueError:
+        raise DomainError(
+            f"publication must be open or unattributed, not {cmd.publication!r}"
+        ) from None
+    if publication == meeting.publication:
+        raise OutOfOrder(f"the meeting is already {publication.value}")
+    return [ev.PublicationSet(cmd.at, cmd.meeting, publication.value, cmd.by)]
+
+
+def evolve_publication(state: BodyState, e: ev.PublicationSet) -> BodyState:
+    meeting = replace(state.meeting(e.meeting), publication=Publication(e.publication))
+    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+
+
+def present_voters(state: BodyState, meeting: Meeting) -> int:
+    """Members present who may vote: the count a quorum is measured against."""
+    return sum(1 for m in meeting.present if state.member(m).may_vote)
+
+
+def start_business(state: BodyState, cmd: StartBusiness) -> list[ev.Event]:
+    meeting = open_meeting(state, cmd.meeting)
+    state.require_chair(meeting, cmd.by)
+    if meeting.started:
+        raise OutOfOrder("business has already started")
+    present = present_voters(state, meeting)
+    members = state.membership()
+    required = meeting.quorum.required(members)
+    if not meeting.quorum.is_met(present, members):
+        raise OutOfOrder(
+            f"the meeting is not quorate: {present} present, {required} needed "
+            f"({meeting.quorum.name})"
+        )
+    return [ev.BusinessStarted(cmd.at, cmd.meeting, present, required, meeting.quorum.name)]
+
+
+def evolve_business_started(state: BodyState, e: ev.BusinessStarted) -> BodyState:
+    meeting = replace(state.meeting(e.meeting), started=True)
+    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+
+
+def close_meeting(state: BodyState, cmd: CloseMeeting) -> list[ev.Event]:
+    meeting = open_meeting(state, cmd.meeting)
+    state.require_chair(meeting, cmd.by)
+    for ballot in state.ballots.values():
+        if ballot.meeting == cmd.meeting and not ballot.closed:
+            raise OutOfOrder(f"the ballot on {ballot.question!r} is still open")
+    for motion in state.motions.values():
+        if motion.meeting == cmd.meeting and motion.state in OPEN_STATES:
+            raise OutOfOrder(f"the motion {motion.title!r} {motion.state.value.replace('_', ' ')}")
+    return [ev.MeetingClosed(cmd.at, cmd.meeting, "closed")]
+
+
+def evolve_closed(state: BodyState, e: ev.MeetingClosed) -> BodyState:
+    meeting = replace(state.meeting(e.meeting), closed=True)
+    return replace(state, meetings=put(state.meetings, e.meeting, meeting))

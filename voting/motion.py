@@ -1,0 +1,158 @@
+"""Motions: moving, seconding, opening debate and withdrawal before debate.
+
+Citrine, *ABC of Chairmanship*: a motion must be moved and seconded before
+it is debated; the mover may withdraw it before debate with the seconder's
+agreement, and after debate has opened only with the consent of the meeting
+(here, the procedural motion ``withdraw``, which is voted on). Robert's Rules
+(RONR 12th ed. §33) let the mover withdraw alone until the chair states the
+question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from voting import events as ev
+from voting.commands import MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
+from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.ids import check_id
+from voting.lifecycle import MotionState, require_transition
+from voting.meeting import open_meeting
+from voting.standing_orders import WithdrawalRule
+from voting.state import Amendment, BodyState, Motion, put
+from voting.text import MotionText
+
+__all__ = [
+    "MAX_TITLE_CHARS",
+    "PENDING",
+    "move_motion",
+    "open_debate",
+    "second_motion",
+    "withdraw",
+]
+
+MAX_TITLE_CHARS = 200
+PENDING = frozenset(
+    {MotionState.PROPOSED, MotionState.SECONDED, MotionState.UNDER_DEBATE, MotionState.PUT}
+)
+
+
+def move_motion(state: BodyState, cmd: MoveMotion) -> list[ev.Event]:
+    meeting = open_meeting(state, cmd.meeting)
+    if not meeting.started:
+        raise OutOfOrder("business has not started: the chair must first check the quorum")
+    check_id(cmd.motion, "motion")
+    if cmd.motion in state.motions or cmd.motion in state.amendments:
+        raise AlreadyExists(f"there is already a motion or amendment {cmd.motion!r}")
+    state.require_voting_member_present(meeting, cmd.by, "move a motion")
+    if not cmd.title.strip() or len(cmd.title) > MAX_TITLE_CHARS:
+        raise DomainError(f"a motion needs a title of 1 to {MAX_TITLE_CHARS} characters")
+    text = MotionText.parse(cmd.text)
+    return [ev.MotionMoved(cmd.at, cmd.motion, cmd.meeting, cmd.by, cmd.title, text.plain())]
+
+
+def evolve_moved(state: BodyState, e: ev.MotionMoved) -> BodyState:
+    text = MotionText.parse(e.text)
+    motion = Motion(e.motion, e.meeting, e.mover, e.title, text, text)
+    return replace(state, motions=put(state.motions, e.motion, motion))
+
+
+def second_motion(state: BodyState, cmd: SecondMotion) -> list[ev.Event]:
+    motion = state.motion(cmd.motion)
+    meeting = open_meeting(state, motion.meeting)
+    require_transition(f"the motion {motion.title!r}", motion.state, MotionState.SECONDED)
+    state.require_voting_member_present(meeting, cmd.by, "second a motion")
+    if cmd.by == motion.mover:
+        raise NotEntitled("the mover cannot second their own motion")
+    return [ev.MotionSeconded(cmd.at, cmd.motion, cmd.by)]
+
+
+def evolve_seconded(state: BodyState, e: ev.MotionSeconded) -> BodyState:
+    motion = state.motion(e.motion)
+    motion = replace(motion, state=MotionState.SECONDED, seconder=e.seconder)
+    return replace(state, motions=put(state.motions, e.motion, motion))
+
+
+def open_debate(state: BodyState, cmd: OpenDebate) -> list[ev.Event]:
+    motion = state.motion(cmd.motion)
+    meeting = open_meeting(state, motion.meeting)
+    state.require_chair(meeting, cmd.by)
+    require_transition(f"the motion {motion.title!r}", motion.state, MotionState.UNDER_DEBATE)
+    for other in state.motions.values():
+        if other.meeting == motion.meeting and other.state in {
+            MotionState.UNDER_DEBATE,
+            MotionState.PUT,
+        }:
+            raise OutOfOrder(
+                f"the motion {other.title!r} is still before the meeting: one motion at a time"
+            )
+    return [ev.DebateOpened(cmd.at, cmd.motion, cmd.by)]
+
+
+def evolve_debate_opened(state: BodyState, e: ev.DebateOpened) -> BodyState:
+    motion = replace(state.motion(e.motion), state=MotionState.UNDER_DEBATE)
+    return replace(state, motions=put(state.motions, e.motion, motion))
+
+
+def withdraw(state: BodyState, cmd: WithdrawMotion) -> list[ev.Event]:
+    """Withdrawal by the mover before debate, under the body's withdrawal rule."""
+    if cmd.subject in state.motions:
+        motion = state.motion(cmd.subject)
+        mover, seconder, current = motion.mover, motion.seconder, motion.state
+        what, meeting_id = f"the motion {motion.title!r}", motion.meeting
+    else:
+        amendment = state.amendment(cmd.subject)
+        mover, seconder, current = amendment.mover, amendment.seconder, amendment.state
+        what, meeting_id = f"amendment {amendment.number}", state.motion(amendment.motion).meeting
+    open_meeting(state, meeting_id)
+    if cmd.by != mover:
+        raise NotEntitled(f"only the mover ({state.name_of(mover)}) may withdraw {what}")
+    if current == MotionState.UNDER_DEBATE:
+        raise OutOfOrder(
+            f"debate on {what} has opened: withdrawal now needs the consent of the meeting "
+            "(move the procedural motion 'withdraw')"
+        )
+    require_transition(what, current, MotionState.WITHDRAWN)
+    rule = state.orders.withdrawal
+    if (
+        rule == WithdrawalRule.MOVER_AND_SECONDER_THEN_MEETING
+        and seconder
+        and not cmd.seconder_consents
+    ):
+        raise NotEntitled(f"{what} was seconded: the seconder must agree to its withdrawal")
+    events: list[ev.Event] = [
+        ev.MotionDisposed(
+            cmd.at, cmd.subject, MotionState.WITHDRAWN.value, "withdrawn by the mover"
+        )
+    ]
+    events += dependants_fall(state, cmd.subject, cmd.at, f"{what} was withdrawn")
+    return events
+
+
+def dependants_fall(state: BodyState, subject: str, at: str, reason: str) -> list[ev.Event]:
+    """Amendments still pending on a motion (or amendment) that is disposed of fall with it."""
+    return [
+        ev.MotionDisposed(at, a.id, MotionState.FELL.value, reason)
+        for a in dependants(state, subject)
+        if a.state in PENDING
+    ]
+
+
+def dependants(state: BodyState, subject: str) -> list[Amendment]:
+    """Amendments on ``subject``: to a motion, all its amendments; to an amendment, its own."""
+    if subject in state.motions:
+        return [state.amendments[a] for a in state.motions[subject].amendments]
+    return [a for a in state.amendments.values() if a.parent == subject]
+
+
+def evolve_disposed(state: BodyState, e: ev.MotionDisposed) -> BodyState:
+    target = MotionState(e.state)
+    if e.subject in state.motions:
+        motion = state.motion(e.subject)
+        require_transition(f"the motion {motion.title!r}", motion.state, target)
+        return replace(state, motions=put(state.motions, e.subject, replace(motion, state=target)))
+    amendment = state.amendment(e.subject)
+    require_transition(f"amendment {amendment.number}", amendment.state, target)
+    return replace(
+        state, amendments=put(state.amendments, e.subject, replace(amendment, state=target))
+    )

@@ -1,0 +1,202 @@
+"""Procedural motions, and what each does when carried.
+
+Which procedural motion is in order on what is data (:data:`RULES`), not
+scattered conditions (STYLE.md 4). The practice is Citrine's (*ABC of
+Chairmanship*, ch. "Procedural motions"): the closure ("that the question be
+now put") moved during an amendment applies to the amendment only; "next
+business" may not be moved on an amendment; remission needs the consent of
+the mover; withdrawal after debate has opened needs the meeting's consent;
+a member may challenge the chair's ruling, and the meeting decides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from voting import events as ev
+from voting.commands import MoveProcedural
+from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.ids import check_id
+from voting.lifecycle import MotionState
+from voting.meeting import open_meeting
+from voting.motion import dependants_fall
+from voting.standing_orders import ProceduralKind
+from voting.state import BodyState, Meeting, Procedural, put
+
+__all__ = ["RULES", "ProceduralRule", "carried_effects", "move_procedural"]
+
+K = ProceduralKind
+UD = frozenset({MotionState.UNDER_DEBATE})
+
+
+@dataclass(frozen=True, slots=True)
+class ProceduralRule:
+    """Where a procedural motion may be moved, and what it does to its target if carried."""
+
+    on_motion: bool
+    on_amendment: bool
+    on_meeting: bool
+    target_states: frozenset[MotionState]
+    effect: MotionState | None  # the state the target goes to; None: a special effect
+    by_target_mover: bool = False
+    reason: str = ""
+
+
+RULES: dict[ProceduralKind, ProceduralRule] = {
+    K.CLOSURE: ProceduralRule(True, True, False, UD, None),
+    K.NEXT_BUSINESS: ProceduralRule(
+        True, False, False, UD, MotionState.NEXT_BUSINESS, reason="next business was carried"
+    ),
+    K.ADJOURN_DEBATE: ProceduralRule(
+        True, False, False, UD, MotionState.ADJOURNED, reason="the debate was adjourned"
+    ),
+    K.ADJOURN_MEETING: ProceduralRule(False, False, True, frozenset(), None),
+    K.REFER_BACK: ProceduralRule(
+        True, False, False, UD, MotionState.REFERRED_BACK, reason="it was referred back"
+    ),
+    K.REMIT: ProceduralRule(True, False, False, UD, MotionState.REMITTED, reason="it was remitted"),
+    K.WITHDRAW: ProceduralRule(
+        True,
+        True,
+        False,
+        UD,
+        MotionState.WITHDRAWN,
+        by_target_mover=True,
+        reason="withdrawn with the consent of the meeting",
+    ),
+    K.CHALLENGE_CHAIR: ProceduralRule(
+        False, True, False, frozenset({MotionState.OUT_OF_ORDER}), None
+    ),
+}
+
+
+def _describe_kind(kind: ProceduralKind) -> str:
+    return kind.value.replace("_", " ")
+
+
+def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
+    try:
+        kind = ProceduralKind(cmd.kind)
+    except ValueError:
+        kinds = ", ".join(k.value for k in ProceduralKind)
+        raise DomainError(f"unknown procedural motion {cmd.kind!r}; known: {kinds}") from None
+    rule = RULES[kind]
+    check_id(cmd.procedural, "procedural motion")
+    if cmd.procedural in state.procedurals:
+        raise AlreadyExists(f"there is already a procedural motion {cmd.procedural!r}")
+    meeting = _target_meeting(state, cmd.target, rule, kind)
+    if not meeting.started:
+        raise OutOfOrder("business has not started")
+    state.require_voting_member_present(meeting, cmd.by, "move a procedural motion")
+    state.require_voting_member_present(meeting, cmd.seconder, "second a procedural motion")
+    if cmd.seconder == cmd.by:
+        raise NotEntitled("the mover cannot second their own procedural motion")
+    for other in state.procedurals.values():
+        if other.meeting == meeting.id and other.state in {MotionState.SECONDED, MotionState.PUT}:
+            raise OutOfOrder(
+                f"the procedural motion {_describe_kind(ProceduralKind(other.kind))!r} "
+                "is still before the meeting"
+            )
+    for ballot in state.ballots.values():
+        if ballot.meeting == meeting.id and not ballot.closed:
+            raise OutOfOrder("a vote is in progress")
+    if rule.by_target_mover:
+        mover = (
+            state.motions[cmd.target].mover
+            if cmd.target in state.motions
+            else state.amendment(cmd.target).mover
+        )
+        if cmd.by != mover:
+            raise NotEntitled(f"only the mover ({state.name_of(mover)}) may seek leave to withdraw")
+    if kind == K.REMIT and state.orders.remit_needs_mover_consent and not cmd.mover_consents:
+        raise OutOfOrder("a motion may be remitted only with the consent of its mover")
+    if kind == K.CLOSURE and cmd.target in state.motions:
+        for amendment_id in state.motions[cmd.target].amendments:
+            amendment = state.amendments[amendment_id]
+            if amendment.state == MotionState.UNDER_DEBATE and not amendment.parent:
+                raise OutOfOrder(
+                    f"amendment {amendment.number} is under debate: the closure applies to the "
+                    "amendment only, so move it on the amendment"
+                )
+    return [
+        ev.ProceduralMoved(
+            cmd.at,
+            cmd.procedural,
+            meeting.id,
+            kind.value,
+            cmd.target,
+            cmd.by,
+            cmd.seconder,
+            cmd.mover_consents,
+        )
+    ]
+
+
+def _target_meeting(
+    state: BodyState, target: str, rule: ProceduralRule, kind: ProceduralKind
+) -> Meeting:
+    name = _describe_kind(kind)
+    if target in state.meetings:
+        if not rule.on_meeting:
+            raise OutOfOrder(f"{name!r} is moved on a motion or amendment, not on a meeting")
+        return open_meeting(state, target)
+    if target in state.motions:
+        if not rule.on_motion:
+            raise OutOfOrder(f"{name!r} cannot be moved on a motion")
+        motion = state.motions[target]
+        if motion.state not in rule.target_states:
+            raise OutOfOrder(f"{name!r} is out of order: the motion is not under debate")
+        return open_meeting(state, motion.meeting)
+    if target in state.amendments:
+        if not rule.on_amendment:
+            raise OutOfOrder(f"{name!r} cannot be moved on an amendment")
+        amendment = state.amendments[target]
+        if amendment.state not in rule.target_states:
+            raise OutOfOrder(
+                f"{name!r} is out of order: amendment {amendment.number} is "
+                f"{amendment.state.value.replace('_', ' ')}"
+            )
+        return open_meeting(state, state.motion(amendment.motion).meeting)
+    raise DomainError(f"there is no meeting, motion or amendment {target!r}")
+
+
+def evolve_moved(state: BodyState, e: ev.ProceduralMoved) -> BodyState:
+    procedural = Procedural(
+        e.procedural, e.meeting, e.kind, e.target, e.mover, e.seconder, e.mover_consents
+    )
+    return replace(state, procedurals=put(state.procedurals, e.procedural, procedural))
+
+
+def carried_effects(state: BodyState, procedural: Procedural, at: str) -> list[ev.Event]:
+    """What a carried procedural motion does, as events."""
+    kind = ProceduralKind(procedural.kind)
+    rule = RULES[kind]
+    if kind == K.CLOSURE:
+        return [ev.QuestionToBePut(at, procedural.target)]
+    if kind == K.CHALLENGE_CHAIR:
+        return [ev.RulingOverturned(at, procedural.target)]
+    if kind == K.ADJOURN_MEETING:
+        events: list[ev.Event] = []
+        for motion in state.motions.values():
+            if motion.meeting == procedural.meeting and motion.state == MotionState.UNDER_DEBATE:
+                events.append(
+                    ev.MotionDisposed(
+                        at, motion.id, MotionState.ADJOURNED.value, "the meeting was adjourned"
+                    )
+                )
+        events.append(ev.MeetingClosed(at, procedural.meeting, "adjourned"))
+        return events
+    if rule.effect is None:
+        raise DomainError(f"no effect is defined for {kind.value}")
+    events = [ev.MotionDisposed(at, procedural.target, rule.effect.value, rule.reason)]
+    if rule.effect != MotionState.ADJOURNED:
+        events += dependants_fall(state, procedural.target, at, rule.reason)
+    return events
+
+
+def evolve_question_to_be_put(state: BodyState, e: ev.QuestionToBePut) -> BodyState:
+    if e.target in state.motions:
+        motion = replace(state.motions[e.target], closure=True)
+        return replace(state, motions=put(state.motions, e.target, motion))
+    amendment = replace(state.amendment(e.target), closure=True)
+    return replace(state, amendments=put(state.amendments, e.target, amendment))

@@ -1,0 +1,262 @@
+"""The state of a body, folded from its events.
+
+Every value is a frozen dataclass; maps are replaced, never changed in place
+(:func:`put`), so a state once seen never changes under the reader's feet and
+``evolve`` can share everything it does not touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TypeVar
+
+from tallying.quorum import Quorum
+from voting.edit import Edit
+from voting.errors import NotEntitled, NotFound
+from voting.lifecycle import MotionState
+from voting.standing_orders import CITRINE, StandingOrders
+from voting.text import MotionText
+
+__all__ = [
+    "Amendment",
+    "Ballot",
+    "BallotMethod",
+    "BodyState",
+    "Meeting",
+    "Member",
+    "Motion",
+    "Petition",
+    "Procedural",
+    "Publication",
+    "Role",
+    "put",
+]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+def put(mapping: Mapping[K, V], key: K, value: V) -> Mapping[K, V]:
+    """A copy of ``mapping`` with ``key`` set to ``value``."""
+    copy = dict(mapping)
+    copy[key] = value
+    return copy
+
+
+class Role(StrEnum):
+    """What a member may do beyond voting."""
+
+    CHAIR = "chair"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+    OBSERVER = "observer"  # may attend and speak, may not vote or move
+
+
+class Publication(StrEnum):
+    """What a meeting publishes about who said and voted what."""
+
+    OPEN = "open"  # names with every act and recorded vote
+    UNATTRIBUTED = "unattributed"  # stable pseudonyms instead of names; counts stay checkable
+
+
+class BallotMethod(StrEnum):
+    """How a question is voted on."""
+
+    SHOW_OF_HANDS = "show_of_hands"  # tellers count and enter the figures
+    RECORDED = "recorded"  # each member's vote with their name
+    SECRET = "secret"  # noqa: S105  (sealed votes, published at the close by tracker)
+    CARD = "card"  # each vote carries the member's weight; a card may be split
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    name: str
+    weight: int
+    section: str
+    roles: frozenset[Role]
+    suspended: bool = False
+
+    @property
+    def may_vote(self) -> bool:
+        return not self.suspended and Role.OBSERVER not in self.roles
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: str
+    title: str
+    chair: str
+    secretary: str
+    quorum: Quorum
+    publication: Publication
+    present: frozenset[str] = frozenset()
+    proxies: Mapping[str, str] = field(default_factory=dict)  # giver -> holder
+    started: bool = False
+    closed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Motion:
+    id: str
+    meeting: str
+    mover: str
+    title: str
+    original: MotionText
+    text: MotionText
+    state: MotionState = MotionState.PROPOSED
+    seconder: str = ""
+    amendments: tuple[str, ...] = ()  # in the order moved
+    carried_amendments: tuple[str, ...] = ()  # in the order carried
+    closure: bool = False  # "that the question be now put" carried on it
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    id: str
+    motion: str
+    parent: str  # "" when it amends the motion
+    mover: str
+    edit: Edit
+    description: str
+    number: int  # order moved within its motion, from 1
+    state: MotionState = MotionState.PROPOSED
+    seconder: str = ""
+    words: MotionText | None = None  # its insert text, which an amendment to it edits
+    closure: bool = False
+    ruling: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Procedural:
+    id: str
+    meeting: str
+    kind: str
+    target: str
+    mover: str
+    seconder: str
+    mover_consents: bool
+    state: MotionState = MotionState.SECONDED
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    id: str
+    meeting: str
+    subject: str
+    subject_kind: str
+    question: str
+    text: str
+    substantive: bool
+    method: BallotMethod
+    threshold: str
+    tie_rule: str
+    revote: str
+    roll: Mapping[tuple[str, str], int]  # (voter, member) -> weight
+    present: int
+    members: int
+    quorum_required: int
+    votes: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)  # member -> split
+    voters: frozenset[str] = frozenset()  # members whose secret vote is sealed
+    closed: bool = False
+    outcome: str = ""
+
+    @property
+    def roll_weight(self) -> int:
+        return sum(self.roll.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Petition:
+    id: str
+    text: str
+    threshold: str
+    membership: int
+    required: int
+    signatures: frozenset[str] = frozenset()
+    closed: bool = False
+    met: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BodyState:
+    """Everything the body's log says, folded. ``size`` counts the events applied."""
+
+    founded: bool = False
+    name: str = ""
+    orders: StandingOrders = CITRINE
+    members: Mapping[str, Member] = field(default_factory=dict)
+    meetings: Mapping[str, Meeting] = field(default_factory=dict)
+    motions: Mapping[str, Motion] = field(default_factory=dict)
+    amendments: Mapping[str, Amendment] = field(default_factory=dict)
+    procedurals: Mapping[str, Procedural] = field(default_factory=dict)
+    ballots: Mapping[str, Ballot] = field(default_factory=dict)
+    petitions: Mapping[str, Petition] = field(default_factory=dict)
+    size: int = 0
+
+    # -- lookups that refuse with a clear message --------------------------------
+
+    def member(self, member_id: str) -> Member:
+        try:
+            return self.members[member_id]
+        except KeyError:
+            raise NotFound(f"{member_id!r} is not a member of {self.name or 'the body'}") from None
+
+    def meeting(self, meeting_id: str) -> Meeting:
+        try:
+            return self.meetings[meeting_id]
+        except KeyError:
+            raise NotFound(f"there is no meeting {meeting_id!r}") from None
+
+    def motion(self, motion_id: str) -> Motion:
+        try:
+            return self.motions[motion_id]
+        except KeyError:
+            raise NotFound(f"there is no motion {motion_id!r}") from None
+
+    def amendment(self, amendment_id: str) -> Amendment:
+        try:
+            return self.amendments[amendment_id]
+        except KeyError:
+            raise NotFound(f"there is no amendment {amendment_id!r}") from None
+
+    def ballot(self, ballot_id: str) -> Ballot:
+        try:
+            return self.ballots[ballot_id]
+        except KeyError:
+            raise NotFound(f"there is no ballot {ballot_id!r}") from None
+
+    def petition(self, petition_id: str) -> Petition:
+        try:
+            return self.petitions[petition_id]
+        except KeyError:
+            raise NotFound(f"there is no petition {petition_id!r}") from None
+
+    def name_of(self, member_id: str) -> str:
+        member = self.members.get(member_id)
+        return member.name if member else member_id
+
+    def membership(self, weighted: bool = False) -> int:
+        """Members on the roll who may vote (suspended members and observers excluded)."""
+        return sum(m.weight if weighted else 1 for m in self.members.values() if m.may_vote)
+
+    def require_chair(self, meeting: Meeting, who: str) -> None:
+        if who != meeting.chair:
+            raise NotEntitled(
+                f"only the chair of {meeting.title!r} ({self.name_of(meeting.chair)}) may do that"
+            )
+
+    def require_voting_member_present(self, meeting: Meeting, who: str, act: str) -> Member:
+        member = self.member(who)
+        if member.suspended:
+            raise NotEntitled(f"{member.name} is suspended and may not {act}")
+        if Role.OBSERVER in member.roles:
+            raise NotEntitled(f"{member.name} is an observer and may not {act}")
+        if who not in meeting.present:
+            raise NotEntitled(f"{member.name} is not recorded as present and may not {act}")
+        return member
