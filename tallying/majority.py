@@ -128,11 +128,12 @@ class Tally:
 class Electorate:
     """Who could vote, weighted the same way as the tally.
 
-    ``present`` is the weight of the voting members present when the question
-    was put (for a ballot held outside a meeting, the weight of those taking
-    part, or the whole roll); ``members`` is the weight of everyone on the roll.
-    For an electoral college both are ``Fraction(1)``: the college is the whole
-    (see :mod:`tallying.college`).
+    ``present`` is the weight of the votes that could be cast when the question
+    was put: the voting members present, with any proxies they hold (for a
+    ballot held outside a meeting, the weight of those taking part, or the
+    whole roll). A tally larger than ``present`` is refused. ``members`` is the
+    weight of everyone on the roll. For an electoral college both are
+    ``Fraction(1)``: the college is the whole (see :mod:`tallying.college`).
     """
 
     present: Count
