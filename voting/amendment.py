@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from voting import events as ev
 from voting.commands import MoveAmendment, RuleOutOfOrder, SecondAmendment, TakeAmendment
-from voting.edit import Edit, EditKind, apply, check, find, replace_all
+from voting.edit import Edit, EditKind, add_at_end, apply, check, find, replace_all
 from voting.errors import AlreadyExists, DomainError, EditNoLongerApplies, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState, require_transition
@@ -38,7 +38,14 @@ __all__ = [
 ]
 
 RULING_GROUNDS = ("direct_negative", "not_relevant", "other")
-_WITH_WORDS = frozenset({EditKind.INSERT, EditKind.LEAVE_OUT_AND_INSERT, EditKind.REPLACE_ALL})
+_WITH_WORDS = frozenset(
+    {
+        EditKind.INSERT,
+        EditKind.LEAVE_OUT_AND_INSERT,
+        EditKind.REPLACE_ALL,
+        EditKind.ADD_AT_END,
+    }
+)
 
 
 def target_text(state: BodyState, amendment: Amendment) -> MotionText:
@@ -59,7 +66,13 @@ def build_edit(text: MotionText, cmd: MoveAmendment) -> Edit:
         kinds = ", ".join(k.value for k in EditKind)
         raise DomainError(f"an amendment is one of: {kinds}; not {cmd.kind!r}") from None
     if kind == EditKind.REPLACE_ALL:
-        return replace_all(text, cmd.insert)
+        if cmd.leave_out or cmd.at_end:
+            raise DomainError("a counter-proposal replaces everything (after the quoted words)")
+        return replace_all(text, cmd.insert, after=cmd.after or None)
+    if kind == EditKind.ADD_AT_END:
+        if cmd.leave_out or cmd.after:
+            raise DomainError("'add at end' takes only the words to add")
+        return add_at_end(text, cmd.insert)
     if kind == EditKind.INSERT:
         if cmd.leave_out:
             raise DomainError("an insertion leaves nothing out: use leave_out_and_insert")
@@ -67,11 +80,8 @@ def build_edit(text: MotionText, cmd: MoveAmendment) -> Edit:
         if cmd.at_end:
             if cmd.after:
                 raise DomainError("say either where to insert the words or 'at end', not both")
-            after = text.lines[-1][-1].id
-        elif cmd.after:
-            after = find(text, cmd.after, line=cmd.line)[1]
-        else:
-            after = None
+            return add_at_end(text, cmd.insert)
+        after = find(text, cmd.after, line=cmd.line)[1] if cmd.after else None
         return Edit(kind, after=after, insert=cmd.insert)
     if not cmd.leave_out:
         raise DomainError("quote the words the amendment leaves out")

@@ -150,10 +150,11 @@ class MoveAmendment(Command):
     """``by`` moves an amendment to a motion (or, with ``parent``, to an amendment).
 
     The edit is given as an agenda would print it: ``kind`` is one of
-    leave_out, insert, leave_out_and_insert, leave_out_all_and_insert; the
-    words to leave out are quoted (``leave_out``) and found in the current
-    text, optionally from ``line`` on; an insertion goes ``after`` the quoted
-    words (empty: at the start) or at the end with ``at_end``.
+    leave_out, insert, leave_out_and_insert, leave_out_all_and_insert (a
+    counter-proposal, keeping the words quoted in ``after``, usually "That")
+    or add_at_end; the words to leave out are quoted (``leave_out``) and found
+    in the current text, optionally on ``line``; an insertion goes ``after``
+    the quoted words (empty: at the start) or at the end with ``at_end``.
     """
 
     amendment: str

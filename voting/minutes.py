@@ -1,0 +1,379 @@
+"""Minutes rendered from the events, so they cannot leave anything out.
+
+Every event of a meeting is in them, in the order it happened (the votes
+of a recorded ballot as the lists of names read out with its result):
+attendance, every motion with mover and seconder, every amendment with its
+text and what it changes, every ballot with its method, rule,
+counts and outcome, the names on a recorded vote, every ruling of the chair.
+:func:`render_minutes` raises if it meets an event it has no words for, so a
+new kind of event cannot silently go unminuted.
+
+Under an ``unattributed`` publication policy, members appear under stable
+pseudonyms (:func:`pseudonym`) instead of names; every count stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from voting import events as ev
+from voting.decider import evolve
+from voting.diff import word_diff
+from voting.errors import DomainError
+from voting.state import BallotMethod, BodyState, Publication
+from voting.text import MotionText
+
+__all__ = ["pseudonym", "render_minutes"]
+
+
+def pseudonym(body: str, member: str) -> str:
+    """A stable pseudonym for a member of a body: the same in every meeting's minutes."""
+    digest = hashlib.sha256(f"tellers-pseudonym\n{body}\n{member}".encode()).hexdigest()
+    return f"Member {digest[:6]}"
+
+
+class _Writer:
+    """Walks the events with the state as it was at each one."""
+
+    def __init__(self, meeting: str | None) -> None:
+        self.meeting = meeting
+        self.lines: list[str] = []
+        self.state = BodyState()
+        self.published: set[str] = set()  # meetings whose minutes we are writing
+
+    def name(self, member: str, meeting: str = "") -> str:
+        m = self.state.meetings.get(meeting)
+        if m is not None and m.publication == Publication.UNATTRIBUTED:
+            return pseudonym(self.state.name, member)
+        return self.state.name_of(member)
+
+    def out(self, line: str = "") -> None:
+        self.lines.append(line)
+
+
+def _meeting_of(state: BodyState, event: ev.Event) -> str:
+    """The meeting an event belongs to, or "" for body-wide events."""
+    fields = event.__dataclass_fields__
+    if "meeting" in fields:
+        return str(getattr(event, "meeting"))  # noqa: B009  (not on the Event base type)
+    for attr in ("motion", "subject", "target", "amendment", "ballot"):
+        key = getattr(event, attr) if attr in fields else None
+        if not isinstance(key, str):
+            continue
+        if key in state.motions:
+            return state.motions[key].meeting
+        if key in state.amendments:
+            return state.motions[state.amendments[key].motion].meeting
+        if key in state.procedurals:
+            return state.procedurals[key].meeting
+        if key in state.ballots:
+            return state.ballots[key].meeting
+    return ""
+
+
+def _time(at: str) -> str:
+    return at[11:16] if len(at) >= 16 else at
+
+
+def render_minutes(state: BodyState, events: Sequence[ev.Event], meeting: str | None = None) -> str:
+    """Markdown minutes of ``meeting`` (or of every meeting) from the body's events.
+
+    ``state`` is the body's current state (used for the heading); the minutes
+    themselves are rebuilt from ``events`` alone.
+    """
+    w = _Writer(meeting)
+    w.out(f"# Minutes of {state.name}")
+    w.out()
+    w.out(f"Standing orders: `{state.orders.name}`. Revote policy: `{state.orders.revote.value}`.")
+    for event in events:
+        before = w.state
+        w.state = evolve(before, event)
+        if isinstance(event, ev.BodyFounded):
+            continue
+        where = _meeting_of(w.state, event) or _meeting_of(before, event)
+        if meeting is not None and where and where != meeting:
+            continue
+        renderer = RENDERERS.get(type(event))
+        if renderer is None:
+            raise DomainError(f"the minutes have no words for {event.TYPE}")
+        renderer(w, before, event, where)
+    w.out()
+    return "\n".join(w.lines).rstrip() + "\n"
+
+
+Renderer = Callable[[_Writer, BodyState, Any, str], None]
+
+
+def _admitted(w: _Writer, before: BodyState, e: ev.MemberAdmitted, where: str) -> None:
+    extra = f", card weight {e.weight}" if e.weight != 1 else ""
+    section = f", section {e.section}" if e.section else ""
+    w.out(f"- {_time(e.at)} {e.name} admitted as a member ({', '.join(e.roles)}{extra}{section}).")
+
+
+def _suspended(w: _Writer, before: BodyState, e: ev.MemberSuspended, where: str) -> None:
+    w.out(f"- {_time(e.at)} {w.name(e.member)} suspended by {w.name(e.by)}: {e.reason}.")
+
+
+def _reinstated(w: _Writer, before: BodyState, e: ev.MemberReinstated, where: str) -> None:
+    w.out(f"- {_time(e.at)} {w.name(e.member)} reinstated by {w.name(e.by)}.")
+
+
+def _convened(w: _Writer, before: BodyState, e: ev.MeetingConvened, where: str) -> None:
+    m = w.state.meeting(e.meeting)
+    w.out()
+    w.out(f"## {e.title}")
+    w.out()
+    w.out(
+        f"Convened {e.at[:10]}. Chair: {w.name(e.chair, e.meeting)}. "
+        f"Secretary: {w.name(e.secretary, e.meeting)}. Quorum: {m.quorum.description}. "
+        f"Publication: {e.publication}."
+    )
+    w.out()
+
+
+def _attendance(w: _Writer, before: BodyState, e: ev.AttendanceRecorded, where: str) -> None:
+    verb = "present" if e.present else "left the meeting"
+    w.out(f"- {_time(e.at)} {w.name(e.member, where)} {verb}.")
+
+
+def _proxy(w: _Writer, before: BodyState, e: ev.ProxyAppointed, where: str) -> None:
+    w.out(f"- {_time(e.at)} {w.name(e.holder, where)} holds the proxy of {w.name(e.giver, where)}.")
+
+
+def _publication(w: _Writer, before: BodyState, e: ev.PublicationSet, where: str) -> None:
+    w.out(f"- {_time(e.at)} The chair set the publication policy to **{e.publication}**.")
+
+
+def _started(w: _Writer, before: BodyState, e: ev.BusinessStarted, where: str) -> None:
+    names = sorted(w.name(m, where) for m in w.state.meeting(e.meeting).present)
+    w.out()
+    w.out(f"**Present ({len(names)}):** {', '.join(names)}.")
+    w.out()
+    w.out(
+        f"{_time(e.at)} Business started: quorate, {e.present} present, "
+        f"{e.quorum_required} required (`{e.quorum_rule}`)."
+    )
+    w.out()
+
+
+def _closed_meeting(w: _Writer, before: BodyState, e: ev.MeetingClosed, where: str) -> None:
+    w.out()
+    w.out(f"{_time(e.at)} The meeting {'was adjourned' if e.reason == 'adjourned' else 'closed'}.")
+
+
+def _motion_moved(w: _Writer, before: BodyState, e: ev.MotionMoved, where: str) -> None:
+    motion = w.state.motion(e.motion)
+    w.out()
+    w.out(f"### Motion: {e.title}")
+    w.out()
+    w.out(f"{_time(e.at)} Moved by {w.name(e.mover, where)}. The motion as moved:")
+    w.out()
+    for line in motion.original.numbered().splitlines():
+        w.out(f"    {line}")
+    w.out()
+
+
+def _motion_seconded(w: _Writer, before: BodyState, e: ev.MotionSeconded, where: str) -> None:
+    w.out(f"- {_time(e.at)} Seconded by {w.name(e.seconder, where)}.")
+
+
+def _debate(w: _Writer, before: BodyState, e: ev.DebateOpened, where: str) -> None:
+    w.out(f"- {_time(e.at)} The chair opened the debate.")
+
+
+def _label(state: BodyState, subject: str) -> str:
+    if subject in state.motions:
+        return f"the motion {state.motions[subject].title!r}"
+    if subject in state.amendments:
+        return f"amendment {state.amendments[subject].number}"
+    if subject in state.procedurals:
+        return f"the procedural motion {state.procedurals[subject].kind.replace('_', ' ')!r}"
+    return subject
+
+
+def _amendment_moved(w: _Writer, before: BodyState, e: ev.AmendmentMoved, where: str) -> None:
+    amendment = w.state.amendment(e.amendment)
+    to = f" to amendment {before.amendment(e.parent).number}" if e.parent else ""
+    w.out()
+    w.out(f"#### Amendment {amendment.number}{to}")
+    w.out()
+    w.out(f"{_time(e.at)} Moved by {w.name(e.mover, where)}: {e.description}.")
+
+
+def _amendment_seconded(w: _Writer, before: BodyState, e: ev.AmendmentSeconded, where: str) -> None:
+    number = w.state.amendment(e.amendment).number
+    w.out(f"- {_time(e.at)} Amendment {number} seconded by {w.name(e.seconder, where)}.")
+
+
+def _ruled(w: _Writer, before: BodyState, e: ev.AmendmentRuledOutOfOrder, where: str) -> None:
+    number = w.state.amendment(e.amendment).number
+    ground = e.ground.replace("_", " ")
+    w.out(
+        f"- {_time(e.at)} **Ruling of the chair** ({w.name(e.by, where)}): amendment {number} "
+        f"is out of order ({ground}): {e.reason}."
+    )
+
+
+def _taken(w: _Writer, before: BodyState, e: ev.AmendmentTaken, where: str) -> None:
+    number = w.state.amendment(e.amendment).number
+    w.out(f"- {_time(e.at)} The chair took amendment {number}.")
+
+
+def _fell(w: _Writer, before: BodyState, e: ev.AmendmentFell, where: str) -> None:
+    number = w.state.amendment(e.amendment).number
+    w.out(f"- {_time(e.at)} Amendment {number} fell: {e.reason}.")
+
+
+def text_of(state: BodyState, target: str) -> MotionText:
+    """The current words of a motion, or of an amendment (its words to insert)."""
+    if target in state.motions:
+        return state.motions[target].text
+    words = state.amendment(target).words
+    if words is None:
+        raise DomainError(f"amendment {target!r} has no words")
+    return words
+
+
+def _text_amended(w: _Writer, before: BodyState, e: ev.MotionTextAmended, where: str) -> None:
+    # Diff by stable word ids: a word counts as kept only if it is the same word.
+    diff = word_diff(text_of(before, e.target), text_of(w.state, e.target))
+    number = w.state.amendment(e.amendment).number
+    w.out(f"- {_time(e.at)} Amendment {number} changes the text: {diff.markdown()}")
+
+
+def _disposed(w: _Writer, before: BodyState, e: ev.MotionDisposed, where: str) -> None:
+    state = e.state.replace("_", " ")
+    w.out(f"- {_time(e.at)} {_label(w.state, e.subject).capitalize()}: {state} ({e.reason}).")
+
+
+def _procedural(w: _Writer, before: BodyState, e: ev.ProceduralMoved, where: str) -> None:
+    consent = " (with the mover's consent)" if e.mover_consents else ""
+    w.out(
+        f"- {_time(e.at)} Procedural motion **{e.kind.replace('_', ' ')}** on "
+        f"{_label(w.state, e.target) if e.target not in w.state.meetings else 'the meeting'}"
+        f"{consent}: moved by {w.name(e.mover, where)}, seconded by {w.name(e.seconder, where)}."
+    )
+
+
+def _question_put(w: _Writer, before: BodyState, e: ev.QuestionToBePut, where: str) -> None:
+    w.out(f"- {_time(e.at)} The question on {_label(w.state, e.target)} is to be put now.")
+
+
+def _overturned(w: _Writer, before: BodyState, e: ev.RulingOverturned, where: str) -> None:
+    number = w.state.amendment(e.amendment).number
+    w.out(f"- {_time(e.at)} The chair's ruling on amendment {number} was overturned.")
+
+
+def _ballot_opened(w: _Writer, before: BodyState, e: ev.BallotOpened, where: str) -> None:
+    method = e.method.replace("_", " ")
+    proxies = sum(1 for voter, member, _ in e.roll if voter != member)
+    held = f", {proxies} by proxy" if proxies else ""
+    w.out()
+    w.out(
+        f"{_time(e.at)} **Put to the vote** ({method}): {e.question}. Rule: `{e.threshold}`, "
+        f"ties: `{e.tie_rule}`. Entitled to vote: {len(e.roll)}{held}; present {e.present}, "
+        f"quorum {e.quorum_required}."
+    )
+    if e.substantive:
+        w.out()
+        w.out("The substantive motion:")
+        w.out()
+        for line in e.text.splitlines():
+            w.out(f"    {line}")
+        w.out()
+
+
+def _vote(w: _Writer, before: BodyState, e: ev.VoteCast, where: str) -> None:
+    ballot = w.state.ballot(e.ballot)
+    if ballot.method == BallotMethod.CARD:
+        proxy = f" (by proxy, {w.name(e.voter, where)})" if e.voter != e.member else ""
+        w.out(
+            f"  - {w.name(e.member, where)}{proxy}: card of {e.for_votes + e.against + e.abstain}"
+            f", {e.for_votes} for, {e.against} against, {e.abstain} abstaining."
+        )
+    # Recorded votes are listed by name with the result, where they are read.
+
+
+def _secret_vote(w: _Writer, before: BodyState, e: ev.SecretVoteCast, where: str) -> None:
+    w.out(f"  - {w.name(e.member, where)} voted (secret ballot).")
+
+
+def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
+    ballot = w.state.ballot(ballot_id)
+    return sorted(w.name(m, where) for m, split in ballot.votes.items() if split[index])
+
+
+def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str) -> None:
+    ballot = w.state.ballot(e.ballot)
+    casting = f" The chair gave a casting vote {e.casting_vote}." if e.casting_vote else ""
+    w.out(f"{_time(e.at)} **{e.explanation}**{casting} Present at the close: {e.present_at_close}.")
+    if ballot.method == BallotMethod.RECORDED:
+        for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
+            names = _names(w, e.ballot, where, index)
+            w.out(f"- {label} ({len(names)}): {', '.join(names) if names else 'none'}.")
+    if ballot.method == BallotMethod.SECRET:
+        w.out(f"- {len(e.papers)} ballot papers published, sorted by tracker.")
+    w.out()
+
+
+def _petition_opened(w: _Writer, before: BodyState, e: ev.PetitionOpened, where: str) -> None:
+    w.out()
+    w.out(
+        f"{_time(e.at)} **Petition** opened by {w.name(e.by)}: {e.text} "
+        f"(threshold `{e.threshold}`: {e.required} of {e.membership} members)."
+    )
+
+
+def _petition_signed(w: _Writer, before: BodyState, e: ev.PetitionSigned, where: str) -> None:
+    w.out(f"- {_time(e.at)} Signed by {w.name(e.member)}.")
+
+
+def _petition_closed(w: _Writer, before: BodyState, e: ev.PetitionClosed, where: str) -> None:
+    result = "a members' ballot is triggered" if e.met else "the threshold was not met"
+    w.out(
+        f"- {_time(e.at)} Petition closed with {e.signatures} of {e.required} signatures: {result}."
+    )
+
+
+RENDERERS: dict[type[ev.Event], Renderer] = {
+    ev.MemberAdmitted: _admitted,
+    ev.MemberSuspended: _suspended,
+    ev.MemberReinstated: _reinstated,
+    ev.MeetingConvened: _convened,
+    ev.AttendanceRecorded: _attendance,
+    ev.ProxyAppointed: _proxy,
+    ev.PublicationSet: _publication,
+    ev.BusinessStarted: _started,
+    ev.MeetingClosed: _closed_meeting,
+    ev.MotionMoved: _motion_moved,
+    ev.MotionSeconded: _motion_seconded,
+    ev.DebateOpened: _debate,
+    ev.AmendmentMoved: _amendment_moved,
+    ev.AmendmentSeconded: _amendment_seconded,
+    ev.AmendmentRuledOutOfOrder: _ruled,
+    ev.AmendmentTaken: _taken,
+    ev.AmendmentFell: _fell,
+    ev.MotionTextAmended: _text_amended,
+    ev.MotionDisposed: _disposed,
+    ev.ProceduralMoved: _procedural,
+    ev.QuestionToBePut: _question_put,
+    ev.RulingOverturned: _overturned,
+    ev.BallotOpened: _ballot_opened,
+    ev.VoteCast: _vote,
+    ev.SecretVoteCast: _secret_vote,
+    ev.BallotClosed: _ballot_closed,
+    ev.PetitionOpened: _petition_opened,
+    ev.PetitionSigned: _petition_signed,
+    ev.PetitionClosed: _petition_closed,
+}
+
+
+def unminuted() -> Iterable[str]:
+    """Event types the minutes have no words for (empty: the minutes are complete)."""
+    return sorted(
+        name
+        for name, cls in ev.EVENT_TYPES.items()
+        if cls not in RENDERERS and cls is not ev.BodyFounded
+    )
