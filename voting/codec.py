@@ -15,7 +15,7 @@ from typing import Any
 from voting.errors import DomainError
 from voting.events import EVENT_TYPES, Event
 
-__all__ = ["from_json", "to_json"]
+__all__ = ["ENTRY_VERSION", "from_entry", "from_json", "to_entry", "to_json"]
 
 
 def to_json(event: Event) -> dict[str, object]:
@@ -86,3 +86,33 @@ def _typed(value: object, hint: Any, where: str) -> object:
             raise DomainError(f"{where}: expected text")
         return value
     raise DomainError(f"{where}: unsupported field type {hint!r}")
+
+
+ENTRY_VERSION = 1
+
+
+def to_entry(seq: int, event: Event) -> dict[str, object]:
+    """The audit-log entry for an event: ``{"v", "seq", "time", "type", "body"}``.
+
+    ``seq`` is the entry's leaf index in the body's log; ``time`` is the
+    event's ``at``; ``body`` is every other field.
+    """
+    data = to_json(event)
+    kind = data.pop("type")
+    time = data.pop("at")
+    return {"v": ENTRY_VERSION, "seq": seq, "time": time, "type": kind, "body": data}
+
+
+def from_entry(entry: Mapping[str, object]) -> tuple[int, Event]:
+    """The sequence number and event of an entry; refuses anything malformed."""
+    if set(entry) != {"v", "seq", "time", "type", "body"}:
+        raise DomainError(f"an entry has exactly v, seq, time, type and body; got {sorted(entry)}")
+    if entry["v"] != ENTRY_VERSION:
+        raise DomainError(f"unknown entry version {entry['v']!r}")
+    seq = entry["seq"]
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise DomainError("an entry's seq is a whole number of at least 0")
+    body = entry["body"]
+    if not isinstance(body, Mapping) or "type" in body or "at" in body:
+        raise DomainError("an entry's body is an object without type or at")
+    return seq, from_json({**body, "type": entry["type"], "at": entry["time"]})
