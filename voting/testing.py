@@ -1,0 +1,199 @@
+"""Hypothesis strategies for motion texts and amendments, for embedders' property tests.
+
+This module imports `Hypothesis <https://hypothesis.readthedocs.io>`_, which is
+a development dependency of tellers (the ``dev`` extra), not a runtime one:
+nothing else in :mod:`voting` imports it, so the domain itself never needs
+Hypothesis. Use it in tests, as structlog's ``testing`` module is used::
+
+    from hypothesis import given
+    from voting.testing import edits, motion_texts
+
+    @given(data=st.data(), text=motion_texts())
+    def test_my_rule(data, text):
+        edit = data.draw(edits(text))
+        ...
+
+Every value drawn is valid: :func:`motion_sources` are strings that
+:meth:`~voting.text.MotionText.parse` accepts (with untidy whitespace, blank
+lines, CRLF and decomposed accents to normalise), and :func:`edits` of a text
+apply to that text (:func:`voting.edit.apply` succeeds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from voting.edit import Edit, EditKind, apply, check
+from voting.errors import EmptyText, TextTooLong
+from voting.text import MotionText, WordId
+
+__all__ = [
+    "amended_motion_texts",
+    "edits",
+    "insert_texts",
+    "motion_sources",
+    "motion_texts",
+    "words",
+]
+
+# Words of agenda motions, so that examples read like motions and repeat words
+# (repeated words are where addressing by position rather than by id goes wrong).
+_VOCABULARY = (
+    "That",
+    "this",
+    "branch",
+    "group",
+    "will",
+    "the",
+    "a",
+    "of",
+    "and",
+    "slate",
+    "left",
+    "candidate",
+    "conditions:",
+    "1.",
+    "2.",
+    "members;",
+    "union",
+    "(and",
+    "not)",
+    "£5",
+    "co-operative",
+    "Trade",
+    "naïve",
+    "e\u0301lan",  # decomposed: NFC composes it to "élan"
+    "Ἀθῆναι",
+    "солидарность",
+    "團結",
+    "'quoted'",
+    '"so-called"',
+    "*stars*",
+)
+
+_ALPHABET = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cc", "Cs", "Cf", "Zs", "Zl", "Zp"),
+)
+_SPACES = st.sampled_from([" ", " ", " ", "  ", "\t", "\u00a0", " \t "])
+_BREAKS = st.sampled_from(["\n", "\n", "\r\n", "\r", "\n\n", "\n \n"])
+
+
+def words() -> st.SearchStrategy[str]:
+    """One word as it might be typed: mostly agenda vocabulary, sometimes any printable run."""
+    return st.one_of(
+        st.sampled_from(_VOCABULARY),
+        st.text(_ALPHABET, min_size=1, max_size=10),
+    )
+
+
+@st.composite
+def _source(draw: st.DrawFn, max_lines: int, max_words: int) -> str:
+    lines = draw(
+        st.lists(st.lists(words(), min_size=1, max_size=max_words), min_size=1, max_size=max_lines)
+    )
+    out = draw(st.sampled_from(["", " ", "\n", "\t\n"]))
+    for number, line in enumerate(lines):
+        if number:
+            out += draw(_BREAKS)
+        out += draw(st.sampled_from(["", " "]))
+        for k, word in enumerate(line):
+            if k:
+                out += draw(_SPACES)
+            out += word
+        out += draw(st.sampled_from(["", " ", "\t"]))
+    return out + draw(st.sampled_from(["", "\n", " \n"]))
+
+
+def motion_sources(*, max_lines: int = 8, max_words: int = 12) -> st.SearchStrategy[str]:
+    """Motion texts as a member might submit them: valid, but untidy."""
+    return _source(max_lines, max_words)
+
+
+def motion_texts(*, max_lines: int = 8, max_words: int = 12) -> st.SearchStrategy[MotionText]:
+    """Parsed motions (word ids ``0 .. n-1``)."""
+    return motion_sources(max_lines=max_lines, max_words=max_words).map(MotionText.parse)
+
+
+@st.composite
+def _insert_text(draw: st.DrawFn, vocabulary: st.SearchStrategy[str]) -> str:
+    lines = draw(st.lists(st.lists(vocabulary, min_size=1, max_size=5), min_size=1, max_size=2))
+    body = "\n".join(" ".join(line) for line in lines)
+    lead = draw(st.sampled_from(["", "", "", "\n"]))
+    trail = draw(st.sampled_from(["", "", "", "\n"]))
+    return lead + body + trail
+
+
+def insert_texts(vocabulary: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[str]:
+    """Words an amendment inserts: one or two lines, sometimes starting or ending a new line.
+
+    ``vocabulary`` draws the words (default :func:`words`); pass a vocabulary
+    disjoint from the motion's to make inserted words recognisable.
+    """
+    return _insert_text(words() if vocabulary is None else vocabulary)
+
+
+_ALL_KINDS = tuple(EditKind)
+
+
+@st.composite
+def edits(
+    draw: st.DrawFn,
+    text: MotionText,
+    kinds: Collection[EditKind] = _ALL_KINDS,
+    inserts: st.SearchStrategy[str] | None = None,
+) -> Edit:
+    """An edit of ``text`` that applies to it, of one of ``kinds``.
+
+    Spans run across line breaks as freely as within lines. A ``LEAVE_OUT`` of
+    every word is never drawn (it would leave no motion). ``inserts`` draws the
+    words to insert (default :func:`insert_texts`).
+    """
+    inserted = insert_texts() if inserts is None else inserts
+    possible = [k for k in kinds if k is not EditKind.LEAVE_OUT or text.word_count > 1]
+    assume(possible)
+    kind = draw(st.sampled_from(sorted(possible)))
+    count = text.word_count
+    ids = [word.id for word in text.words]
+    edit: Edit
+    if kind in (EditKind.LEAVE_OUT, EditKind.LEAVE_OUT_AND_INSERT):
+        start = draw(st.integers(0, count - 1))
+        end = draw(st.integers(start, count - 1))
+        if kind is EditKind.LEAVE_OUT and (start, end) == (0, count - 1):
+            if draw(st.booleans()):
+                start = 1
+            else:
+                end = count - 2
+        first, last = ids[start], ids[end]
+        edit = Edit(
+            kind,
+            first=first,
+            last=last,
+            insert="" if kind is EditKind.LEAVE_OUT else draw(inserted),
+            quoted=text.quote(first, last),
+        )
+    elif kind is EditKind.ADD_AT_END:
+        edit = Edit(kind, insert=draw(inserted))
+    else:
+        anchor: WordId | None = draw(st.none() | st.sampled_from(ids))
+        quoted = "" if anchor is None or draw(st.booleans()) else text.quote(anchor, anchor)
+        edit = Edit(kind, after=anchor, insert=draw(inserted), quoted=quoted)
+    try:
+        check(text, edit)
+    except (EmptyText, TextTooLong):  # pragma: no cover - only near the documented limits
+        assume(False)
+    return edit
+
+
+@st.composite
+def amended_motion_texts(
+    draw: st.DrawFn, *, max_lines: int = 8, max_words: int = 12, max_edits: int = 3
+) -> MotionText:
+    """Motions after up to ``max_edits`` amendments: ids with gaps and words out of id order."""
+    text = draw(motion_texts(max_lines=max_lines, max_words=max_words))
+    for _ in range(draw(st.integers(0, max_edits))):
+        text = apply(text, draw(edits(text)))
+    return text
