@@ -292,11 +292,13 @@ def reference_count(profile: Profile, seats: int) -> list[tuple[int, ...]]:
     votes = [0] * n
     received: list[list[list[object]]] = [[] for _ in range(n)]
     for paper in papers:
-        votes[paper[0][0]] += U
-        received[paper[0][0]].append(paper)
+        ranking = paper[0]
+        assert isinstance(ranking, list)
+        votes[ranking[0]] += U
+        received[ranking[0]].append(paper)
     elected: list[int] = []
     pending: list[int] = []
-    stages = []
+    stages: list[tuple[int, ...]] = []
 
     def unique_extreme(cands: list[int], highest: bool) -> int:
         best = max(votes[c] for c in cands) if highest else min(votes[c] for c in cands)
