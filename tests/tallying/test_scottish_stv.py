@@ -292,10 +292,10 @@ def reference_count(profile: Profile, seats: int) -> list[tuple[int, ...]]:
     votes = [0] * n
     received: list[list[list[object]]] = [[] for _ in range(n)]
     for paper in papers:
-        ranking = paper[0]
-        assert isinstance(ranking, list)
-        votes[ranking[0]] += U
-        received[ranking[0]].append(paper)
+        held = paper[0]
+        assert isinstance(held, list)
+        votes[held[0]] += U
+        received[held[0]].append(paper)
     elected: list[int] = []
     pending: list[int] = []
     stages: list[tuple[int, ...]] = []
