@@ -1,4 +1,4 @@
-"""An organising group decides on a common left slate, and waters its motion down.
+"""The demo meeting: an organising group waters down its motion on a left slate.
 
 A published case: an organising group of fifteen debated a motion setting
 conditions for joining a common left slate (a principled platform every
@@ -9,17 +9,20 @@ vote, and the substantive motion as amended was carried by 9 votes to 5 with
 1 abstention. None of it reached the minutes. Here every step is an event,
 and the minutes and the diff are generated from them.
 
-Run it with ``python examples/lla_organising_group.py`` or ``tellers demo``.
+``tellers demo`` runs it on the embedded store with the signed log;
+``examples/lla_organising_group.py`` runs it with the pure library alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from voting import commands as c
 from voting.decider import execute
 from voting.events import Event
-from voting.minutes import render_minutes
-from voting.report import watered_down
 from voting.state import BodyState
+
+__all__ = ["MEMBERS", "MOTION", "commands", "run"]
 
 MEMBERS = [
     ("m01", "Aisha Khan", ("chair", "member")),
@@ -62,27 +65,20 @@ SUBSTANTIVE_VOTES = {
 }
 
 
-def run() -> tuple[BodyState, list[Event]]:
-    """Hold the meeting; return the final state and every event, in order."""
-    state = BodyState()
-    log: list[Event] = []
+def commands() -> Iterator[c.Command]:
+    """The meeting as the commands the secretary and chair gave, in order."""
     clock = iter(range(0, 60 * 60 * 3, 60))
 
     def at() -> str:
         minutes = next(clock)
         return f"2025-03-12T{19 + minutes // 3600:02d}:{minutes // 60 % 60:02d}:00Z"
 
-    def do(command_type: type[c.Command], by: str, **fields: object) -> None:
-        nonlocal state
-        state, events = execute(state, command_type(at=at(), by=by, **fields))
-        log.extend(events)
-
-    do(c.FoundBody, "m02", name="Left Organising Group", standing_orders="citrine")
+    yield c.FoundBody(at(), "m02", name="Left Organising Group", standing_orders="citrine")
     # The secretary, who founded the body, is admitted first and admits the rest.
     for member_id, name, roles in sorted(MEMBERS, key=lambda m: m[0] != "m02"):
-        do(c.AdmitMember, "m02", member=member_id, name=name, roles=roles)
-    do(
-        c.ConveneMeeting,
+        yield c.AdmitMember(at(), "m02", member=member_id, name=name, roles=roles)
+    yield c.ConveneMeeting(
+        at(),
         "m02",
         meeting="2025-03",
         title="General meeting, March 2025",
@@ -91,41 +87,43 @@ def run() -> tuple[BodyState, list[Event]]:
         quorum_fraction="1/3",
     )
     for member_id, _, _ in MEMBERS[:14]:
-        do(c.RecordAttendance, "m02", meeting="2025-03", member=member_id)
-    do(c.StartBusiness, "m01", meeting="2025-03")
+        yield c.RecordAttendance(at(), "m02", meeting="2025-03", member=member_id)
+    yield c.StartBusiness(at(), "m01", meeting="2025-03")
 
-    do(c.MoveMotion, "m10", motion="slate", meeting="2025-03",
-       title="Conditions for a common left slate", text=MOTION)  # fmt: skip
-    do(c.SecondMotion, "m11", motion="slate")
-    do(c.OpenDebate, "m01", motion="slate")
+    yield c.MoveMotion(
+        at(), "m10", motion="slate", meeting="2025-03",
+        title="Conditions for a common left slate", text=MOTION,
+    )  # fmt: skip
+    yield c.SecondMotion(at(), "m11", motion="slate")
+    yield c.OpenDebate(at(), "m01", motion="slate")
 
-    do(c.MoveAmendment, "m03", amendment="slate-a1", motion="slate",
-       kind="leave_out_and_insert",
-       leave_out="only on three conditions: 1. a principled platform that every candidate of "
-       "the slate signs; 2. a candidate of ours in a winnable place on the list; 3. failing "
-       "agreement on these conditions, we stand our own slate.",
-       insert="and will seek a place on it for one of our members.")  # fmt: skip
-    do(c.SecondAmendment, "m04", amendment="slate-a1")
-    do(c.TakeAmendment, "m01", amendment="slate-a1")
-    do(c.OpenBallot, "m01", ballot="b1", subject="slate-a1", method="recorded")
+    yield c.MoveAmendment(
+        at(), "m03", amendment="slate-a1", motion="slate", kind="leave_out_and_insert",
+        leave_out="only on three conditions: 1. a principled platform that every candidate of "
+        "the slate signs; 2. a candidate of ours in a winnable place on the list; 3. failing "
+        "agreement on these conditions, we stand our own slate.",
+        insert="and will seek a place on it for one of our members.",
+    )  # fmt: skip
+    yield c.SecondAmendment(at(), "m04", amendment="slate-a1")
+    yield c.TakeAmendment(at(), "m01", amendment="slate-a1")
+    yield c.OpenBallot(at(), "m01", ballot="b1", subject="slate-a1", method="recorded")
     for member_id, choice in AMENDMENT_VOTES.items():
-        do(c.CastVote, member_id, ballot="b1", choice=choice)
-    do(c.CloseBallot, "m01", ballot="b1")
+        yield c.CastVote(at(), member_id, ballot="b1", choice=choice)
+    yield c.CloseBallot(at(), "m01", ballot="b1")
 
-    do(c.RecordAttendance, "m02", meeting="2025-03", member="m15")
-    do(c.OpenBallot, "m01", ballot="b2", subject="slate", method="recorded")
+    yield c.RecordAttendance(at(), "m02", meeting="2025-03", member="m15")
+    yield c.OpenBallot(at(), "m01", ballot="b2", subject="slate", method="recorded")
     for member_id, choice in SUBSTANTIVE_VOTES.items():
-        do(c.CastVote, member_id, ballot="b2", choice=choice)
-    do(c.CloseBallot, "m01", ballot="b2")
-    do(c.CloseMeeting, "m01", meeting="2025-03")
+        yield c.CastVote(at(), member_id, ballot="b2", choice=choice)
+    yield c.CloseBallot(at(), "m01", ballot="b2")
+    yield c.CloseMeeting(at(), "m01", meeting="2025-03")
+
+
+def run() -> tuple[BodyState, list[Event]]:
+    """Hold the meeting in memory with the pure core; the final state and every event."""
+    state = BodyState()
+    log: list[Event] = []
+    for command in commands():
+        state, events = execute(state, command)
+        log.extend(events)
     return state, log
-
-
-def main() -> None:
-    state, log = run()
-    print(render_minutes(state, log))
-    print(watered_down(state, log, "slate"))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,171 @@
+"""A body's ledger: a command becomes events, log entries and leaves, in one transaction.
+
+This is the imperative shell around the pure core (DESIGN.md): ``voting``
+decides, ``audit`` hashes and signs, and the ledger stores. On opening it
+rebuilds the state by replaying every stored entry through ``voting`` and
+rebuilds the Merkle tree from the stored leaves, then checks the tree
+against the last checkpoint the signer signed (RELIABILITY.md INV-FSCK):
+a store behind its own signed log refuses to open.
+
+Write path (RELIABILITY.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): decide on
+the current state; in one ``BEGIN IMMEDIATE`` transaction check that nobody
+appended meanwhile, insert the entries at the next dense sequence numbers
+(the primary key refuses a gap or a duplicate) and any sealed ballot paper;
+commit; only then append the leaves to the tree and sign a checkpoint from
+the stored leaves.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from api.storage import Store, checkpoints, entries, sealed_papers
+from audit.canonical import canonical, parse
+from audit.log import Log
+from audit.merkle import leaf_hash
+from audit.note import Ed25519Signer
+from audit.signer import CheckpointSigner, MemorySignerState, SignedCheckpoint
+from audit.signer_state import FileSignerState
+from voting import commands as c
+from voting import events as ev
+from voting.codec import from_entry, to_entry
+from voting.decider import decide, evolve, replay
+from voting.errors import DomainError
+from voting.state import BallotMethod, BodyState
+
+__all__ = ["Ledger", "Submitted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What a command produced: its events and where they sit in the log."""
+
+    events: tuple[ev.Event, ...]
+    first_index: int
+
+    @property
+    def indices(self) -> range:
+        return range(self.first_index, self.first_index + len(self.events))
+
+
+class Ledger:
+    """One body's state, store and log."""
+
+    def __init__(
+        self,
+        store: Store,
+        key: Ed25519Signer,
+        signer_state: FileSignerState | MemorySignerState,
+        *,
+        checkpoint_every: int = 1,
+    ) -> None:
+        self.store = store
+        self._signer = CheckpointSigner(key, signer_state)
+        self._every = checkpoint_every
+        stored = store.all_entries()
+        state = BodyState()
+        scratch = Log(CheckpointSigner(key, MemorySignerState()))
+        for seq, data, leaf in stored:
+            _, event = from_entry(parse(data))
+            state = evolve(state, event)
+            _, computed = scratch.append_canonical(data, validate=False)
+            if seq != scratch.size - 1 or computed != leaf:
+                raise DomainError(f"stored entry {seq} does not match its leaf hash")
+        self.state = state
+        # Checks the rebuilt tree against the last signed checkpoint (INV-FSCK).
+        self.log = Log(self._signer, scratch.store)
+
+    @classmethod
+    def open(cls, instance: Path, *, origin: str, checkpoint_every: int = 1) -> Ledger:
+        """The ledger kept in ``instance``: ``tellers.sqlite3``, the log key, the signer state."""
+        instance.mkdir(parents=True, exist_ok=True)
+        key_path = instance / "log.key"
+        if not key_path.exists():
+            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(Ed25519Signer.from_seed(origin, secrets.token_bytes(32)).skey())
+        key = Ed25519Signer.from_skey(key_path.read_text().strip())
+        store = Store(f"sqlite:///{instance / 'tellers.sqlite3'}")
+        return cls(
+            store,
+            key,
+            FileSignerState(instance / "signer.state"),
+            checkpoint_every=checkpoint_every,
+        )
+
+    @property
+    def vkey(self) -> str:
+        return self._signer.vkey
+
+    def submit(self, command: c.Command) -> Submitted:
+        """Decide, store and log a command; raises and changes nothing if it is refused."""
+        sealed: tuple[str, str, str] | None = None
+        if isinstance(command, c.CloseBallot) and not command.papers:
+            ballot = self.state.ballots.get(command.ballot)
+            if ballot is not None and ballot.method == BallotMethod.SECRET:
+                command = replace(command, papers=self.store.papers(command.ballot))
+        events = decide(self.state, command)
+        if isinstance(command, c.CastVote) and any(
+            isinstance(e, ev.SecretVoteCast) for e in events
+        ):
+            sealed = (command.ballot, command.tracker, command.choice)
+        first = self.log.size
+        rows = []
+        for offset, event in enumerate(events):
+            data = canonical(to_entry(first + offset, event))  # type: ignore[arg-type]
+            rows.append(
+                {
+                    "seq": first + offset,
+                    "type": event.TYPE,
+                    "time": event.at,
+                    "data": data,
+                    "leaf_hash": leaf_hash(data),
+                }
+            )
+        with self.store.transaction() as conn:
+            if self.store.size(conn) != first:
+                raise DomainError("the log was changed by another writer; reopen the ledger")
+            if rows:
+                conn.execute(insert(entries), rows)
+            if sealed is not None:
+                ballot_id, tracker, choice = sealed
+                conn.execute(
+                    insert(sealed_papers).values(ballot=ballot_id, tracker=tracker, choice=choice)
+                )
+        for row in rows:
+            self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
+        self.state = replay(events, self.state)
+        if rows and self.log.size // self._every > first // self._every:
+            self.checkpoint()
+        return Submitted(events, first)
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """Sign the current size and root, and keep the note."""
+        latest = self.log.latest_checkpoint
+        if latest is not None and latest.checkpoint.size == self.log.size:
+            return latest
+        signed = self.log.checkpoint()
+        with self.store.transaction() as conn:
+            conn.execute(insert(checkpoints).values(size=signed.checkpoint.size, note=signed.note))
+        return signed
+
+    def events(self) -> list[ev.Event]:
+        return [from_entry(parse(data))[1] for _, data, _ in self.store.all_entries()]
+
+    def entry_bytes(self) -> list[bytes]:
+        return [data for _, data, _ in self.store.all_entries()]
+
+    def checkpoints(self) -> Sequence[str]:
+        return self.store.all_checkpoints()
+
+    def receipt(self, index: int) -> str:
+        return self.log.receipt(index)
+
+    def close(self) -> None:
+        self.store.close()

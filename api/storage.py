@@ -1,0 +1,127 @@
+"""The body's store: entries, checkpoints and sealed ballot papers, in SQL.
+
+SQLAlchemy 2 Core on SQLite (the embedded default) or PostgreSQL. The log's
+canonical bytes are kept as bytes with their leaf hash, never as JSON
+columns (STACK.md: jsonb reorders keys). On SQLite the connection uses WAL,
+``synchronous=FULL``, foreign keys and a busy timeout, and every write
+transaction starts with ``BEGIN IMMEDIATE`` so two writers never interleave
+(the SQLAlchemy "pysqlite serializable" recipe: Python 3.11's sqlite3 has no
+``autocommit`` argument).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+
+__all__ = ["Store", "checkpoints", "entries", "metadata", "sealed_papers"]
+
+metadata = MetaData()
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(64), nullable=False),
+    Column("time", String(40), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+)
+
+sealed_papers = Table(
+    "sealed_papers",
+    metadata,
+    Column("ballot", String(64), primary_key=True),
+    Column("tracker", String(64), primary_key=True),
+    Column("choice", String(16), nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA busy_timeout=5000",
+    ):
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    """A body's tables behind one engine."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def size(self, conn: Connection | None = None) -> int:
+        query = select(func.count()).select_from(entries)
+        if conn is not None:
+            return int(conn.execute(query).scalar_one())
+        with self.engine.connect() as fresh:
+            return int(fresh.execute(query).scalar_one())
+
+    def all_entries(self) -> list[tuple[int, bytes, bytes]]:
+        """Every (seq, canonical bytes, leaf hash), in order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(entries.c.seq, entries.c.data, entries.c.leaf_hash).order_by(entries.c.seq)
+            )
+            return [(int(seq), bytes(data), bytes(leaf)) for seq, data, leaf in rows]
+
+    def all_checkpoints(self) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(checkpoints.c.note).order_by(checkpoints.c.size))
+            return [str(note) for (note,) in rows]
+
+    def papers(self, ballot: str) -> tuple[tuple[str, str], ...]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(sealed_papers.c.tracker, sealed_papers.c.choice)
+                .where(sealed_papers.c.ballot == ballot)
+                .order_by(sealed_papers.c.tracker)
+            )
+            return tuple((str(t), str(c)) for t, c in rows)
+
+    def close(self) -> None:
+        self.engine.dispose()
