@@ -1,0 +1,67 @@
+"""Shared helpers for the audit tests: vector loading, trees, keys and Hypothesis strategies."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import cache
+from typing import Any
+
+from hypothesis import strategies as st
+
+from audit.canonical import MAX_SAFE_INTEGER, JSONValue
+from audit.merkle import Frontier, leaf_hash
+from audit.note import Ed25519Signer
+from audit.store import MemoryStore
+from tests.conftest import shared_path
+
+
+@cache
+def _vectors_text(name: str) -> str:
+    return shared_path("vectors", name).read_text(encoding="utf-8")
+
+
+def vectors(name: str) -> Any:
+    """A conformance vector file from ../shared/vectors, parsed (read in place, never copied)."""
+    return json.loads(_vectors_text(name))
+
+
+def build_store(leaves: list[bytes]) -> MemoryStore:
+    """A store holding the tree of these leaf inputs."""
+    store = MemoryStore()
+    frontier = Frontier()
+    for data in leaves:
+        store.append_hashes(frontier.size, frontier.append(leaf_hash(data)))
+    return store
+
+
+@cache
+def numbered_store(size: int) -> MemoryStore:
+    """A store of ``size`` leaves ``b"leaf 0"``, ``b"leaf 1"``, ... (shared, never mutated)."""
+    return build_store([b"leaf %d" % i for i in range(size)])
+
+
+def flip_bit(data: bytes, bit: int) -> bytes:
+    """``data`` with bit ``bit`` (counted from the first byte's high bit) inverted."""
+    mutated = bytearray(data)
+    mutated[bit // 8] ^= 0x80 >> (bit % 8)
+    return bytes(mutated)
+
+
+def log_key(name: str = "example.org/tellers/log", seed: int = 7) -> Ed25519Signer:
+    """A deterministic log signing key for tests."""
+    return Ed25519Signer.from_seed(name, bytes([seed]) * 32)
+
+
+# Hypothesis strategies for entries inside the canonical schema.
+
+nfc_text = st.text(max_size=20).map(lambda s: unicodedata.normalize("NFC", s))
+ascii_keys = st.text(st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=10)
+safe_integers = st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
+
+json_values: st.SearchStrategy[JSONValue] = st.recursive(
+    st.none() | st.booleans() | safe_integers | nfc_text,
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(ascii_keys, children, max_size=5),
+    max_leaves=25,
+)
