@@ -16,10 +16,10 @@ tolerates, reporting each in :attr:`BltFile.warnings`: a byte-order mark;
 ``#`` comments; ``=`` equal ranks (``2 4 1=3 0``); ballots ended by the
 newline without ``0`` (OpenTally); unquoted names, one per line
 (mggg/scot-elex); a name and a party as two quoted strings on one line (the
-first string is the name; the second is reported, not kept); a missing title.
+first string is the name; the second is reported, not kept).
 It refuses, with a :class:`BallotFileError` naming the line, what it would
 have to guess: an index outside ``1..n``, a candidate ranked twice, a count of
-names that is not ``n``, names given only in comments (Glasgow 2007), bad
+names that is not ``n`` or no title, names given only in comments (Glasgow 2007), bad
 numbers, skipped ranks (``-``), ballot IDs, a missing end-of-ballots ``0``.
 
 Each ballot line is read from its own line: the 1987 text lets a ballot run
@@ -269,20 +269,18 @@ def _read_names(
     strings = [text for _, tokens, _ in rows for quoted, text in tokens if quoted]
     all_quoted = all(quoted for _, tokens, _ in rows for quoted, _ in tokens)
 
-    if all_quoted and len(strings) in (candidates, candidates + 1):
-        names = tuple(strings[:candidates])
-        if len(strings) == candidates:
-            warnings.append(BltWarning(end_line, "the file gives no title"))
-        return names, strings[candidates] if len(strings) > candidates else ""
+    if all_quoted and len(strings) == candidates + 1:
+        return tuple(strings[:candidates]), strings[candidates]
 
     if (
         all_quoted
-        and len(rows) in (candidates, candidates + 1)
+        and len(rows) == candidates + 1
         and all(len(tokens) == 2 for _, tokens, _ in rows[:candidates])
-        and all(len(tokens) == 1 for _, tokens, _ in rows[candidates:])
+        and len(rows[candidates][1]) == 1
     ):
         names = tuple(tokens[0][1] for _, tokens, _ in rows[:candidates])
-        seconds = "; ".join(f"{tokens[0][1]!r}: {tokens[1][1]!r}" for _, tokens, _ in rows[:3])
+        shown = rows[: min(3, candidates)]
+        seconds = "; ".join(f"{tokens[0][1]!r}: {tokens[1][1]!r}" for _, tokens, _ in shown)
         warnings.append(
             BltWarning(
                 rows[0][0],
@@ -291,12 +289,9 @@ def _read_names(
                 + (", ..." if candidates > 3 else ""),
             )
         )
-        title = rows[candidates][1][0][1] if len(rows) > candidates else ""
-        if not title:
-            warnings.append(BltWarning(end_line, "the file gives no title"))
-        return names, title
+        return names, rows[candidates][1][0][1]
 
-    if not all_quoted and len(rows) in (candidates, candidates + 1):
+    if not all_quoted and len(rows) == candidates + 1:
         values: list[str] = []
         unquoted_lines: list[int] = []
         for line, tokens, text in rows:
@@ -422,7 +417,7 @@ def parse_blt(text: str, *, progress: Progress | None = None) -> BltFile:
     if end is None:
         raise BallotFileError(
             "the ballots are not ended by a line holding a single 0",
-            line=_lines_upto(text, len(text)),
+            line=text.count("\n") + (0 if text.endswith("\n") else 1),
         )
     section = text[start : end.start()]
     ballot_lines = section.split("\n")
