@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from tallying.profile import Profile, RankedBallot
 
-__all__ = ["profiles", "rankings"]
+__all__ = ["cyclic_profiles", "profiles", "rankings"]
 
 
 @st.composite
@@ -74,4 +74,30 @@ def profiles(
         seats=number_of_seats,
         ballots=tuple(ballots),
         withdrawn=gone,
+    )
+
+
+@st.composite
+def cyclic_profiles(
+    draw: st.DrawFn, *, max_candidates: int = 6, strict: bool = False, complete: bool = False
+) -> Profile:
+    """Profiles rich in majority cycles: every rotation of one order, with random
+    weights (the Condorcet paradox), plus a few random papers to break symmetry."""
+    n = draw(st.integers(3, max_candidates))
+    order = draw(st.permutations(range(n)))
+    weights = draw(st.lists(st.integers(1, 9), min_size=n, max_size=n))
+    ballots = [
+        RankedBallot(weight, tuple((c,) for c in order[i:] + order[:i]))
+        for i, weight in enumerate(weights)
+    ]
+    extra = draw(
+        st.lists(
+            st.builds(
+                RankedBallot, st.integers(1, 5), rankings(n, strict=strict, complete=complete)
+            ),
+            max_size=6,
+        )
+    )
+    return Profile(
+        candidates=tuple(f"C{i + 1}" for i in range(n)), seats=1, ballots=(*ballots, *extra)
     )

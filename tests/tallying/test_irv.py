@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from pref_voting.iterative_methods import instant_runoff_put
 from pref_voting.profiles import Profile as LinearProfile
 from pref_voting.profiles_with_ties import ProfileWithTies
@@ -23,7 +24,7 @@ from tallying.lots import draw, lot_key
 from tallying.profile import Profile, RankedBallot
 from tallying.registry import CountOptions, count
 from tallying.result import ElectionResult, StageKind
-from tests.tallying.strategies import profiles
+from tests.tallying.strategies import cyclic_profiles, profiles
 
 pytestmark = pytest.mark.unit
 
@@ -191,7 +192,14 @@ def _oracle(profile: Profile) -> ProfileWithTies:
     )
 
 
-@given(profiles(min_candidates=2, max_candidates=5, withdrawn=False, min_ballots=1, max_ballots=10))
+@given(
+    st.one_of(
+        profiles(
+            min_candidates=2, max_candidates=5, withdrawn=False, min_ballots=1, max_ballots=10
+        ),
+        cyclic_profiles(max_candidates=5, strict=True),
+    )
+)
 def test_differential_against_pref_voting_instant_runoff(profile: Profile) -> None:
     """Our winner is among pref-voting's IRV winners over every exclusion-tie universe,
     and is that winner whenever the universes agree."""
@@ -202,6 +210,7 @@ def test_differential_against_pref_voting_instant_runoff(profile: Profile) -> No
         assert list(ours) == theirs
 
 
+@pytest.mark.slow
 @given(
     profiles(
         min_candidates=3,
