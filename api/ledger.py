@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from api.storage import Store, checkpoints, entries, sealed_papers
 from audit.canonical import canonical, parse
@@ -152,7 +152,10 @@ class Ledger:
             return latest
         signed = self.log.checkpoint()
         with self.store.transaction() as conn:
-            conn.execute(insert(checkpoints).values(size=signed.checkpoint.size, note=signed.note))
+            size = signed.checkpoint.size
+            known = conn.execute(select(checkpoints.c.size).where(checkpoints.c.size == size))
+            if known.first() is None:  # re-signed after a restart: keep the first note
+                conn.execute(insert(checkpoints).values(size=size, note=signed.note))
         return signed
 
     def events(self) -> list[ev.Event]:

@@ -1,0 +1,32 @@
+"""``tellers demo``: the organising-group meeting end to end, as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from api.cli import main
+
+
+def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--instance", str(tmp_path / "inst")])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "# Minutes of Left Organising Group" in out
+    assert "Carried by 8 votes to 5, with no abstentions" in out
+    assert "Carried by 9 votes to 5, with 1 abstention" in out
+    # What the amendment took out, word for word, as struck-through text.
+    assert "~~3\\. failing agreement on these conditions, we stand our own slate.~~" in out
+    assert "**and will seek a place on it for one of our members.**" in out
+    # The names on the recorded vote on the amendment.
+    assert "- Against (5): Jonah Weiss, Kasia Nowak, Liam Byrne, Maya Cohen, Niall Quinn." in out
+    assert "73 entries, signed by demo.tellers.invalid/left-organising-group+" in out
+
+
+def test_demo_refuses_an_instance_that_already_holds_a_ledger(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo", "--instance", str(tmp_path)]).exit_code == 0
+    again = runner.invoke(main, ["demo", "--instance", str(tmp_path)])
+    assert again.exit_code == 2
+    assert "already holds a ledger" in again.output

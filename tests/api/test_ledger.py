@@ -1,0 +1,186 @@
+"""The ledger: decide, store, log and sign, atomically; reopen by replay; refuse a rollback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from api.demo_meeting import commands
+from api.ledger import Ledger
+from api.storage import entries, sealed_papers
+from audit.canonical import parse
+from audit.errors import AuditError
+from audit.receipt import verify_receipt
+from voting import commands as c
+from voting.codec import from_entry
+from voting.decider import replay
+from voting.errors import AlreadyVoted, BallotClosed, DomainError, NotEntitled
+
+ORIGIN = "test.tellers.invalid/ledger"
+AT = "2026-01-15T18:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo meeting held once through a ledger; each test opens a copy of it."""
+    path = tmp_path_factory.mktemp("demo")
+    ledger = Ledger.open(path, origin=ORIGIN)
+    for command in commands():
+        ledger.submit(command)
+    ledger.close()
+    return path
+
+
+@pytest.fixture
+def instance(demo_instance: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "instance"
+    shutil.copytree(demo_instance, copy)
+    return copy
+
+
+def demo_ledger(path: Path) -> Ledger:
+    return Ledger.open(path, origin=ORIGIN)
+
+
+def fingerprint(ledger: Ledger) -> tuple[object, ...]:
+    """Everything a rejected command must leave as it was."""
+    return (
+        ledger.state,
+        ledger.store.all_entries(),
+        tuple(ledger.checkpoints()),
+        ledger.log.size,
+        ledger.log.root(),
+        ledger.store.papers("b-secret"),
+    )
+
+
+def test_the_demo_meeting_is_stored_logged_and_signed(instance: Path) -> None:
+    ledger = demo_ledger(instance)
+    stored = ledger.store.all_entries()
+    assert [seq for seq, _, _ in stored] == list(range(len(stored)))  # dense, from 0
+    assert ledger.log.size == len(stored)
+    events = [from_entry(parse(data))[1] for _, data, _ in stored]
+    assert replay(events) == ledger.state
+    assert ledger.state.motions["slate"].state == "carried"
+    latest = ledger.checkpoint()
+    assert latest.checkpoint.size == len(stored)
+    assert latest.checkpoint.root_hash == ledger.log.root()
+    ledger.close()
+
+
+def test_reopening_replays_the_store(instance: Path) -> None:
+    ledger = demo_ledger(instance)
+    state, size, root = ledger.state, ledger.log.size, ledger.log.root()
+    ledger.close()
+    again = Ledger.open(instance, origin=ORIGIN)
+    assert again.state == state
+    assert (again.log.size, again.log.root()) == (size, root)
+    again.close()
+
+
+def test_a_receipt_verifies_offline_with_the_public_key(instance: Path) -> None:
+    ledger = demo_ledger(instance)
+    index = 40
+    data = ledger.entry_bytes()[index]
+    verified = verify_receipt(ledger.receipt(index), data, ledger.vkey)
+    assert verified.index == index
+    with pytest.raises(AuditError):
+        verify_receipt(ledger.receipt(index), ledger.entry_bytes()[index + 1], ledger.vkey)
+    ledger.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "error"),
+    [
+        (c.CastVote(AT, "m01", ballot="b2", choice="for"), BallotClosed),
+        (c.CastVote(AT, "nobody", ballot="b2", choice="for"), BallotClosed),
+        (c.MoveMotion(AT, "m03", motion="m2", meeting="2025-03", title="x", text="y"), DomainError),
+        (c.AdmitMember(AT, "m05", member="m99", name="Intruder"), NotEntitled),
+        (c.AdmitMember(AT, "m02", member="m98", name="Zero", weight=0), DomainError),
+    ],
+)
+def test_a_refused_command_changes_nothing(
+    instance: Path, command: c.Command, error: type[Exception]
+) -> None:
+    ledger = demo_ledger(instance)
+    before = fingerprint(ledger)
+    with pytest.raises(error):
+        ledger.submit(command)
+    assert fingerprint(ledger) == before
+    ledger.close()
+
+
+def secret_ballot(ledger: Ledger) -> None:
+    """A second meeting with a secret ballot on a fresh motion."""
+    steps: list[c.Command] = [
+        c.ConveneMeeting(
+            AT, "m02", meeting="apr", title="April", chair="m01", secretary="m02", quorum_number=3
+        ),
+        *(
+            c.RecordAttendance(AT, "m02", meeting="apr", member=m)
+            for m in ("m01", "m02", "m03", "m04")
+        ),
+        c.StartBusiness(AT, "m01", meeting="apr"),
+        c.MoveMotion(AT, "m03", motion="dues", meeting="apr", title="Dues", text="That dues rise."),
+        c.SecondMotion(AT, "m04", motion="dues"),
+        c.OpenDebate(AT, "m01", motion="dues"),
+        c.OpenBallot(AT, "m01", ballot="b-secret", subject="dues", method="secret"),
+    ]
+    for step in steps:
+        ledger.submit(step)
+
+
+def test_secret_papers_are_sealed_then_published_sorted_by_tracker(instance: Path) -> None:
+    ledger = demo_ledger(instance)
+    secret_ballot(ledger)
+    votes = {"m01": ("f" * 32, "against"), "m02": ("0" * 32, "for"), "m03": ("a" * 32, "for")}
+    for member, (tracker, choice) in votes.items():
+        ledger.submit(c.CastVote(AT, member, ballot="b-secret", choice=choice, tracker=tracker))
+    # The log records that they voted, never how.
+    logged = [data for _, data, _ in ledger.store.all_entries() if b"secret_vote_cast" in data]
+    assert len(logged) == 3
+    assert not any(b"against" in data or b"for" in data.split(b'"type"')[0] for data in logged)
+    before = fingerprint(ledger)
+    with pytest.raises(AlreadyVoted):
+        ledger.submit(c.CastVote(AT, "m01", ballot="b-secret", choice="for", tracker="1" * 32))
+    assert fingerprint(ledger) == before
+    ledger.submit(c.CloseBallot(AT, "m01", ballot="b-secret"))
+    closed = ledger.state.ballots["b-secret"]
+    assert closed.outcome == "carried"
+    last = parse(ledger.entry_bytes()[-1])
+    assert last["type"] == "ballot_closed"
+    assert last["body"]["papers"] == [["0" * 32, "for"], ["a" * 32, "for"], ["f" * 32, "against"]]
+    with ledger.store.engine.connect() as conn:
+        assert len(conn.execute(select(sealed_papers)).all()) == 3
+    ledger.close()
+
+
+def test_a_store_restored_from_an_older_backup_refuses_to_open(instance: Path) -> None:
+    """RELIABILITY.md D7 / INV-FSCK: the signer remembers more than the store holds."""
+    ledger = demo_ledger(instance)
+    ledger.close()
+    backup = instance / "backup.sqlite3"
+    shutil.copy(instance / "tellers.sqlite3", backup)
+    ledger = Ledger.open(instance, origin=ORIGIN)
+    secret_ballot(ledger)
+    ledger.close()
+    for suffix in ("-wal", "-shm"):
+        (instance / f"tellers.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copy(backup, instance / "tellers.sqlite3")
+    with pytest.raises(AuditError, match="behind"):
+        Ledger.open(instance, origin=ORIGIN)
+
+
+def test_a_changed_entry_in_the_store_is_found_on_opening(instance: Path) -> None:
+    ledger = demo_ledger(instance)
+    with ledger.store.transaction() as conn:
+        row = conn.execute(select(entries.c.data).where(entries.c.seq == 4)).scalar_one()
+        conn.execute(
+            entries.update().where(entries.c.seq == 4).values(data=row.replace(b"Dev", b"Dan"))
+        )
+    ledger.close()
+    with pytest.raises(DomainError, match="leaf hash"):
+        Ledger.open(instance, origin=ORIGIN)
