@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from tallying._tiebreak import draw_lot
-from tallying.errors import InvalidProfile
+from tallying.errors import InvalidBallot, InvalidProfile
 from tallying.profile import Profile
 from tallying.registry import CountOptions, method
 from tallying.result import ElectionResult, Lot, Stage, StageKind
@@ -134,26 +134,37 @@ class _Groups:
 
     def advance(self, candidate: int, state: list[int]) -> None:
         """Move on every ranking whose first hopeful ``candidate`` has just been
-        elected or excluded (their paths only ever lengthen)."""
-        for key in [k for k in self.members if k[1] == candidate]:
-            path, _ = key
-            members = self.members.pop(key)
-            del self.weight[key]
+        elected or excluded (their paths only ever lengthen, so the total work
+        over a whole count is one pass over the rankings)."""
+        rankings, weights, position = self.rankings, self.weights, self.position
+        members_of, weight_of = self.members, self.weight
+        for key in [k for k in members_of if k[1] == candidate]:
+            path = key[0]
+            members = members_of.pop(key)
+            del weight_of[key]
             if state[candidate] == _ELECTED:
                 path = (*path, candidate)
             for i in members:
-                ranking = self.rankings[i]
-                j = self.position[i] + 1
+                ranking = rankings[i]
+                j = position[i] + 1
+                end = len(ranking)
                 passed = path
-                while j < len(ranking):
+                while j < end:
                     status = state[ranking[j]]
                     if status == _HOPEFUL:
                         break
                     if status == _ELECTED:
                         passed = (*passed, ranking[j])
                     j += 1
-                self.position[i] = j
-                self._add((passed, ranking[j] if j < len(ranking) else -1), i)
+                position[i] = j
+                new_key = (passed, ranking[j] if j < end else -1)
+                group = members_of.get(new_key)
+                if group is None:
+                    members_of[new_key] = [i]
+                    weight_of[new_key] = weights[i]
+                else:
+                    group.append(i)
+                    weight_of[new_key] += weights[i]
 
 
 class _Meek:
@@ -166,8 +177,16 @@ class _Meek:
         self.seats = options.seats
         self.seed = options.seed
         merged: dict[tuple[int, ...], int] = {}
+        withdrawn = profile.withdrawn
         for ballot in profile.ballots:
-            ranking = tuple(c for c in ballot.strict() if c not in profile.withdrawn)
+            try:
+                ranking = tuple(c for (c,) in ballot.ranking)
+            except ValueError:
+                raise InvalidBallot(
+                    "Meek's method (A123) takes strict rankings, not candidates ranked equal"
+                ) from None
+            if withdrawn:
+                ranking = tuple(c for c in ranking if c not in withdrawn)
             if ranking:  # a paper with no valid preference is informal
                 merged[ranking] = merged.get(ranking, 0) + ballot.weight
         self.valid = sum(merged.values())
