@@ -1,0 +1,249 @@
+"""Ballots: show of hands, recorded, secret, card; revotes, proxies, ties, thresholds."""
+
+from __future__ import annotations
+
+import pytest
+
+from tallying.errors import CountError
+from voting import commands as c
+from voting import events as ev
+from voting.errors import (
+    AlreadyVoted,
+    BallotClosed,
+    DomainError,
+    InvalidVote,
+    NotEntitled,
+    OutOfOrder,
+)
+from voting.lifecycle import MotionState
+
+from .builders import CHAIR, MEETING, MOTION, SEC, Room
+
+pytestmark = pytest.mark.unit
+
+
+def tracker(n: int) -> str:
+    return f"{n:032x}"
+
+
+def put(room: Room, method: str, ballot: str = "b1") -> ev.BallotOpened:
+    (opened,) = room.do(c.OpenBallot, CHAIR, ballot=ballot, subject=MOTION, method=method)
+    assert isinstance(opened, ev.BallotOpened)
+    return opened
+
+
+# -- show of hands --------------------------------------------------------------------
+
+
+def test_show_of_hands_takes_the_tellers_counts() -> None:
+    room = Room.founded().members(3).meeting().motion()
+    opened = put(room, "show_of_hands")
+    assert len(opened.roll) == 5 and room.state.motions[MOTION].state is MotionState.PUT
+    error = room.refuse(OutOfOrder, c.CastVote, "m1", ballot="b1", choice="for")
+    assert "tellers count" in str(error)
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", counts=(3, 1, 1))
+    counted = (closed.for_votes, closed.against, closed.abstain, closed.outcome)
+    assert counted == (3, 1, 1, "carried")
+    assert room.state.motions[MOTION].state is MotionState.CARRIED
+
+
+def test_the_tellers_cannot_count_more_hands_than_the_roll() -> None:
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "show_of_hands")
+    error = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", counts=(3, 2, 1))
+    assert "only 5 may vote" in str(error)
+    room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", counts=None)
+    room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", counts=(1, -1, 0))
+
+
+# -- recorded -------------------------------------------------------------------------
+
+
+def test_recorded_votes_are_logged_by_name_and_counted() -> None:
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "recorded")
+    (vote,) = room.do(c.CastVote, "m1", ballot="b1", choice="for")
+    assert vote == ev.VoteCast(vote.at, "b1", "m1", "m1", 1, 0, 0)
+    room.do(c.CastVote, "m2", ballot="b1", choice="against")
+    room.do(c.CastVote, "m3", ballot="b1", choice="for")
+    room.do(c.CastVote, SEC, ballot="b1", choice="abstain")
+    room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", counts=(9, 0, 0))
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1")
+    assert (closed.for_votes, closed.against, closed.abstain) == (2, 1, 1)
+    assert closed.explanation.startswith("Carried by 2 votes to 1")
+    error = room.refuse(BallotClosed, c.CastVote, CHAIR, ballot="b1", choice="for")
+    assert "has closed" in str(error)
+
+
+def test_no_revote_refuses_a_second_vote() -> None:
+    room = Room.founded(revote="no_revote").members(2).meeting().motion()
+    put(room, "recorded")
+    room.do(c.CastVote, "m1", ballot="b1", choice="for")
+    error = room.refuse(AlreadyVoted, c.CastVote, "m1", ballot="b1", choice="against")
+    assert "already voted" in str(error)
+
+
+def test_last_counts_replaces_the_earlier_vote() -> None:
+    room = Room.founded(revote="last_counts").members(2).meeting().motion()
+    opened = put(room, "recorded")
+    assert opened.revote == "last_counts"
+    room.do(c.CastVote, "m1", ballot="b1", choice="for")
+    room.do(c.CastVote, "m1", ballot="b1", choice="against")
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1")
+    assert (closed.for_votes, closed.against) == (0, 1)
+    assert room.replayed() == room.state
+
+
+def test_only_members_on_the_roll_vote() -> None:
+    room = Room.founded().members(3).member("obs", roles=("observer",))
+    room.meeting(present=(CHAIR, SEC, "m1", "m2", "obs")).motion()
+    put(room, "recorded")
+    absent = room.refuse(NotEntitled, c.CastVote, "m3", ballot="b1", choice="for")
+    assert "not on the roll" in str(absent)
+    observer = room.refuse(NotEntitled, c.CastVote, "obs", ballot="b1", choice="for")
+    assert "not on the roll" in str(observer)
+    stranger = room.refuse(NotEntitled, c.CastVote, "zed", ballot="b1", choice="for")
+    assert "not a member" in str(stranger)
+    room.arrive("m3")  # arriving after the question was put does not add to the roll
+    room.refuse(NotEntitled, c.CastVote, "m3", ballot="b1", choice="for")
+
+
+# -- proxies --------------------------------------------------------------------------
+
+
+def test_a_proxy_holder_votes_for_the_absent_member_as_well_as_for_themself() -> None:
+    room = Room.founded(proxies_allowed=True).members(3)
+    room.meeting(present=(CHAIR, SEC, "m1", "m2")).motion()
+    room.do(c.AppointProxy, SEC, meeting=MEETING, giver="m3", holder="m1")
+    put(room, "recorded")
+    (own,) = room.do(c.CastVote, "m1", ballot="b1", choice="for")
+    (held,) = room.do(c.CastVote, "m1", ballot="b1", choice="against", on_behalf_of="m3")
+    assert (held.voter, held.member, held.against) == ("m1", "m3", 1)
+    assert own.member == "m1"
+    error = room.refuse(NotEntitled, c.CastVote, "m2", ballot="b1", choice="for",
+                        on_behalf_of="m3")  # fmt: skip
+    assert "does not hold" in str(error)
+    room.refuse(AlreadyVoted, c.CastVote, "m1", ballot="b1", choice="for", on_behalf_of="m3")
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", casting_vote="against")
+    assert (closed.for_votes, closed.against, closed.tied) == (1, 1, True)
+
+
+# -- card votes -----------------------------------------------------------------------
+
+
+def test_card_votes_carry_the_members_weight_and_may_be_split() -> None:
+    room = Room.founded().members(2, weight=100).member("unite", weight=5000).meeting().motion()
+    opened = put(room, "card")
+    assert ("unite", "unite", 5000) in opened.roll and ("m1", "m1", 100) in opened.roll
+    assert opened.members == 5000 + 200 + 2
+    (split,) = room.do(c.CastVote, "unite", ballot="b1", split=(3000, 1500, 500))
+    assert (split.for_votes, split.against, split.abstain) == (3000, 1500, 500)
+    wrong = room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", split=(50, 49, 0))
+    assert "add up to the card's weight, 100" in str(wrong)
+    room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", split=(50, 50, 0), choice="for")
+    room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", split=(150, -50, 0))
+    room.do(c.CastVote, "m1", ballot="b1", choice="against")
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1")
+    assert (closed.for_votes, closed.against, closed.abstain) == (3000, 1600, 500)
+
+
+def test_only_a_card_vote_can_be_split() -> None:
+    room = Room.founded().members(2).meeting().motion()
+    put(room, "recorded")
+    error = room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", split=(1, 0, 0))
+    assert "only a card vote" in str(error)
+
+
+# -- secret ballots -------------------------------------------------------------------
+
+
+def test_a_secret_ballot_seals_votes_and_publishes_the_papers_sorted_by_tracker() -> None:
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "secret")
+    (sealed,) = room.do(c.CastVote, "m1", ballot="b1", choice="for", tracker=tracker(3))
+    assert sealed == ev.SecretVoteCast(sealed.at, "b1", "m1", "m1")
+    room.do(c.CastVote, "m2", ballot="b1", choice="against", tracker=tracker(1))
+    room.do(c.CastVote, "m3", ballot="b1", choice="for", tracker=tracker(2))
+    room.refuse(AlreadyVoted, c.CastVote, "m3", ballot="b1", choice="for", tracker=tracker(4))
+    short = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1",
+                        papers=((tracker(3), "for"), (tracker(1), "against")))  # fmt: skip
+    assert "2 ballot papers for 3 voters" in str(short)
+    twice = ((tracker(3), "for"), (tracker(3), "for"), (tracker(1), "against"))
+    same = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", papers=twice)
+    assert "same tracker" in str(same)
+    papers = ((tracker(3), "for"), (tracker(1), "against"), (tracker(2), "for"))
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", papers=papers)
+    assert closed.papers == tuple(sorted(papers))
+    assert (closed.for_votes, closed.against, closed.abstain) == (2, 1, 0)
+    assert room.replayed() == room.state
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "G" * 32, "A" * 32, "0" * 65])
+def test_a_secret_vote_needs_a_well_formed_tracker(bad: str) -> None:
+    room = Room.founded().members(2).meeting().motion()
+    put(room, "secret")
+    error = room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", choice="for", tracker=bad)
+    assert "tracker" in str(error)
+
+
+def test_only_a_secret_ballot_takes_a_tracker() -> None:
+    room = Room.founded().members(2).meeting().motion()
+    put(room, "recorded")
+    room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", choice="for", tracker=tracker(1))
+
+
+# -- ties and thresholds --------------------------------------------------------------
+
+
+def tied(orders: str) -> Room:
+    room = Room.founded(orders).members(2).meeting().motion()
+    put(room, "recorded")
+    room.do(c.CastVote, "m1", ballot="b1", choice="for")
+    room.do(c.CastVote, "m2", ballot="b1", choice="against")
+    return room
+
+
+@pytest.mark.parametrize("side", ["for", "against"])
+def test_citrine_a_tie_is_decided_by_the_chairs_casting_vote(side: str) -> None:
+    room = tied("citrine")
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", casting_vote=side)
+    assert closed.tied and closed.casting_vote == side
+    assert closed.outcome == ("carried" if side == "for" else "lost")
+    assert "casting vote" in closed.explanation
+
+
+def test_roberts_a_tie_falls() -> None:
+    room = tied("roberts")
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1")
+    assert closed.tied and closed.outcome == "lost" and closed.casting_vote == ""
+    assert room.state.motions[MOTION].state is MotionState.LOST
+
+
+def test_citrine_a_tie_needs_the_casting_vote() -> None:
+    room = tied("citrine")
+    error = room.refuse(CountError, c.CloseBallot, CHAIR, ballot="b1")
+    assert "casting vote" in str(error)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: CloseBallot leaks tallying's CountError, "
+                   "not a voting DomainError, for a missing or needless casting vote")  # fmt: skip
+@pytest.mark.parametrize(("orders", "casting"), [("citrine", ""), ("roberts", "for")])
+def test_a_casting_vote_error_is_a_domain_error(orders: str, casting: str) -> None:
+    room = tied(orders)
+    room.refuse(DomainError, c.CloseBallot, CHAIR, ballot="b1", casting_vote=casting)
+
+
+def test_only_the_chair_opens_and_closes_a_ballot() -> None:
+    room = Room.founded().members(2).meeting().motion()
+    room.refuse(NotEntitled, c.OpenBallot, SEC, ballot="b1", subject=MOTION)
+    put(room, "recorded")
+    room.refuse(NotEntitled, c.CloseBallot, SEC, ballot="b1")
+
+
+def test_one_ballot_open_at_a_time() -> None:
+    room = Room.founded().members(4).meeting().motion()
+    room.do(c.MoveProcedural, "m3", procedural="p1", kind="refer_back", target=MOTION,
+            seconder="m4")  # fmt: skip
+    room.do(c.OpenBallot, CHAIR, ballot="b1", subject="p1")
+    error = room.refuse(OutOfOrder, c.OpenBallot, CHAIR, ballot="b2", subject=MOTION)
+    assert "still open" in str(error)
