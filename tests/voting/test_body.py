@@ -165,3 +165,35 @@ def test_a_suspended_officer_cannot_change_the_membership() -> None:
     room.do(c.SuspendMember, SEC, member=CHAIR, reason="conduct")
     room.refuse(NotEntitled, c.AdmitMember, CHAIR, member="m9", name="Nine")
     room.refuse(NotEntitled, c.ReinstateMember, CHAIR, member=CHAIR)
+
+
+# -- replay refuses body events the decider would refuse ----------------------------------
+
+_FOUNDED = ev.BodyFounded("t0", "Test Branch", "citrine", False, "no_revote")
+_ADMITTED = ev.MemberAdmitted("t1", "m1", "One", 1, "", ("member",))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: evolve accepts body events decide would refuse "
+    "(re-admission, weight below 1, refounding), so a forged log replays",
+)
+@pytest.mark.parametrize(
+    "forged",
+    [
+        ev.MemberSuspended("t2", "m1", "arrears", "m1"),  # then re-admitted: suspension undone
+        ev.MemberAdmitted("t2", "m2", "Two", 0, "", ("member",)),
+        ev.MemberAdmitted("t2", "m2", "Two", -3, "", ("member",)),
+        ev.BodyFounded("t2", "Other", "roberts", True, "last_counts"),
+    ],
+    ids=["readmission", "weight-0", "weight-negative", "refounding"],
+)
+def test_replay_refuses_a_forged_body_event(forged: ev.Event) -> None:
+    from voting.decider import replay
+    from voting.errors import InconsistentEvent
+
+    log: list[ev.Event] = [_FOUNDED, _ADMITTED, forged]
+    if isinstance(forged, ev.MemberSuspended):
+        log.append(_ADMITTED)
+    with pytest.raises(InconsistentEvent):
+        replay(log)
