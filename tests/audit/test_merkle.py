@@ -287,7 +287,7 @@ def test_a_proof_for_another_position_is_rejected(size: int, data: st.DataObject
 
     (A size change alone is not in this list: a proof can have the same shape
     in a neighbouring size, and then it only claims a root no tree of that
-    size has; the probes cover size ×2 and /2.)
+    size has; the probes cover size *2 and /2.)
     """
     index = data.draw(st.integers(min_value=0, max_value=size - 1))
     proof = inclusion_proof(TREE, index, size)

@@ -24,7 +24,7 @@ TILES = vectors("tlog_tiles.json")
 TREE = TILES["tree"]
 MIRROR = next(c for c in vectors("cosignatures.json")["cases"]
               if c["id"] == "sunlight-skylight-mirror")
-SUNLIGHT = build_store([("record %d" % i).encode() for i in range(TREE["tree_size"])])
+SUNLIGHT = build_store([f"record {i}".encode() for i in range(TREE["tree_size"])])
 
 
 def test_stored_hash_count() -> None:
