@@ -99,21 +99,17 @@ def _source(draw: st.DrawFn, max_lines: int, max_words: int) -> str:
     for number, line in enumerate(lines):
         if number:
             out += draw(_BREAKS)
-        out += draw(st.sampled_from(["", " "]))
-        for k, word in enumerate(line):
-            if k:
-                out += draw(_SPACES)
-            out += word
-        out += draw(st.sampled_from(["", " ", "\t"]))
+        margin, spaces = draw(st.sampled_from(["", " ", "\t"])), draw(_SPACES)
+        out += margin + spaces.join(line) + margin
     return out + draw(st.sampled_from(["", "\n", " \n"]))
 
 
-def motion_sources(*, max_lines: int = 8, max_words: int = 12) -> st.SearchStrategy[str]:
+def motion_sources(*, max_lines: int = 6, max_words: int = 10) -> st.SearchStrategy[str]:
     """Motion texts as a member might submit them: valid, but untidy."""
     return _source(max_lines, max_words)
 
 
-def motion_texts(*, max_lines: int = 8, max_words: int = 12) -> st.SearchStrategy[MotionText]:
+def motion_texts(*, max_lines: int = 6, max_words: int = 10) -> st.SearchStrategy[MotionText]:
     """Parsed motions (word ids ``0 .. n-1``)."""
     return motion_sources(max_lines=max_lines, max_words=max_words).map(MotionText.parse)
 
@@ -190,7 +186,7 @@ def edits(
 
 @st.composite
 def amended_motion_texts(
-    draw: st.DrawFn, *, max_lines: int = 8, max_words: int = 12, max_edits: int = 3
+    draw: st.DrawFn, *, max_lines: int = 6, max_words: int = 10, max_edits: int = 3
 ) -> MotionText:
     """Motions after up to ``max_edits`` amendments: ids with gaps and words out of id order."""
     text = draw(motion_texts(max_lines=max_lines, max_words=max_words))
