@@ -82,8 +82,19 @@ class Ledger:
         self.log = Log(self._signer, scratch.store)
 
     @classmethod
-    def open(cls, instance: Path, *, origin: str, checkpoint_every: int = 1) -> Ledger:
-        """The ledger kept in ``instance``: ``tellers.sqlite3``, the log key, the signer state."""
+    def open(
+        cls,
+        instance: Path,
+        *,
+        origin: str,
+        checkpoint_every: int = 1,
+        database_url: str | None = None,
+    ) -> Ledger:
+        """The ledger kept in ``instance``: the log key, the signer state, and the store.
+
+        The store is ``instance/tellers.sqlite3`` unless ``database_url`` names
+        another database (PostgreSQL in production: ``postgresql+psycopg://...``).
+        """
         instance.mkdir(parents=True, exist_ok=True)
         key_path = instance / "log.key"
         if not key_path.exists():
@@ -91,7 +102,7 @@ class Ledger:
             with os.fdopen(fd, "w") as handle:
                 handle.write(Ed25519Signer.from_seed(origin, secrets.token_bytes(32)).skey())
         key = Ed25519Signer.from_skey(key_path.read_text().strip())
-        store = Store(f"sqlite:///{instance / 'tellers.sqlite3'}")
+        store = Store(database_url or f"sqlite:///{instance / 'tellers.sqlite3'}")
         return cls(
             store,
             key,

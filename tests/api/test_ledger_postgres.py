@@ -1,0 +1,78 @@
+"""The ledger on a real PostgreSQL server, started by the tests from the local binaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from api.demo_meeting import commands
+from api.ledger import Ledger
+from audit.canonical import parse
+from tests.postgres import postgres_server
+from voting import commands as c
+from voting.codec import from_entry
+from voting.decider import replay
+from voting.errors import BallotClosed, DomainError
+
+pytestmark = pytest.mark.postgres
+
+ORIGIN = "test.tellers.invalid/postgres"
+AT = "2026-01-15T18:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def database(server: str, request: pytest.FixtureRequest) -> str:
+    name = "t_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:50]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
+def open_ledger(path: Path, url: str) -> Ledger:
+    return Ledger.open(path, origin=ORIGIN, database_url=url)
+
+
+def test_the_demo_meeting_on_postgres_replays_and_reopens(tmp_path: Path, database: str) -> None:
+    ledger = open_ledger(tmp_path, database)
+    assert ledger.store.engine.dialect.name == "postgresql"
+    for command in commands():
+        ledger.submit(command)
+    stored = ledger.store.all_entries()
+    assert [seq for seq, _, _ in stored] == list(range(73))
+    events = [from_entry(parse(data))[1] for _, data, _ in stored]
+    assert replay(events) == ledger.state
+    state, root = ledger.state, ledger.log.root()
+    # A refused command leaves the store, the state and the tree as they were.
+    with pytest.raises(BallotClosed):
+        ledger.submit(c.CastVote(AT, "m03", ballot="b2", choice="for"))
+    assert ledger.store.all_entries() == stored
+    ledger.close()
+    again = open_ledger(tmp_path, database)
+    assert again.state == state
+    assert again.log.root() == root
+    again.close()
+
+
+def test_a_second_writer_cannot_leave_a_gap_or_a_duplicate(tmp_path: Path, database: str) -> None:
+    """INV-DENSE: two ledgers on one database; the stale one is refused, nothing is lost."""
+    first = open_ledger(tmp_path / "a", database)
+    first.submit(c.FoundBody(AT, "s", name="Branch"))
+    stale = open_ledger(tmp_path / "b", database)
+    first.submit(c.AdmitMember(AT, "s", member="s", name="Sam", roles=("secretary",)))
+    with pytest.raises(DomainError, match="another writer"):
+        stale.submit(c.AdmitMember(AT, "s", member="t", name="Tam"))
+    assert [seq for seq, _, _ in first.store.all_entries()] == [0, 1]
+    first.close()
+    stale.close()
