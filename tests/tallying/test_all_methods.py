@@ -47,6 +47,7 @@ CONSTRAINTS: dict[str, Constraints] = {
     "scottish_stv": Constraints(strict_only=True, needs_papers=True),
     "ers97": Constraints(strict_only=True, needs_papers=True),
     "meek": Constraints(strict_only=True, needs_papers=True),
+    "meek_nz": Constraints(strict_only=True, needs_papers=True),
 }
 # A method not listed yet is held to the most a ranked STV-like method may refuse.
 UNKNOWN = Constraints(strict_only=True, needs_papers=True)
