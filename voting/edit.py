@@ -20,9 +20,12 @@ line number, so an amendment drafted against the original motion can still be
 taken after another amendment has been carried: :func:`check` says whether it
 still applies, and if not, why (it *falls*). The rules:
 
-* ``LEAVE_OUT`` / ``LEAVE_OUT_AND_INSERT`` apply while the words quoted still
-  stand together, unchanged, between the first and the last word; they fall if
-  any of them was left out or if words were inserted among them.
+* ``LEAVE_OUT`` / ``LEAVE_OUT_AND_INSERT`` apply while the first and last words
+  (by id) are still there and the words from one to the other still read
+  exactly as quoted; they fall if any of them was left out or if words were
+  inserted among them. (A word left out and put back with the same spelling in
+  the same place reads the same, so, as a chair reading the quotation would,
+  the amendment still applies.)
 * ``INSERT`` (and ``REPLACE_ALL`` with ``after``) apply while the word after
   which it inserts is still there (and, if the edit quotes words ending there,
   while they still read the same). ``INSERT`` at the start always applies.
@@ -156,15 +159,14 @@ class Edit:
             if value is not None and (type(value) is not int or value < 0):
                 raise TextError(_bad_id(name, value))
         label = kind.value.replace("_", " ")
+        label = f"an '{label}'" if label[0] in "aeiou" else f"a '{label}'"
         if kind in _SPAN_KINDS:
             if self.first is None or self.last is None:
-                raise TextError(
-                    f"a '{label}' amendment needs the first and last words to leave out"
-                )
+                raise TextError(f"{label} amendment needs the first and last words to leave out")
         elif self.first is not None or self.last is not None:
-            raise TextError(f"a '{label}' amendment leaves out no span of words")
+            raise TextError(f"{label} amendment leaves out no span of words")
         if kind not in _ANCHOR_KINDS and self.after is not None:
-            raise TextError(f"a '{label}' amendment does not insert after a word")
+            raise TextError(f"{label} amendment does not insert after a word")
         if kind is EditKind.LEAVE_OUT:
             if self.insert:
                 raise TextError(
@@ -175,9 +177,9 @@ class Edit:
         quoted = _normalise_quote(self.quoted) if self.quoted else ""
         object.__setattr__(self, "quoted", quoted)
         if kind in _SPAN_KINDS and not quoted:
-            raise EmptyText(f"a '{label}' amendment must quote the words it leaves out")
+            raise EmptyText(f"{label} amendment must quote the words it leaves out")
         if quoted and kind not in _SPAN_KINDS and self.after is None:
-            raise TextError(f"a '{label}' amendment without 'after' quotes no words")
+            raise TextError(f"{label} amendment without 'after' quotes no words")
 
     def describe(self, text: MotionText) -> str:
         """The amendment as a chair reads it out, by current line numbers.

@@ -5,7 +5,7 @@ a development dependency of tellers (the ``dev`` extra), not a runtime one:
 nothing else in :mod:`voting` imports it, so the domain itself never needs
 Hypothesis. Use it in tests, as structlog's ``testing`` module is used::
 
-    from hypothesis import given
+    from hypothesis import given, strategies as st
     from voting.testing import edits, motion_texts
 
     @given(data=st.data(), text=motion_texts())
