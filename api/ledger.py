@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from api.storage import Store, checkpoints, entries, sealed_papers
+from api.storage import Store, checkpoints, entries, sealed_papers, sealed_rankings
 from audit.canonical import canonical, parse
 from audit.log import Log
 from audit.merkle import leaf_hash
@@ -121,11 +121,24 @@ class Ledger:
             ballot = self.state.ballots.get(command.ballot)
             if ballot is not None and ballot.method == BallotMethod.SECRET:
                 command = replace(command, papers=self.store.papers(command.ballot))
+        if isinstance(command, c.CloseElection) and not command.papers:
+            election = self.state.elections.get(command.election)
+            if election is not None and election.secret:
+                command = replace(command, papers=self.store.rankings(command.election))
         events = decide(self.state, command)
         if isinstance(command, c.CastVote) and any(
             isinstance(e, ev.SecretVoteCast) for e in events
         ):
             sealed = (command.ballot, command.tracker, command.choice)
+        sealed_ranking: dict[str, str] | None = None
+        if isinstance(command, c.CastRanking) and any(
+            isinstance(e, ev.SealedRankingCast) for e in events
+        ):
+            sealed_ranking = {
+                "election": command.election,
+                "tracker": command.tracker,
+                "ranking": "\n".join(command.ranking),
+            }
         first = self.log.size
         rows = []
         for offset, event in enumerate(events):
@@ -149,6 +162,8 @@ class Ledger:
                 conn.execute(
                     insert(sealed_papers).values(ballot=ballot_id, tracker=tracker, choice=choice)
                 )
+            if sealed_ranking is not None:
+                conn.execute(insert(sealed_rankings).values(**sealed_ranking))
         for row in rows:
             self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
         self.state = replay(events, self.state)

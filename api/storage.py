@@ -31,7 +31,14 @@ from sqlalchemy import (
     select,
 )
 
-__all__ = ["Store", "checkpoints", "entries", "metadata", "sealed_papers"]
+__all__ = [
+    "Store",
+    "checkpoints",
+    "entries",
+    "metadata",
+    "sealed_papers",
+    "sealed_rankings",
+]
 
 metadata = MetaData()
 
@@ -58,6 +65,15 @@ sealed_papers = Table(
     Column("ballot", String(64), primary_key=True),
     Column("tracker", String(64), primary_key=True),
     Column("choice", String(16), nullable=False),
+)
+
+
+sealed_rankings = Table(
+    "sealed_rankings",
+    metadata,
+    Column("election", String(64), primary_key=True),
+    Column("tracker", String(64), primary_key=True),
+    Column("ranking", Text, nullable=False),  # candidate ids joined by newlines
 )
 
 
@@ -122,6 +138,15 @@ class Store:
                 .order_by(sealed_papers.c.tracker)
             )
             return tuple((str(t), str(c)) for t, c in rows)
+
+    def rankings(self, election: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(sealed_rankings.c.tracker, sealed_rankings.c.ranking)
+                .where(sealed_rankings.c.election == election)
+                .order_by(sealed_rankings.c.tracker)
+            )
+            return tuple((str(t), tuple(str(r).split("\n"))) for t, r in rows)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 __all__ = [
     "AdmitMember",
     "AppointProxy",
+    "CastRanking",
     "CastVote",
     "CloseBallot",
+    "CloseElection",
     "CloseMeeting",
+    "CloseNominations",
     "ClosePetition",
     "Command",
     "ConveneMeeting",
@@ -23,8 +26,10 @@ __all__ = [
     "MoveAmendment",
     "MoveMotion",
     "MoveProcedural",
+    "Nominate",
     "OpenBallot",
     "OpenDebate",
+    "OpenNominations",
     "OpenPetition",
     "RecordAttendance",
     "ReinstateMember",
@@ -37,6 +42,7 @@ __all__ = [
     "SuspendMember",
     "TakeAmendment",
     "WithdrawMotion",
+    "WithdrawNomination",
 ]
 
 
@@ -273,3 +279,61 @@ class SignPetition(Command):
 @dataclass(frozen=True, slots=True)
 class ClosePetition(Command):
     petition: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenNominations(Command):
+    """Call an election: ``method`` is a counting method's name (``tallying.methods()``).
+
+    With ``meeting``, the members present when nominations close vote; without,
+    every member who may vote (a members' ballot).
+    """
+
+    election: str
+    title: str
+    seats: int
+    method: str
+    meeting: str = ""
+    secret: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Nominate(Command):
+    """``by`` proposes ``candidate``, seconded by ``seconder``."""
+
+    election: str
+    candidate: str
+    seconder: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawNomination(Command):
+    """The candidate (``by``) withdraws."""
+
+    election: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseNominations(Command):
+    election: str
+
+
+@dataclass(frozen=True, slots=True)
+class CastRanking(Command):
+    """``by`` ranks candidates by member id, most preferred first.
+
+    For a secret election ``tracker`` is the voter's tracker (hex from the shell).
+    """
+
+    election: str
+    ranking: tuple[str, ...]
+    tracker: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseElection(Command):
+    """Close the poll and count. ``seed`` (hex) is the public seed of any lot."""
+
+    election: str
+    seed: str = ""
+    papers: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from voting import amendment, ballot, body, meeting, motion, petition, procedural
+from voting import amendment, ballot, body, election, meeting, motion, petition, procedural
 from voting import commands as cmd
 from voting import events as ev
 from voting.errors import DomainError
@@ -51,6 +51,12 @@ DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.OpenPetition: petition.open_petition,
     cmd.SignPetition: petition.sign_petition,
     cmd.ClosePetition: petition.close_petition,
+    cmd.OpenNominations: election.open_nominations,
+    cmd.Nominate: election.nominate,
+    cmd.WithdrawNomination: election.withdraw_nomination,
+    cmd.CloseNominations: election.close_nominations,
+    cmd.CastRanking: election.cast_ranking,
+    cmd.CloseElection: election.close_election,
 }
 
 EVOLVERS: dict[type[ev.Event], Evolver] = {
@@ -84,6 +90,13 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
     ev.PetitionOpened: petition.evolve_opened,
     ev.PetitionSigned: petition.evolve_signed,
     ev.PetitionClosed: petition.evolve_closed,
+    ev.NominationsOpened: election.evolve_opened,
+    ev.CandidateNominated: election.evolve_nominated,
+    ev.NominationWithdrawn: election.evolve_withdrawn,
+    ev.NominationsClosed: election.evolve_nominations_closed,
+    ev.RankingCast: election.evolve_ranking,
+    ev.SealedRankingCast: election.evolve_sealed,
+    ev.ElectionClosed: election.evolve_closed,
 }
 
 

@@ -28,7 +28,9 @@ __all__ = [
     "BallotOpened",
     "BodyFounded",
     "BusinessStarted",
+    "CandidateNominated",
     "DebateOpened",
+    "ElectionClosed",
     "Event",
     "MeetingClosed",
     "MeetingConvened",
@@ -39,6 +41,9 @@ __all__ = [
     "MotionMoved",
     "MotionSeconded",
     "MotionTextAmended",
+    "NominationWithdrawn",
+    "NominationsClosed",
+    "NominationsOpened",
     "PetitionClosed",
     "PetitionOpened",
     "PetitionSigned",
@@ -46,7 +51,9 @@ __all__ = [
     "ProxyAppointed",
     "PublicationSet",
     "QuestionToBePut",
+    "RankingCast",
     "RulingOverturned",
+    "SealedRankingCast",
     "SecretVoteCast",
     "VoteCast",
 ]
@@ -407,6 +414,94 @@ class BallotClosed(Event):
     tied: bool
     explanation: str
     papers: tuple[tuple[str, str], ...]
+    by: str
+
+
+# -- elections ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NominationsOpened(Event):
+    """An election is called: seats to fill, the counting method, and who votes.
+
+    ``meeting`` is the meeting that votes, or ``""`` for a ballot of all members.
+    """
+
+    TYPE: ClassVar[str] = "nominations_opened"
+    election: str
+    title: str
+    seats: int
+    method: str
+    meeting: str
+    secret: bool
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateNominated(Event):
+    """A member is nominated, with proposer and seconder."""
+
+    TYPE: ClassVar[str] = "candidate_nominated"
+    election: str
+    candidate: str
+    proposer: str
+    seconder: str
+
+
+@dataclass(frozen=True, slots=True)
+class NominationWithdrawn(Event):
+    """A candidate withdraws before nominations close."""
+
+    TYPE: ClassVar[str] = "nomination_withdrawn"
+    election: str
+    candidate: str
+
+
+@dataclass(frozen=True, slots=True)
+class NominationsClosed(Event):
+    """Nominations close; the candidates, in ballot-paper order, and the roll are fixed."""
+
+    TYPE: ClassVar[str] = "nominations_closed"
+    election: str
+    candidates: tuple[str, ...]
+    roll: tuple[str, ...]
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankingCast(Event):
+    """A named ranked vote: candidates in order of preference."""
+
+    TYPE: ClassVar[str] = "ranking_cast"
+    election: str
+    voter: str
+    ranking: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SealedRankingCast(Event):
+    """A member voted in a secret election; the ranking is sealed until the close."""
+
+    TYPE: ClassVar[str] = "sealed_ranking_cast"
+    election: str
+    voter: str
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionClosed(Event):
+    """The count: who was elected, in order, by which rule, with any lot and its seed.
+
+    For a secret election, ``papers`` publishes every sealed ranking as
+    ``(tracker, ranking)`` sorted by tracker, so anyone can recount.
+    """
+
+    TYPE: ClassVar[str] = "election_closed"
+    election: str
+    elected: tuple[str, ...]
+    rule: str
+    seed: str
+    lots: int
+    papers: tuple[tuple[str, tuple[str, ...]], ...]
     by: str
 
 

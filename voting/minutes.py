@@ -58,6 +58,9 @@ def _meeting_of(state: BodyState, event: ev.Event) -> str:
     fields = event.__dataclass_fields__
     if "meeting" in fields:
         return str(getattr(event, "meeting"))  # noqa: B009  (not on the Event base type)
+    if "election" in fields:
+        election = state.elections.get(str(getattr(event, "election")))  # noqa: B009
+        return election.meeting if election is not None else ""
     for attr in ("motion", "subject", "target", "amendment", "ballot"):
         key = getattr(event, attr) if attr in fields else None
         if not isinstance(key, str):
@@ -337,7 +340,65 @@ def _petition_closed(w: _Writer, before: BodyState, e: ev.PetitionClosed, where:
     )
 
 
+def _nominations_opened(w: _Writer, before: BodyState, e: ev.NominationsOpened, where: str) -> None:
+    voters = "the members present" if e.meeting else "all members"
+    kind = "secret ballot" if e.secret else "recorded ballot"
+    w.out()
+    w.out(
+        f"{_time(e.at)} **Election: {e.title}.** {e.seats} seat(s), counted by `{e.method}`, "
+        f"{kind} of {voters}. Nominations opened by {w.name(e.by, where)}."
+    )
+
+
+def _nominated(w: _Writer, before: BodyState, e: ev.CandidateNominated, where: str) -> None:
+    w.out(
+        f"- {_time(e.at)} {w.name(e.candidate, where)} nominated by {w.name(e.proposer, where)}, "
+        f"seconded by {w.name(e.seconder, where)}."
+    )
+
+
+def _nomination_withdrawn(
+    w: _Writer, before: BodyState, e: ev.NominationWithdrawn, where: str
+) -> None:
+    w.out(f"- {_time(e.at)} {w.name(e.candidate, where)} withdrew.")
+
+
+def _nominations_closed(w: _Writer, before: BodyState, e: ev.NominationsClosed, where: str) -> None:
+    names = ", ".join(w.name(c, where) for c in e.candidates)
+    w.out(
+        f"- {_time(e.at)} Nominations closed. Candidates, in ballot-paper order: {names}. "
+        f"Entitled to vote: {len(e.roll)}."
+    )
+
+
+def _ranking(w: _Writer, before: BodyState, e: ev.RankingCast, where: str) -> None:
+    order = " > ".join(w.name(c, where) for c in e.ranking)
+    w.out(f"  - {w.name(e.voter, where)}: {order}.")
+
+
+def _sealed_ranking(w: _Writer, before: BodyState, e: ev.SealedRankingCast, where: str) -> None:
+    w.out(f"  - {w.name(e.voter, where)} voted (secret ballot).")
+
+
+def _election_closed(w: _Writer, before: BodyState, e: ev.ElectionClosed, where: str) -> None:
+    election = w.state.election(e.election)
+    elected = ", ".join(w.name(c, where) for c in e.elected) or "nobody"
+    votes = len(e.papers) if election.secret else len(election.rankings)
+    lots = f" {e.lots} tie(s) decided by lot from the public seed `{e.seed}`." if e.lots else ""
+    w.out(
+        f"{_time(e.at)} **Elected, in order: {elected}** ({votes} ballots, rule `{e.rule}`).{lots}"
+    )
+    w.out()
+
+
 RENDERERS: dict[type[ev.Event], Renderer] = {
+    ev.NominationsOpened: _nominations_opened,
+    ev.CandidateNominated: _nominated,
+    ev.NominationWithdrawn: _nomination_withdrawn,
+    ev.NominationsClosed: _nominations_closed,
+    ev.RankingCast: _ranking,
+    ev.SealedRankingCast: _sealed_ranking,
+    ev.ElectionClosed: _election_closed,
     ev.MemberAdmitted: _admitted,
     ev.MemberSuspended: _suspended,
     ev.MemberReinstated: _reinstated,

@@ -25,6 +25,8 @@ __all__ = [
     "Ballot",
     "BallotMethod",
     "BodyState",
+    "Election",
+    "ElectionStage",
     "Meeting",
     "Member",
     "Motion",
@@ -183,6 +185,31 @@ class Petition:
     met: bool = False
 
 
+class ElectionStage(StrEnum):
+    """Where an election stands."""
+
+    NOMINATING = "nominating"
+    VOTING = "voting"
+    DECLARED = "declared"
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    id: str
+    title: str
+    seats: int
+    method: str
+    meeting: str
+    secret: bool
+    stage: ElectionStage = ElectionStage.NOMINATING
+    nominated: tuple[str, ...] = ()  # in order of nomination
+    candidates: tuple[str, ...] = ()  # fixed at the close of nominations
+    roll: frozenset[str] = frozenset()
+    rankings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    voters: frozenset[str] = frozenset()
+    elected: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class BodyState:
     """Everything the body's log says, folded. ``size`` counts the events applied."""
@@ -197,6 +224,7 @@ class BodyState:
     procedurals: Mapping[str, Procedural] = field(default_factory=dict)
     ballots: Mapping[str, Ballot] = field(default_factory=dict)
     petitions: Mapping[str, Petition] = field(default_factory=dict)
+    elections: Mapping[str, Election] = field(default_factory=dict)
     size: int = 0
 
     # -- lookups that refuse with a clear message --------------------------------
@@ -236,6 +264,12 @@ class BodyState:
             return self.petitions[petition_id]
         except KeyError:
             raise NotFound(f"there is no petition {petition_id!r}") from None
+
+    def election(self, election_id: str) -> Election:
+        try:
+            return self.elections[election_id]
+        except KeyError:
+            raise NotFound(f"there is no election {election_id!r}") from None
 
     def name_of(self, member_id: str) -> str:
         member = self.members.get(member_id)
