@@ -91,8 +91,13 @@ class Log:
         return root(self._store, size)
 
     def append(self, entry: JSONValue) -> tuple[int, bytes]:
-        """Log ``entry`` as its canonical bytes; return its leaf index and leaf hash."""
-        return self._append(canonical(entry))
+        """Log ``entry`` as its canonical bytes; return its leaf index and leaf hash.
+
+        A refused entry (:class:`audit.errors.CanonicalError`) changes nothing.
+        If ``checkpoint_every`` makes this append sign a checkpoint and the
+        signer refuses, the entry stays appended and the refusal is raised.
+        """
+        return self.append_canonical(canonical(entry), validate=False)
 
     def append_canonical(self, data: bytes, *, validate: bool = True) -> tuple[int, bytes]:
         """Log bytes that are already an entry's canonical form.
@@ -103,9 +108,6 @@ class Log:
         """
         if validate:
             parse(data)
-        return self._append(data)
-
-    def _append(self, data: bytes) -> tuple[int, bytes]:
         frontier = self._frontier
         index = frontier.size
         hashes = frontier.append(sha256(b"\x00" + data).digest())

@@ -95,14 +95,14 @@ class Frontier:
     def append(self, leaf: bytes) -> list[bytes]:
         """Add a leaf hash; return the hashes the store gains, level 0 first."""
         hashes = self._hashes
-        new = [leaf]
         n = self._size
+        self._size = n + 1
+        new = [leaf]
         while n & 1:
             leaf = sha256(b"\x01" + hashes.pop() + leaf).digest()
             new.append(leaf)
             n >>= 1
         hashes.append(leaf)
-        self._size += 1
         return new
 
     def root(self) -> bytes:

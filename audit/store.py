@@ -87,21 +87,29 @@ class MemoryStore:
         return row[index]
 
     def append_hashes(self, index: int, hashes: Sequence[bytes]) -> None:
+        """Append the hashes :class:`audit.merkle.Frontier` computed for leaf ``index``.
+
+        The index and the count are checked; the hashes' form is checked on
+        the leaf only (the rest come from :func:`audit.merkle.node_hash`).
+        """
         levels = self._levels
-        if index != len(levels[0]):
-            raise ProofError(f"leaf {index} cannot be appended to a tree of {len(levels[0])}")
-        if len(hashes) != stored_hash_count(index):
+        leaves = levels[0]
+        count = len(hashes)
+        if index != len(leaves) or count != ((index + 1) & ~index).bit_length():
             raise ProofError(
-                f"leaf {index} completes {stored_hash_count(index)} subtrees, "
-                f"not {len(hashes)}"
+                f"leaf {index} of a tree of {len(leaves)} stores "
+                f"{stored_hash_count(index)} hashes, not {count}"
+                if index >= 0 else f"leaf index {index} is negative"
             )
-        for value in hashes:
-            if type(value) is not bytes or len(value) != _HASH_SIZE:
-                raise ProofError("stored hashes are 32-byte SHA-256 values")
-        if len(hashes) > len(levels):
-            levels.append([])
-        for level, value in enumerate(hashes):
-            levels[level].append(value)
+        leaf = hashes[0]
+        if type(leaf) is not bytes or len(leaf) != _HASH_SIZE:
+            raise ProofError("stored hashes are 32-byte SHA-256 values")
+        leaves.append(leaf)
+        if count > 1:
+            if count > len(levels):
+                levels.append([])
+            for level in range(1, count):
+                levels[level].append(hashes[level])
 
 
 # c2sp.org/tlog-tiles: the same hashes, grouped 256 to a tile.
