@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tallying.errors import CountError, InvalidBallot, InvalidProfile
@@ -53,6 +53,10 @@ CONSTRAINTS: dict[str, Constraints] = {
 UNKNOWN = Constraints(strict_only=True, needs_papers=True)
 
 ALL = methods()
+
+# Each invariant runs once per method: half the profile's examples per method keeps the
+# file quick in CI while the nightly profile still scales it up.
+PER_METHOD = settings(max_examples=max(10, settings.default.max_examples // 2))
 
 
 def constraints(name: str) -> Constraints:
@@ -131,6 +135,7 @@ def test_every_known_method_has_declared_constraints(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
+@PER_METHOD
 @given(data=st.data())
 def test_shared_invariants(name: str, data: st.DataObject) -> None:
     """Elected: exactly min(seats, standing) (or an explicit tie), none twice, none withdrawn."""
@@ -139,6 +144,7 @@ def test_shared_invariants(name: str, data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
+@PER_METHOD
 @given(data=st.data())
 def test_deterministic_and_independent_of_ballot_order(name: str, data: st.DataObject) -> None:
     """The same ballots, in any order, give the same result, stage for stage."""
@@ -150,6 +156,7 @@ def test_deterministic_and_independent_of_ballot_order(name: str, data: st.DataO
 
 
 @pytest.mark.parametrize("name", ALL)
+@PER_METHOD
 @given(data=st.data())
 def test_unanimous_first_choice_is_elected_first(name: str, data: st.DataObject) -> None:
     """Every paper puts the same standing candidate first, alone: that one is elected first."""
