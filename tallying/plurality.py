@@ -25,11 +25,12 @@ Rules shared by the three:
   does not say which of them it prefers (as a paper marked for too many
   candidates is void). A paper that gives no vote at all is counted in the
   stage's non-transferable figure.
-* Ties for the last seat are decided by lot, with the count's seed, and the
-  lot is recorded in the result (never silently). Candidates elected without
-  a tie are listed by votes, then by first preferences, then by lot only if
-  that decides a seat; otherwise equal candidates are listed in ballot-paper
-  order (the listing decides nothing).
+* Only votes decide who is elected. Candidates tied across the last seat are
+  decided by lot, with the count's seed (the n-th lot of a count uses
+  ``tallying.lots.lot_key(seed, n)``), and every lot is recorded in the result;
+  with no seed the count refuses rather than guess. The elected are listed
+  by votes, equal votes by first preferences, then in ballot-paper order, and
+  lot winners last in the order drawn; the listing decides nothing.
 * When fewer candidates stand than there are seats, every standing candidate
   is elected.
 """
