@@ -1,0 +1,194 @@
+"""Elections in the domain: nominations, ranked ballots, the count at the close."""
+
+from __future__ import annotations
+
+import pytest
+
+from tallying.errors import TellersError
+from voting import commands as c
+from voting import events as ev
+from voting.decider import decide, execute, replay
+from voting.errors import (
+    AlreadyExists,
+    AlreadyVoted,
+    BallotClosed,
+    DomainError,
+    InconsistentEvent,
+    InvalidVote,
+    NotEntitled,
+    OutOfOrder,
+)
+from voting.state import BodyState, ElectionStage
+
+AT = "2026-02-01T10:00:00Z"
+TRACKERS = {m: f"{i:032x}" for i, m in enumerate("abcdefg", start=1)}
+
+
+class Body:
+    def __init__(self) -> None:
+        self.state = BodyState()
+        self.log: list[ev.Event] = []
+        self.do(c.FoundBody(AT, "sec", name="Branch"))
+        self.do(c.AdmitMember(AT, "sec", member="sec", name="Sec", roles=("secretary", "member")))
+        for m in "abcdefg":
+            self.do(c.AdmitMember(AT, "sec", member=m, name=m.upper() * 3))
+
+    def do(self, command: c.Command) -> tuple[ev.Event, ...]:
+        self.state, events = execute(self.state, command)
+        self.log.extend(events)
+        return events
+
+    def refused(self, command: c.Command, error: type[Exception], phrase: str) -> None:
+        before = self.state
+        with pytest.raises(error, match=phrase):
+            decide(self.state, command)
+        assert self.state == before
+
+
+def nominations(body: Body, *, secret: bool, method: str = "scottish_stv", seats: int = 2) -> None:
+    body.do(c.OpenNominations(AT, "sec", election="x", title="Executive", seats=seats,
+                              method=method, secret=secret))  # fmt: skip
+    for candidate in "abcd":
+        body.do(c.Nominate(AT, "e", election="x", candidate=candidate, seconder="f"))
+    body.do(c.CloseNominations(AT, "sec", election="x"))
+
+
+RANKINGS = {
+    "a": ("a", "b"),
+    "b": ("a", "c"),
+    "c": ("b", "a"),
+    "d": ("c",),
+    "e": ("d", "c"),
+    "f": ("a",),
+    "g": ("b",),
+}
+
+
+def test_a_recorded_stv_election_counts_at_the_close_and_replays() -> None:
+    body = Body()
+    nominations(body, secret=False)
+    for voter, ranking in RANKINGS.items():
+        body.do(c.CastRanking(AT, voter, election="x", ranking=ranking))
+    assert body.state.election("x").elected == ()  # nothing counted before the close
+    (closed,) = body.do(c.CloseElection(AT, "sec", election="x", seed="00ff"))
+    assert isinstance(closed, ev.ElectionClosed)
+    # Quota floor(7/3)+1 = 3: A has 3 first preferences and is elected at stage 1.
+    assert closed.elected[0] == "a"
+    assert closed.rule == "scottish_stv_2007"
+    assert body.state.election("x").stage == ElectionStage.DECLARED
+    assert replay(body.log) == body.state
+
+
+def test_a_tie_needs_the_public_seed_and_the_lot_is_recorded() -> None:
+    body = Body()
+    nominations(body, secret=False)
+    for voter, ranking in RANKINGS.items():
+        body.do(c.CastRanking(AT, voter, election="x", ranking=ranking))
+    body.refused(c.CloseElection(AT, "sec", election="x"), OutOfOrder, "lot")
+    (closed,) = body.do(c.CloseElection(AT, "sec", election="x", seed="00ff"))
+    assert isinstance(closed, ev.ElectionClosed)
+    assert closed.lots == 1
+    assert closed.seed == "00ff"
+
+
+def test_a_secret_election_publishes_sorted_papers_and_recounts_them() -> None:
+    body = Body()
+    nominations(body, secret=True, method="irv", seats=1)
+    for voter, ranking in RANKINGS.items():
+        events = body.do(
+            c.CastRanking(AT, voter, election="x", ranking=ranking, tracker=TRACKERS[voter])
+        )
+        assert events == (ev.SealedRankingCast(AT, "x", voter),)  # no ranking in the log
+    papers = tuple((TRACKERS[v], r) for v, r in reversed(RANKINGS.items()))
+    body.refused(
+        c.CloseElection(AT, "sec", election="x", papers=papers[:-1]), InvalidVote, "6 ballot papers"
+    )
+    (closed,) = body.do(c.CloseElection(AT, "sec", election="x", papers=papers, seed="01"))
+    assert isinstance(closed, ev.ElectionClosed)
+    assert [t for t, _ in closed.papers] == sorted(TRACKERS.values())
+    # IRV: first preferences A 3, B 2, C 1, D 1; C and D (tied, by lot) go, A wins 3-2.
+    assert closed.elected == ("a",)
+    assert replay(body.log) == body.state
+
+
+def test_a_logged_result_the_recount_does_not_give_is_refused_on_replay() -> None:
+    body = Body()
+    nominations(body, secret=False, method="plurality", seats=1)
+    for voter, ranking in RANKINGS.items():
+        body.do(c.CastRanking(AT, voter, election="x", ranking=ranking))
+    (closed,) = body.do(c.CloseElection(AT, "sec", election="x"))
+    assert isinstance(closed, ev.ElectionClosed)
+    forged = ev.ElectionClosed(AT, "x", ("b",), closed.rule, "", 0, (), "sec")
+    with pytest.raises(InconsistentEvent, match="recount"):
+        replay([*body.log[:-1], forged])
+
+
+@pytest.mark.parametrize(
+    ("ranking", "phrase"),
+    [
+        ((), "at least one"),
+        (("a", "a"), "more than once"),
+        (("a", "", "b"), "preference 2 is blank"),
+        (("a", "zz"), "not a candidate"),
+        (("e",), "not a candidate"),  # a member, but not nominated
+    ],
+)
+def test_bad_rankings_are_refused_when_cast_and_change_nothing(
+    ranking: tuple[str, ...], phrase: str
+) -> None:
+    body = Body()
+    nominations(body, secret=False)
+    body.refused(c.CastRanking(AT, "a", election="x", ranking=ranking), InvalidVote, phrase)
+
+
+def test_who_may_vote_and_when() -> None:
+    body = Body()
+    body.do(c.OpenNominations(AT, "sec", election="x", title="Exec", seats=1, method="irv",
+                              secret=False))  # fmt: skip
+    body.refused(c.CastRanking(AT, "a", election="x", ranking=("a",)), BallotClosed, "not opened")
+    body.do(c.Nominate(AT, "b", election="x", candidate="a", seconder="c"))
+    again = c.Nominate(AT, "b", election="x", candidate="a", seconder="c")
+    body.refused(again, AlreadyExists, "already nominated")
+    alone = c.Nominate(AT, "b", election="x", candidate="b", seconder="b")
+    body.refused(alone, NotEntitled, "different seconder")
+    body.do(c.SuspendMember(AT, "sec", member="g", reason="arrears"))
+    body.do(c.CloseNominations(AT, "sec", election="x"))
+    body.refused(c.CastRanking(AT, "g", election="x", ranking=("a",)), NotEntitled, "roll")
+    body.refused(c.CastRanking(AT, "zz", election="x", ranking=("a",)), NotEntitled, "member")
+    body.do(c.CastRanking(AT, "b", election="x", ranking=("a",)))
+    body.refused(c.CastRanking(AT, "b", election="x", ranking=("a",)), AlreadyVoted, "already")
+    body.refused(
+        c.Nominate(AT, "b", election="x", candidate="c", seconder="d"), OutOfOrder, "closed"
+    )
+
+
+def election(**changes: object) -> c.OpenNominations:
+    fields: dict[str, object] = {"election": "y", "title": "T", "seats": 1, "method": "irv"}
+    by = str(changes.pop("by", "sec"))
+    fields.update(changes)
+    return c.OpenNominations(AT, by, **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("command", "error", "phrase"),
+    [
+        (election(seats=0), DomainError, "seats"),
+        (election(method="borda"), DomainError, "no counting method"),
+        (election(by="a"), NotEntitled, "chair or secretary"),
+        (election(election=""), DomainError, "id"),
+        (c.CloseNominations(AT, "sec", election="nope"), LookupError, "no election"),
+    ],
+)
+def test_bad_election_commands_are_refused(
+    command: c.Command, error: type[Exception], phrase: str
+) -> None:
+    body = Body()
+    body.refused(command, error, phrase)
+    with pytest.raises(TellersError):
+        decide(body.state, command)
+
+
+def test_nominations_close_with_nobody_nominated_is_refused() -> None:
+    body = Body()
+    body.do(c.OpenNominations(AT, "sec", election="x", title="Exec", seats=1, method="irv"))
+    body.refused(c.CloseNominations(AT, "sec", election="x"), OutOfOrder, "nobody")
