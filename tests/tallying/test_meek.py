@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import random
-import time
 from fractions import Fraction
 
 import pytest
@@ -231,12 +230,13 @@ def _large_profile(distinct: int, total: int) -> Profile:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", METHODS)
 def test_million_ballots(name: str) -> None:
-    """1,000,000 papers, 100,000 distinct rankings, 10 candidates, 3 seats."""
+    """1,000,000 papers, 100,000 distinct rankings, 10 candidates, 3 seats: votes are conserved.
+
+    Speed is measured in benchmarks/bench_count.py, not here.
+    """
     p = _large_profile(100_000, 1_000_000)
-    started = time.process_time()
     result = run(p, name)
-    elapsed = time.process_time() - started
     assert len(result.elected) == 3
     assert len(result.stages) >= 3
-    # About 1 s of CPU on a 2020s laptop; the bound leaves room for slow CI.
-    assert elapsed < 15, f"{name} took {elapsed:.1f} s of CPU"
+    for stage in result.stages:
+        assert sum(stage.totals) + stage.non_transferable == result.valid_votes
