@@ -1,0 +1,452 @@
+"""Verification bundles: everything a member needs to check a body's log offline.
+
+A bundle is a directory (or the same files served under an ``http(s)://``
+base) holding::
+
+    bundle.json          the manifest: format, version, origin, size, the
+                         checkpoint files in order, and every file's SHA-256
+    entries.jsonl        one entry per line: exactly the RFC 8785 canonical bytes
+                         that are the Merkle leaves (RFC 9162 §2.1.1), then "\\n"
+    checkpoints/NNNNNN.note
+                         every signed checkpoint note (c2sp.org/tlog-checkpoint
+                         as a c2sp.org/signed-note), in order of size
+    log.vkey             the log's verifier key (c2sp.org/signed-note vkey)
+    cosignatures         optional: witness cosignature lines per checkpoint
+                         (c2sp.org/tlog-cosignature), in blocks "size N"
+    witnesses.vkeys      optional: the witnesses' verifier keys, one a line
+
+``docs/verifying.md`` describes the format; :data:`MANIFEST_SCHEMA` is the
+JSON Schema of ``bundle.json`` (also published as ``docs/bundle.schema.json``).
+
+:func:`read_bundle` reads the files and checks only that the directory is a
+bundle at all (a manifest of a known format). It judges nothing: a missing
+file, a wrong hash or a bad signature is for :func:`audit.verify.verify` to
+find and name. The manifest is not signed; its hashes catch a damaged copy,
+the signed checkpoints catch everything else.
+
+Errors::
+
+    AuditError
+    └── BundleError       not a bundle (no readable manifest, unknown format),
+                          or write_bundle was given something it cannot write
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from audit.errors import AuditError
+from audit.note import Ed25519Verifier
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "COSIGNATURES",
+    "ENTRIES",
+    "FORMAT",
+    "LOG_VKEY",
+    "MANIFEST",
+    "MANIFEST_SCHEMA",
+    "VERSION",
+    "WITNESS_VKEYS",
+    "Bundle",
+    "BundleError",
+    "Fetch",
+    "FileDigest",
+    "format_cosignatures",
+    "parse_cosignatures",
+    "read_bundle",
+    "read_bundle_from",
+    "write_bundle",
+]
+
+FORMAT = "tellers-bundle"
+"""The ``format`` of every manifest."""
+
+VERSION = 1
+"""The manifest ``version`` this module writes and reads."""
+
+MANIFEST = "bundle.json"
+ENTRIES = "entries.jsonl"
+CHECKPOINT_DIR = "checkpoints"
+LOG_VKEY = "log.vkey"
+COSIGNATURES = "cosignatures"
+WITNESS_VKEYS = "witnesses.vkeys"
+
+REQUIRED = (ENTRIES, LOG_VKEY)
+"""Files every bundle has besides the manifest and its checkpoints."""
+
+_SHA256_HEX = "^[0-9a-f]{64}$"
+_CHECKPOINT_NAME = "^checkpoints/[0-9]{6,}\\.note$"
+_FILE_NAME = (
+    "^(entries\\.jsonl|log\\.vkey|cosignatures|witnesses\\.vkeys|checkpoints/[0-9]{6,}\\.note)$"
+)
+
+MANIFEST_SCHEMA: Mapping[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://tellers.invalid/schemas/bundle-1.json",
+    "title": "tellers verification bundle manifest (bundle.json), version 1",
+    "type": "object",
+    "required": ["format", "version", "origin", "size", "checkpoints", "files"],
+    "additionalProperties": False,
+    "properties": {
+        "format": {"const": FORMAT},
+        "version": {"const": VERSION},
+        "origin": {
+            "description": "The log's origin line: its key's name (c2sp.org/tlog-checkpoint)",
+            "type": "string",
+            "minLength": 1,
+        },
+        "size": {
+            "description": "Entries in entries.jsonl; the size of the last checkpoint",
+            "type": "integer",
+            "minimum": 0,
+        },
+        "checkpoints": {
+            "description": "The signed checkpoint notes, in order of tree size",
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": _CHECKPOINT_NAME},
+        },
+        "files": {
+            "description": "Every other file of the bundle with its SHA-256 and length in bytes",
+            "type": "object",
+            "propertyNames": {"pattern": _FILE_NAME},
+            "additionalProperties": {
+                "type": "object",
+                "required": ["sha256", "bytes"],
+                "additionalProperties": False,
+                "properties": {
+                    "sha256": {"type": "string", "pattern": _SHA256_HEX},
+                    "bytes": {"type": "integer", "minimum": 0},
+                },
+            },
+        },
+    },
+}
+"""JSON Schema (draft 2020-12) of ``bundle.json``; ``docs/bundle.schema.json`` is this, as JSON."""
+
+
+class BundleError(AuditError):
+    """Not a bundle (no readable manifest, unknown format), or not something a bundle can hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileDigest:
+    """What was actually read (or written) for one file: its SHA-256 (hex) and length."""
+
+    sha256: str
+    size: int
+
+    @classmethod
+    def of(cls, data: bytes) -> FileDigest:
+        return cls(hashlib.sha256(data).hexdigest(), len(data))
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """A bundle as read, unjudged: the manifest, the entries and the other files' bytes.
+
+    ``entries`` are the lines of ``entries.jsonl`` without their newline;
+    ``entries_terminated`` is false when the file's last line had no newline
+    (a truncated copy). ``files`` holds the bytes of every other file found,
+    by its path in the bundle; ``digests`` the SHA-256 of every file read,
+    ``entries.jsonl`` included. ``checkpoint_names`` are the checkpoint files
+    in the manifest's order; ``unlisted`` names files found in a bundle
+    directory's ``checkpoints/`` that the manifest does not list.
+    """
+
+    source: str
+    manifest: Mapping[str, Any]
+    entries: tuple[bytes, ...]
+    entries_terminated: bool
+    files: Mapping[str, bytes]
+    digests: Mapping[str, FileDigest]
+    checkpoint_names: tuple[str, ...]
+    unlisted: tuple[str, ...] = ()
+
+    @property
+    def origin(self) -> str:
+        """The manifest's origin (unchecked; ``""`` when it has none)."""
+        origin = self.manifest.get("origin")
+        return origin if isinstance(origin, str) else ""
+
+    @property
+    def checkpoints(self) -> tuple[bytes, ...]:
+        """The checkpoint notes' bytes, in the manifest's order (missing files left out)."""
+        return tuple(self.files[name] for name in self.checkpoint_names if name in self.files)
+
+    @property
+    def vkey(self) -> str | None:
+        """The bundle's own log key, stripped, or ``None`` if absent or not UTF-8."""
+        return _text_line(self.files.get(LOG_VKEY))
+
+    @property
+    def witness_vkeys(self) -> tuple[str, ...]:
+        """The bundle's own witness keys, one a line (empty when absent or not UTF-8)."""
+        data = self.files.get(WITNESS_VKEYS)
+        if data is None:
+            return ()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return ()
+        return tuple(line for line in text.split("\n") if line)
+
+
+def _text_line(data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8").strip("\n")
+    except UnicodeDecodeError:
+        return None
+
+
+# -- cosignature file ---------------------------------------------------------------
+
+
+def format_cosignatures(cosigned: Mapping[int, Sequence[str]]) -> bytes:
+    """The ``cosignatures`` file: per checkpoint size, ``size N`` then its signature lines.
+
+    Blocks are in increasing size, separated by a blank line. Each line is a
+    c2sp.org/signed-note signature line (``— <name> <base64>``) as a witness
+    returned it (c2sp.org/tlog-witness), with or without its newline.
+    """
+    blocks = []
+    for size in sorted(cosigned):
+        if type(size) is not int or size < 0:
+            raise BundleError(f"cosignatures are keyed by checkpoint size, not {size!r}")
+        lines = [line.removesuffix("\n") for line in cosigned[size]]
+        for line in lines:
+            if not line.startswith("\u2014 ") or "\n" in line:
+                raise BundleError(f"{line[:40]!r} is not one signature line")
+        if lines:
+            blocks.append(f"size {size}\n" + "".join(f"{line}\n" for line in lines))
+    return "\n".join(blocks).encode("utf-8")
+
+
+def parse_cosignatures(data: bytes) -> dict[int, tuple[str, ...]]:
+    """Read a ``cosignatures`` file strictly: the inverse of :func:`format_cosignatures`.
+
+    Each returned line carries its newline, ready to append to the checkpoint
+    note it cosigns. Raises :class:`BundleError` on any deviation.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BundleError("the cosignatures file is not UTF-8") from None
+    if not text:
+        return {}
+    if not text.endswith("\n"):
+        raise BundleError("the cosignatures file does not end with a newline")
+    result: dict[int, tuple[str, ...]] = {}
+    for block in text[:-1].split("\n\n"):
+        header, *lines = block.split("\n")
+        word, _, number = header.partition(" ")
+        if word != "size" or not number.isdigit() or (number != "0" and number[0] == "0"):
+            raise BundleError(f"cosignature block starts with {header[:40]!r}, not 'size N'")
+        size = int(number)
+        if size in result or (result and size < max(result)):
+            raise BundleError(f"cosignature blocks are in increasing size; size {size} is not")
+        if not lines or any(not line.startswith("\u2014 ") for line in lines):
+            raise BundleError(f"cosignature block for size {size} holds a line that is not "
+                              "a signature line")
+        result[size] = tuple(f"{line}\n" for line in lines)
+    return result
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+def _checkpoint_name(position: int) -> str:
+    return f"{CHECKPOINT_DIR}/{position:06d}.note"
+
+
+def write_bundle(
+    directory: str | os.PathLike[str],
+    *,
+    entries: Sequence[bytes],
+    checkpoints: Sequence[str],
+    vkey: str,
+    cosigned: Mapping[int, Sequence[str]] | None = None,
+    witness_vkeys: Sequence[str] = (),
+) -> Path:
+    """Write a bundle to ``directory`` and return the manifest's path.
+
+    ``entries`` are the log's leaves, each the canonical bytes of one entry
+    (RFC 8785; no raw newline can occur in them); ``checkpoints`` the signed
+    checkpoint notes in order of size; ``vkey`` the log's verifier key, whose
+    name is the origin; ``cosigned`` maps a checkpoint's size to the witness
+    cosignature lines on it. Nothing is checked beyond what the files need to
+    be written unambiguously: checking is :func:`audit.verify.verify`'s job.
+
+    The directory is created if missing. An existing directory must be empty
+    or hold an earlier bundle, which is replaced (its manifest is removed
+    first and written last, so a half-written bundle has none).
+    """
+    path = Path(directory)
+    origin = Ed25519Verifier.from_vkey(vkey.strip()).name
+    if not checkpoints:
+        raise BundleError("a bundle needs at least one signed checkpoint")
+    if cosigned and not witness_vkeys:
+        raise BundleError("cosignatures need the witnesses' verifier keys beside them")
+    for vkey_line in witness_vkeys:
+        if not vkey_line or "\n" in vkey_line.strip("\n"):
+            raise BundleError("each witness verifier key is one non-empty line")
+    if path.exists():
+        if not path.is_dir():
+            raise BundleError(f"{path} exists and is not a directory")
+        if any(path.iterdir()) and not (path / MANIFEST).exists():
+            raise BundleError(f"{path} holds other files and no bundle: refusing to write there")
+        (path / MANIFEST).unlink(missing_ok=True)
+        old = path / CHECKPOINT_DIR
+        if old.is_dir():
+            for stale in old.glob("*.note"):
+                stale.unlink()
+        for optional in (COSIGNATURES, WITNESS_VKEYS):
+            (path / optional).unlink(missing_ok=True)
+    (path / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
+
+    files: dict[str, FileDigest] = {ENTRIES: _write_entries(path / ENTRIES, entries)}
+    names = []
+    for position, note in enumerate(checkpoints):
+        name = _checkpoint_name(position)
+        names.append(name)
+        files[name] = _write(path / name, note.encode("utf-8"))
+    files[LOG_VKEY] = _write(path / LOG_VKEY, vkey.strip("\n").encode("utf-8") + b"\n")
+    if cosigned:
+        files[COSIGNATURES] = _write(path / COSIGNATURES, format_cosignatures(cosigned))
+    if witness_vkeys:
+        text = "".join(f"{v.strip()}\n" for v in witness_vkeys)
+        files[WITNESS_VKEYS] = _write(path / WITNESS_VKEYS, text.encode("utf-8"))
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "origin": origin,
+        "size": len(entries),
+        "checkpoints": names,
+        "files": {
+            name: {"sha256": digest.sha256, "bytes": digest.size}
+            for name, digest in sorted(files.items())
+        },
+    }
+    target = path / MANIFEST
+    _write(target, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return target
+
+
+def _write(path: Path, data: bytes) -> FileDigest:
+    path.write_bytes(data)
+    return FileDigest.of(data)
+
+
+def _write_entries(path: Path, entries: Iterable[bytes]) -> FileDigest:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("wb") as out:
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, bytes) or b"\n" in entry or not entry:
+                raise BundleError(f"entry {index} is not one line of canonical JSON bytes")
+            line = entry + b"\n"
+            out.write(line)
+            digest.update(line)
+            size += len(line)
+    return FileDigest(digest.hexdigest(), size)
+
+
+# -- reading ----------------------------------------------------------------------
+
+Fetch = Callable[[str], "bytes | None"]
+"""Reads one file of a bundle by its path in the bundle; ``None`` when there is no such file."""
+
+
+def read_bundle(path: str | os.PathLike[str]) -> Bundle:
+    """Read the bundle in directory ``path`` (see :func:`read_bundle_from`).
+
+    Files in ``checkpoints/`` that the manifest does not list are reported
+    in :attr:`Bundle.unlisted`, for the verifier to refuse.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise BundleError(f"{root} is not a directory")
+
+    def fetch(name: str) -> bytes | None:
+        try:
+            return (root / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise BundleError(f"cannot read {root / name}: {exc.strerror}") from None
+
+    bundle = read_bundle_from(fetch, str(root))
+    folder = root / CHECKPOINT_DIR
+    present = (f"{CHECKPOINT_DIR}/{item.name}" for item in folder.iterdir()) \
+        if folder.is_dir() else iter(())
+    listed = set(bundle.checkpoint_names) | set(bundle.digests)
+    unlisted = tuple(sorted(name for name in present if name not in listed))
+    return replace(bundle, unlisted=unlisted) if unlisted else bundle
+
+
+def read_bundle_from(fetch: Fetch, source: str) -> Bundle:
+    """Read a bundle through ``fetch``: the manifest, then every file it lists or requires.
+
+    Raises :class:`BundleError` only when there is no bundle to judge: no
+    manifest, a manifest that is not a JSON object, or another format or
+    version. Everything else (missing files, bad hashes, bad contents) is
+    left for the verifier to report by check id.
+    """
+    raw = fetch(MANIFEST)
+    if raw is None:
+        raise BundleError(f"{source} has no {MANIFEST}: it is not a tellers bundle")
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BundleError(f"{source}/{MANIFEST} is not JSON: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise BundleError(f"{source}/{MANIFEST} is not a JSON object")
+    if manifest.get("format") != FORMAT:
+        raise BundleError(f"{source}/{MANIFEST} is not a {FORMAT} manifest")
+    if manifest.get("version") != VERSION:
+        raise BundleError(
+            f"{source}/{MANIFEST} is version {manifest.get('version')!r}; "
+            f"this verifier reads version {VERSION}"
+        )
+    listed = manifest.get("files")
+    names = [name for name in listed if isinstance(name, str)] if isinstance(listed, dict) else []
+    ordered = manifest.get("checkpoints")
+    checkpoint_names = tuple(
+        name for name in (ordered if isinstance(ordered, list) else ()) if isinstance(name, str)
+    )
+    wanted = [n for n in (*REQUIRED, COSIGNATURES, WITNESS_VKEYS, *names, *checkpoint_names)
+              if _safe_name(n)]
+    files: dict[str, bytes] = {}
+    digests: dict[str, FileDigest] = {}
+    entries: tuple[bytes, ...] = ()
+    terminated = True
+    for name in dict.fromkeys(wanted):
+        data = fetch(name)
+        if data is None:
+            continue
+        digests[name] = FileDigest.of(data)
+        if name == ENTRIES:
+            lines = data.split(b"\n")
+            terminated = lines[-1] == b""
+            entries = tuple(lines[:-1] if terminated else lines)
+        else:
+            files[name] = data
+    return Bundle(source, manifest, entries, terminated, files, digests, checkpoint_names)
+
+
+def _safe_name(name: str) -> bool:
+    """Whether ``name`` is one of the file names a bundle may hold (no ``..``, no absolute path)."""
+    if name in (*REQUIRED, COSIGNATURES, WITNESS_VKEYS):
+        return True
+    stem = name.removeprefix(f"{CHECKPOINT_DIR}/").removesuffix(".note")
+    return name.startswith(f"{CHECKPOINT_DIR}/") and name.endswith(".note") and stem.isdigit() \
+        and stem.isascii() and len(stem) >= 6

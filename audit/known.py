@@ -1,0 +1,116 @@
+"""The last checkpoint this machine verified, per log: the member's memory against rollback.
+
+RELIABILITY.md C5 (the rekor-monitor pattern): a verifier that remembers the
+latest checkpoint it accepted for an origin can demand that every later
+bundle extends it, so a rollback to a smaller tree, a rewritten history or a
+fork shown only to this member is caught (check ``C-KNOWN``). It also
+remembers the log key it saw first for the origin (``C-KEY``: trust on first
+use, when no key is pinned).
+
+The file is small JSON::
+
+    {"version": 1,
+     "logs": {"<origin>": {"size": N, "root": "<base64>", "vkey": "<vkey>",
+                           "checkpoint": "<the signed note, verbatim>"}}}
+
+It is written only after every check passed, by replacing the file
+atomically (a temporary file and ``os.replace``). An unreadable file raises
+:class:`audit.errors.StateError` rather than be forgotten.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.errors import StateError
+
+__all__ = ["KnownCheckpoint", "KnownState"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCheckpoint:
+    """The last checkpoint verified for an origin here: its size, root, key and signed note."""
+
+    origin: str
+    size: int
+    root_hash: bytes
+    vkey: str
+    note: str
+
+
+class KnownState:
+    """The last checkpoint this machine verified, per origin, in one small JSON file.
+
+    The rekor-monitor pattern (RELIABILITY.md C5): a member's verifier keeps
+    the latest checkpoint it accepted and demands that every later bundle
+    extends it, so a rollback, a rewritten history or a fork shown only to
+    this member is caught. Writes replace the file atomically.
+    """
+
+    __slots__ = ("_path",)
+
+    FILE_NAME = "known.json"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = Path(path)
+
+    @classmethod
+    def in_directory(cls, directory: str | os.PathLike[str] | None = None) -> KnownState:
+        """The state file in ``directory``, by default ``$XDG_STATE_HOME/tellers`` or
+        ``~/.local/state/tellers``."""
+        if directory is None:
+            base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            directory = Path(base) / "tellers"
+        return cls(Path(directory) / cls.FILE_NAME)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            raw = self._path.read_bytes()
+        except FileNotFoundError:
+            return {"version": 1, "logs": {}}
+        except OSError as exc:
+            raise StateError(f"cannot read {self._path}: {exc.strerror}") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise StateError(f"{self._path} is not JSON") from None
+        if not isinstance(data, dict) or data.get("version") != 1 \
+                or not isinstance(data.get("logs"), dict):
+            raise StateError(f"{self._path} is not a tellers known-checkpoint file")
+        return data
+
+    def get(self, origin: str) -> KnownCheckpoint | None:
+        """The last checkpoint verified for ``origin``, or ``None`` the first time."""
+        item = self._load()["logs"].get(origin)
+        if item is None:
+            return None
+        try:
+            return KnownCheckpoint(
+                origin, int(item["size"]), base64.b64decode(item["root"], validate=True),
+                str(item["vkey"]), str(item["checkpoint"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise StateError(f"{self._path}: the entry for {origin!r} is damaged") from None
+
+    def record(self, known: KnownCheckpoint) -> None:
+        """Remember ``known`` as the latest for its origin (atomically replacing the file)."""
+        data = self._load()
+        data["logs"][known.origin] = {
+            "size": known.size,
+            "root": base64.b64encode(known.root_hash).decode("ascii"),
+            "vkey": known.vkey,
+            "checkpoint": known.note,
+        }
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self._path.with_name(self._path.name + ".tmp")
+        temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(temporary, self._path)

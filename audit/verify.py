@@ -1,0 +1,703 @@
+"""The verifier: checks a bundle offline, from its bytes up to every recounted ballot.
+
+This is the upper half of :mod:`audit`: it replays the log through
+:mod:`voting` (which recounts every ballot through :mod:`tallying`), so the
+server and every member's verifier share one definition of the rules
+(DESIGN.md; RELIABILITY.md C1, R4). It never imports :mod:`api`.
+
+:func:`verify` runs these checks in this order and stops at the first that
+fails, naming the entry or checkpoint and the reason (``docs/verifying.md``
+says what each proves):
+
+========== =====================================================================
+C-BUNDLE   the manifest is well formed; every file it lists is there with its
+           SHA-256 and length; nothing unlisted; entries.jsonl ends in a newline
+C-KEY      the log key parses (Ed25519, c2sp.org/signed-note), is named for the
+           origin, and is the key this machine saw before for the origin
+C-SIG      every checkpoint note carries a valid signature by the log key and is
+           a well-formed checkpoint of that origin (c2sp.org/tlog-checkpoint)
+C-WITNESS  every cosignature in the bundle is a valid one by a known witness
+           (c2sp.org/tlog-cosignature); with pinned witnesses, k of them
+           cosigned the latest checkpoint
+C-CONSIST  the checkpoints are in order of size and no two of one size have
+           different roots (a fork signed by the log key)
+C-CANON    every entry is exactly its RFC 8785 canonical form (re-encoded and
+           compared byte for byte)
+C-SEQ      every entry's ``seq`` is its line index (no gap, insertion, reorder)
+C-TIME     every ``time`` is RFC 3339 UTC and none is earlier than the one before
+C-ROOT     the Merkle Tree Hash (RFC 9162 §2.1.1) of the first N entries is the
+           signed root of every checkpoint of size N; the last checkpoint covers
+           every entry
+C-KNOWN    the latest checkpoint extends the last one this machine verified for
+           the origin (no rollback, no rewritten history)
+C-REPLAY   every entry decodes to an event the domain accepts in order
+           (``voting.decider.evolve``), which recounts every ballot at its close
+           and compares the declared counts and outcome
+C-MEMBER   with a member id: that member is in the log; their records are listed
+========== =====================================================================
+
+The report's types are in :mod:`audit.report`, the memory of the last
+checkpoint verified in :mod:`audit.known`. Errors::
+
+    AuditError
+    ├── VerificationError     a check failed (audit.report; Report.raise_for_failure)
+    └── StateError            the known-checkpoint file is unreadable (audit.errors)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from audit.bundle import (
+    CHECKPOINT_DIR,
+    COSIGNATURES,
+    ENTRIES,
+    LOG_VKEY,
+    WITNESS_VKEYS,
+    Bundle,
+    parse_cosignatures,
+)
+from audit.canonical import MAX_DEPTH, parse
+from audit.checkpoint import Checkpoint, parse_checkpoint
+from audit.cosignature import CosignatureVerifier
+from audit.errors import AuditError, CanonicalError
+from audit.known import KnownCheckpoint, KnownState
+from audit.merkle import EMPTY_ROOT, Frontier
+from audit.note import Ed25519Verifier, open_note, parse_note
+from audit.report import (
+    Check,
+    CheckResult,
+    Counts,
+    MemberRecord,
+    Report,
+    Status,
+    VerificationError,
+    member_records,
+)
+from audit.witness import WitnessPolicy
+from tallying.errors import TellersError
+from voting import events as ev
+from voting.codec import from_entry
+from voting.decider import evolve
+from voting.state import BodyState
+
+__all__ = [
+    "Check",
+    "KnownState",
+    "Progress",
+    "Report",
+    "Status",
+    "VerificationError",
+    "canonical_value",
+    "verifier_identity",
+    "verify",
+]
+
+Progress = Callable[[int], None]
+"""Called with the number of entries just processed (for a progress bar)."""
+
+PROGRESS_STEP = 10_000
+
+
+# -- who is verifying --------------------------------------------------------------------
+
+
+def verifier_identity() -> dict[str, str]:
+    """The verifier's name, version and the SHA-256 of the code it runs (RELIABILITY.md H1).
+
+    The hash covers every ``.py`` file of :mod:`audit`, :mod:`voting` and
+    :mod:`tallying`, by relative path and content, in path order.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    import tallying
+    import voting
+
+    try:
+        release = version("tellers")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        release = "unknown"
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(voting.__file__).parent,
+                    Path(tallying.__file__).parent):
+        for source in sorted(package.rglob("*.py")):
+            relative = f"{package.name}/{source.relative_to(package).as_posix()}"
+            digest.update(relative.encode() + b"\0" + source.read_bytes() + b"\0")
+    return {"name": "tellers", "version": release, "sha256": digest.hexdigest()}
+
+
+# -- canonical bytes, fast -----------------------------------------------------------------
+
+_decode_json = json.JSONDecoder(
+    parse_float=lambda text: _refuse(f"number {text} is not an integer"),
+    parse_constant=lambda text: _refuse(f"{text} is not JSON"),
+).decode
+_encode_json = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
+_LONG_DIGITS = re.compile(rb"[0-9]{16}")
+_CHECKPOINT_FILE = re.compile(rf"{CHECKPOINT_DIR}/[0-9]{{6,}}\.note")
+
+
+def _refuse(message: str) -> NoReturn:
+    raise CanonicalError(message)
+
+
+def canonical_value(line: bytes) -> Any:
+    """The entry whose RFC 8785 canonical bytes are ``line``; :class:`CanonicalError` otherwise.
+
+    The authority is :func:`audit.canonical.parse`. This takes a fast road
+    first, for ASCII lines: the standard library's JSON decoder and a
+    sorted, compact encoder write exactly RFC 8785 (§3.2.2.2 escapes, §3.2.3
+    key order) for ASCII text whose strings are ASCII, keys ASCII and
+    integers short (no run of 16 digits, so well inside ±2**53 - 1), nested
+    at most :data:`audit.canonical.MAX_DEPTH` deep. A line the fast road does
+    not accept goes to :func:`audit.canonical.parse`, which decides and
+    explains. The tests hold the two to the same answers.
+    """
+    if (line.isascii() and not _LONG_DIGITS.search(line)
+            and line.count(b"[") + line.count(b"{") <= MAX_DEPTH):
+        text = line.decode("ascii")
+        try:
+            value = _decode_json(text)
+        except ValueError:
+            value = None
+        else:
+            if _encode_json(value) == text:
+                return value
+    return parse(line)
+
+
+# -- times ---------------------------------------------------------------------------
+
+_RFC3339_UTC = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]+))?Z"
+)
+
+
+class _Times:
+    """Orders RFC 3339 UTC times (``YYYY-MM-DDTHH:MM:SS[.frac]Z``), caching valid dates."""
+
+    __slots__ = ("_dates",)
+
+    def __init__(self) -> None:
+        self._dates: set[str] = set()
+
+    def key(self, value: object) -> tuple[str, str] | None:
+        """A sort key for ``value``, or ``None`` unless it is an RFC 3339 UTC time."""
+        if not isinstance(value, str):
+            return None
+        match = _RFC3339_UTC.fullmatch(value)
+        if match is None:
+            return None
+        day = match.group(1)
+        if day not in self._dates:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                return None
+            self._dates.add(day)
+        fraction = (match.group(5) or "").rstrip("0")
+        return value[:19], fraction
+
+
+# -- the run -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scan:
+    """What one pass over the entries found: the first failure of each kind, and the rest."""
+
+    canon: VerificationError | None = None
+    seq: VerificationError | None = None
+    time: VerificationError | None = None
+    replay: VerificationError | None = None
+    roots: dict[int, bytes] = field(default_factory=dict)
+    state: BodyState = field(default_factory=BodyState)
+    ballots: int = 0
+    votes: int = 0
+    member_name: str = ""
+    admitted: bool = False
+    records: list[MemberRecord] = field(default_factory=list)
+    closes: dict[str, int] = field(default_factory=dict)
+    sealed: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _Run:
+    """One verification: the bundle, the options, and what each check has found so far."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        key: str | None,
+        witnesses: Sequence[str],
+        threshold: int | None,
+        known: KnownState | None,
+        member: str | None,
+        progress: Progress | None,
+    ) -> None:
+        self.bundle = bundle
+        self.key = key
+        self.witnesses = tuple(witnesses)
+        self.threshold = threshold
+        self.known = known
+        self.member = member
+        self.progress = progress
+        self.notes: list[str] = []
+        self.verifier: Ed25519Verifier | None = None
+        self.checkpoints: list[tuple[str, str, Checkpoint]] = []  # file, note, body
+        self.cosigners: tuple[str, ...] = ()
+        self.witness_count = 0
+        self.previous: KnownCheckpoint | None = None
+        self.scan: _Scan | None = None
+
+    def fail(self, check: Check, message: str, *, entry: int | None = None,
+             checkpoint: str | None = None) -> NoReturn:
+        raise VerificationError(check, message, entry=entry, checkpoint=checkpoint)
+
+    # C-BUNDLE -------------------------------------------------------------------
+    def check_bundle(self) -> str:
+        b = self.bundle
+        m = b.manifest
+        c = Check.BUNDLE
+        extra = set(m) - {"format", "version", "origin", "size", "checkpoints", "files"}
+        if extra:
+            self.fail(c, f"the manifest has unknown fields {sorted(extra)}")
+        if not isinstance(m.get("origin"), str) or not m["origin"]:
+            self.fail(c, "the manifest names no origin")
+        size = m.get("size")
+        if type(size) is not int or size < 0:
+            self.fail(c, "the manifest's size is not a whole number")
+        names = m.get("checkpoints")
+        if not isinstance(names, list) or not names or len(b.checkpoint_names) != len(names):
+            self.fail(c, "the manifest lists no checkpoints, or not as file names")
+        if len(set(names)) != len(names):
+            self.fail(c, "the manifest lists a checkpoint file twice")
+        if not all(_CHECKPOINT_FILE.fullmatch(name) for name in names):
+            self.fail(c, f"the manifest's checkpoints are not all {CHECKPOINT_DIR}/NNNNNN.note")
+        files = m.get("files")
+        if not isinstance(files, dict):
+            self.fail(c, "the manifest has no file list")
+        for name in (ENTRIES, LOG_VKEY, *names):
+            if name not in files:
+                self.fail(c, f"the manifest does not list {name}")
+        for name, described in files.items():
+            if not isinstance(described, dict) or set(described) != {"sha256", "bytes"}:
+                self.fail(c, f"the manifest's entry for {name!r} is not {{sha256, bytes}}")
+            if name.startswith(f"{CHECKPOINT_DIR}/") and name not in names:
+                self.fail(c, f"{name} is listed as a file but not as a checkpoint")
+            got = b.digests.get(name)
+            if got is None:
+                self.fail(c, f"{name} is missing")
+            if (got.sha256, got.size) != (described["sha256"], described["bytes"]):
+                self.fail(c, f"{name} does not match its SHA-256 or length in the manifest "
+                             "(a damaged or altered copy)")
+        unlisted = sorted({*b.digests} - set(files)) + list(b.unlisted)
+        if unlisted:
+            self.fail(c, f"{unlisted[0]} is in the bundle but not in the manifest")
+        if not b.entries_terminated:
+            self.fail(c, f"{ENTRIES} does not end with a newline (truncated?)",
+                      entry=len(b.entries) - 1)
+        if size != len(b.entries):
+            self.fail(c, f"the manifest says {size} entries; {ENTRIES} has {len(b.entries)}")
+        return f"{len(files)} files present with the SHA-256 the manifest gives"
+
+    # C-KEY ----------------------------------------------------------------------
+    def check_key(self) -> str:
+        c = Check.KEY
+        own = self.bundle.vkey
+        text = self.key.strip() if self.key is not None else own
+        if text is None:
+            self.fail(c, f"no key given and the bundle's {LOG_VKEY} is missing or not UTF-8")
+        try:
+            verifier = Ed25519Verifier.from_vkey(text)
+        except AuditError as exc:
+            self.fail(c, f"the log key does not parse: {exc}")
+        origin = self.bundle.origin
+        if verifier.name != origin:
+            self.fail(c, f"the key is for {verifier.name!r}, the bundle for {origin!r}")
+        if self.key is None:
+            self.notes.append("the log key was not pinned: it was taken from the bundle itself, "
+                              "so a forger could have replaced it; pass --key with the key the "
+                              "body published")
+        elif own is not None and own != text:
+            self.notes.append(f"the bundle's own {LOG_VKEY} is not the pinned key")
+        if self.known is not None:
+            self.previous = self.known.get(origin)
+            if self.previous is not None and self.previous.vkey != verifier.vkey():
+                self.fail(c, "this machine verified this origin before under another key "
+                             f"({self.previous.vkey}); a different log is using its name")
+        self.verifier = verifier
+        return f"{verifier.vkey()} ({'pinned' if self.key is not None else 'NOT pinned'})"
+
+    # C-SIG ----------------------------------------------------------------------
+    def check_signatures(self) -> str:
+        verifier = self.verifier
+        if verifier is None:  # pragma: no cover - C-KEY sets it or fails
+            self.fail(Check.KEY, "no log key")
+        for name in self.bundle.checkpoint_names:
+            data = self.bundle.files[name]
+            try:
+                opened = open_note(data, [verifier])
+                checkpoint = parse_checkpoint(opened.text)
+            except AuditError as exc:
+                self.fail(Check.SIG, str(exc), checkpoint=name)
+            if checkpoint.origin != verifier.name:
+                self.fail(Check.SIG, f"the checkpoint is for origin {checkpoint.origin!r}",
+                          checkpoint=name)
+            self.checkpoints.append((name, data.decode("utf-8"), checkpoint))
+        return f"{len(self.checkpoints)} checkpoints signed by {verifier.name}"
+
+    # C-WITNESS ------------------------------------------------------------------
+    def check_witnesses(self) -> str:
+        c = Check.WITNESS
+        raw = self.bundle.files.get(COSIGNATURES)
+        try:
+            cosigned = parse_cosignatures(raw) if raw is not None else {}
+            pinned = [CosignatureVerifier.from_vkey(v.strip()) for v in self.witnesses]
+            own = [CosignatureVerifier.from_vkey(v) for v in self.bundle.witness_vkeys]
+        except AuditError as exc:
+            self.fail(c, str(exc))
+        if self.threshold is not None and not pinned:
+            self.fail(c, "a witness threshold needs the witnesses' keys")
+        if cosigned and not (own or pinned):
+            self.fail(c, f"the bundle has cosignatures but no {WITNESS_VKEYS} to check them by")
+        by_key = {(w.name, bytes(w.key_id)): w for w in (*own, *pinned)}
+        sizes = {checkpoint.size for _, _, checkpoint in self.checkpoints}
+        unknown = sorted(set(cosigned) - sizes)
+        if unknown:
+            self.fail(c, f"cosignatures for size {unknown[0]}, which no checkpoint has")
+        verified: dict[str, list[str]] = {}
+        for name, note, checkpoint in self.checkpoints:
+            lines = cosigned.get(checkpoint.size, ())
+            if not lines:
+                continue
+            try:
+                own_lines = len(parse_note(note).signatures)
+                parsed = parse_note(note + "".join(lines))
+            except AuditError as exc:
+                self.fail(c, f"a cosignature line is malformed: {exc}", checkpoint=name)
+            text = parsed.text.encode("utf-8")
+            for signature in parsed.signatures[own_lines:]:
+                witness = by_key.get((signature.name, bytes(signature.key_id)))
+                if witness is None:
+                    self.fail(c, f"a cosignature by {signature.name!r} (key ID "
+                                 f"{signature.key_id.hex()}), a key no witness list holds",
+                              checkpoint=name)
+                if not witness.verify(text, signature.signature):
+                    self.fail(c, f"invalid cosignature by witness {signature.name}",
+                              checkpoint=name)
+                verified.setdefault(name, []).append(signature.name)
+        latest_name, latest_note, latest = self.checkpoints[-1]
+        count = sum(len(names) for names in verified.values())
+        if not pinned:
+            self.witness_count = len(own)
+            self.cosigners = tuple(dict.fromkeys(verified.get(latest_name, ())))
+            if own:
+                self.notes.append("the witness keys were not pinned: cosignatures were checked "
+                                  f"against the bundle's own {WITNESS_VKEYS}; pass --witness")
+            return f"{count} cosignatures valid; no witness policy asked for"
+        threshold = len(pinned) if self.threshold is None else self.threshold
+        try:
+            policy = WitnessPolicy(tuple(pinned), threshold)
+        except ValueError as exc:
+            self.fail(c, str(exc))
+        try:
+            self.cosigners = policy.check(latest_note + "".join(cosigned.get(latest.size, ())))
+        except AuditError as exc:
+            self.fail(c, str(exc), checkpoint=latest_name)
+        self.threshold = threshold
+        self.witness_count = len(pinned)
+        return (f"{len(self.cosigners)} of {len(pinned)} pinned witnesses cosigned the latest "
+                f"checkpoint (at least {threshold} required); {count} cosignatures valid")
+
+    # C-CONSIST ------------------------------------------------------------------
+    def check_order(self) -> str:
+        seen: dict[int, tuple[str, bytes]] = {}
+        previous = -1
+        for name, _, checkpoint in self.checkpoints:
+            if checkpoint.size < previous:
+                self.fail(Check.CONSIST, f"size {checkpoint.size} comes after size {previous}: "
+                                         "the checkpoints are not in order", checkpoint=name)
+            earlier = seen.get(checkpoint.size)
+            if earlier is not None and earlier[1] != checkpoint.root_hash:
+                self.fail(Check.CONSIST, f"{earlier[0]} and this checkpoint are both signed for "
+                                         f"size {checkpoint.size} with different roots: the log "
+                                         "key signed a fork", checkpoint=name)
+            seen[checkpoint.size] = (name, checkpoint.root_hash)
+            previous = checkpoint.size
+        return (f"{len(self.checkpoints)} checkpoints in order of size, one root per size; each "
+                "extends the one before it because C-ROOT rebuilds them all from one sequence "
+                "of entries (RFC 9162 §2.1.4)")
+
+    # one pass over the entries ----------------------------------------------------
+    def run_scan(self) -> _Scan:
+        if self.scan is not None:
+            return self.scan
+        scan = _Scan()
+        entries = self.bundle.entries
+        wanted = {checkpoint.size for _, _, checkpoint in self.checkpoints}
+        if self.previous is not None:
+            wanted.add(self.previous.size)
+        if 0 in wanted:
+            scan.roots[0] = EMPTY_ROOT
+        frontier = Frontier()
+        append = frontier.append
+        sha256 = hashlib.sha256
+        times = _Times()
+        last_time: tuple[str, str] = ("", "")
+        state = scan.state
+        member = self.member
+        replaying = True
+        progress = self.progress
+        reported = 0
+        for index, line in enumerate(entries):
+            if progress is not None and index - reported == PROGRESS_STEP:
+                progress(PROGRESS_STEP)
+                reported = index
+            append(sha256(b"\x00" + line).digest())
+            if index + 1 in wanted:
+                scan.roots[index + 1] = frontier.root()
+            try:
+                value = canonical_value(line)
+            except CanonicalError as exc:
+                scan.canon = VerificationError(Check.CANON, str(exc), entry=index)
+                break
+            if not isinstance(value, dict):
+                scan.canon = VerificationError(Check.CANON, "an entry is a JSON object",
+                                               entry=index)
+                break
+            if scan.seq is None:
+                seq = value.get("seq")
+                if type(seq) is not int or seq != index:
+                    scan.seq = VerificationError(
+                        Check.SEQ, f"seq is {seq!r} on line {index}: an entry is missing, "
+                        "inserted, duplicated or out of order", entry=index)
+            if scan.time is None:
+                key = times.key(value.get("time"))
+                if key is None:
+                    scan.time = VerificationError(
+                        Check.TIME, f"time {value.get('time')!r} is not RFC 3339 UTC "
+                        "(YYYY-MM-DDTHH:MM:SS[.fraction]Z)", entry=index)
+                elif key < last_time:
+                    scan.time = VerificationError(
+                        Check.TIME, f"time {value['time']} is earlier than the entry before",
+                        entry=index)
+                else:
+                    last_time = key
+            if replaying:
+                try:
+                    _, event = from_entry(value)
+                    state = evolve(state, event)
+                except (TellersError, ValueError, LookupError, TypeError) as exc:
+                    scan.replay = VerificationError(
+                        Check.REPLAY, f"{value.get('type')}: {exc}", entry=index)
+                    replaying = False
+                else:
+                    kind = type(event)
+                    if kind is ev.VoteCast or kind is ev.SecretVoteCast:
+                        scan.votes += 1
+                    elif kind is ev.BallotClosed:
+                        scan.ballots += 1
+                    if member is not None:
+                        self._note_member(scan, index, event, member)
+        if progress is not None and len(entries) > reported:
+            progress(len(entries) - reported)
+        scan.state = state
+        self.scan = scan
+        return scan
+
+    @staticmethod
+    def _note_member(scan: _Scan, index: int, event: ev.Event, member: str) -> None:
+        if isinstance(event, ev.BallotClosed):
+            scan.closes[event.ballot] = index
+        elif isinstance(event, ev.MemberAdmitted) and event.member == member:
+            scan.admitted = True
+            scan.member_name = event.name
+        elif isinstance(event, ev.SecretVoteCast) and member in (event.voter, event.member):
+            scan.sealed.append((len(scan.records), event.ballot))
+        scan.records.extend(member_records(index, event, member))
+
+    def check_canon(self) -> str:
+        scan = self.run_scan()
+        if scan.canon is not None:
+            raise scan.canon
+        return f"{len(self.bundle.entries)} entries are their RFC 8785 canonical bytes"
+
+    def check_seq(self) -> str:
+        scan = self.run_scan()
+        if scan.seq is not None:
+            raise scan.seq
+        return f"seq runs 0 to {len(self.bundle.entries) - 1} without a gap"
+
+    def check_time(self) -> str:
+        scan = self.run_scan()
+        if scan.time is not None:
+            raise scan.time
+        return "every time is RFC 3339 UTC, none earlier than the one before"
+
+    # C-ROOT ---------------------------------------------------------------------
+    def check_roots(self) -> str:
+        scan = self.run_scan()
+        count = len(self.bundle.entries)
+        for name, _, checkpoint in self.checkpoints:
+            if checkpoint.size > count:
+                self.fail(Check.ROOT, f"signed for size {checkpoint.size} but the bundle has "
+                                      f"only {count} entries (entries are missing)",
+                          checkpoint=name)
+            if scan.roots[checkpoint.size] != checkpoint.root_hash:
+                self.fail(Check.ROOT, f"the root of the first {checkpoint.size} entries is "
+                                      f"{_b64(scan.roots[checkpoint.size])}, the signed root "
+                                      f"{_b64(checkpoint.root_hash)}: an entry was changed",
+                          checkpoint=name)
+        _, _, latest = self.checkpoints[-1]
+        if latest.size < count:
+            self.fail(Check.ROOT, f"entries {latest.size} to {count - 1} are not covered by any "
+                                  "signed checkpoint", entry=latest.size)
+        return (f"{count} leaf hashes and {len(self.checkpoints)} checkpoint roots recomputed "
+                f"(RFC 9162 §2.1.1); the latest covers every entry")
+
+    # C-KNOWN --------------------------------------------------------------------
+    def check_known(self) -> str:
+        if self.known is None:
+            raise _Skip("no local state kept (no known-checkpoint file given)")
+        previous = self.previous
+        _, _, latest = self.checkpoints[-1]
+        if previous is None:
+            return (f"first verification of {latest.origin} on this machine; size "
+                    f"{latest.size} will be remembered in {self.known.path}")
+        if latest.size < previous.size:
+            self.fail(Check.KNOWN, f"this machine verified size {previous.size} before; the "
+                                   f"bundle's latest checkpoint is size {latest.size}: a rollback")
+        root = self.run_scan().roots[previous.size]
+        if root != previous.root_hash:
+            self.fail(Check.KNOWN, f"the first {previous.size} entries no longer have the root "
+                                   "this machine verified before: the history was rewritten or "
+                                   "forked (keep the old checkpoint in "
+                                   f"{self.known.path} as evidence)")
+        return f"extends size {previous.size}, verified here before"
+
+    # C-REPLAY -------------------------------------------------------------------
+    def check_replay(self) -> str:
+        scan = self.run_scan()
+        if scan.replay is not None:
+            raise scan.replay
+        return (f"{len(self.bundle.entries)} events replayed; {scan.ballots} ballots recounted "
+                f"from {scan.votes} votes, every declared count and outcome as recounted")
+
+    # C-MEMBER -------------------------------------------------------------------
+    def check_member(self) -> str:
+        if self.member is None:
+            raise _Skip("no member asked for")
+        scan = self.run_scan()
+        if not scan.admitted:
+            self.fail(Check.MEMBER, f"the log admits no member {self.member!r}")
+        for position, ballot in scan.sealed:
+            close = scan.closes.get(ballot)
+            if close is not None:
+                record = scan.records[position]
+                scan.records[position] = MemberRecord(
+                    record.seq, record.time, record.type, record.role,
+                    f"{record.summary}; the papers are in entry {close}")
+        return (f"{len(scan.records)} records in the name of {scan.member_name} "
+                f"({self.member})")
+
+
+class _Skip(Exception):
+    """A check that does not apply to this run."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def verify(
+    bundle: Bundle,
+    *,
+    key: str | None,
+    witnesses: Sequence[str] = (),
+    witness_threshold: int | None = None,
+    known: KnownState | None = None,
+    member: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Check ``bundle`` and say what holds (module docstring: the checks, in order).
+
+    ``key`` is the log's verifier key as the body published it; without it
+    the bundle's own ``log.vkey`` is used and the report says the key was
+    not pinned. ``witnesses`` are witness verifier keys to require
+    cosignatures from, ``witness_threshold`` of them (default: all).
+    ``known`` keeps the last checkpoint verified per origin on this machine;
+    it is read before and updated only when every check passes. ``member``
+    lists what the log records in that member's name. ``progress`` is called
+    with counts of entries processed.
+    """
+    run = _Run(bundle, key, witnesses, witness_threshold, known, member, progress)
+    steps: tuple[tuple[Check, Callable[[], str]], ...] = (
+        (Check.BUNDLE, run.check_bundle),
+        (Check.KEY, run.check_key),
+        (Check.SIG, run.check_signatures),
+        (Check.WITNESS, run.check_witnesses),
+        (Check.CONSIST, run.check_order),
+        (Check.CANON, run.check_canon),
+        (Check.SEQ, run.check_seq),
+        (Check.TIME, run.check_time),
+        (Check.ROOT, run.check_roots),
+        (Check.KNOWN, run.check_known),
+        (Check.REPLAY, run.check_replay),
+        (Check.MEMBER, run.check_member),
+    )
+    results: list[CheckResult] = []
+    failed = False
+    for check, step in steps:
+        if failed:
+            results.append(CheckResult(check, Status.SKIPPED, "not run: an earlier check failed"))
+            continue
+        try:
+            detail = step()
+        except _Skip as skip:
+            results.append(CheckResult(check, Status.SKIPPED, str(skip)))
+        except VerificationError as error:
+            results.append(CheckResult(error.check, Status.FAIL, error.reason, error.entry,
+                                       error.checkpoint))
+            failed = True
+        else:
+            results.append(CheckResult(check, Status.PASS, detail))
+    scan = run.scan or _Scan()
+    latest = run.checkpoints[-1] if run.checkpoints and not failed else None
+    if latest is not None and known is not None and run.verifier is not None:
+        _, note, checkpoint = latest
+        known.record(KnownCheckpoint(checkpoint.origin, checkpoint.size, checkpoint.root_hash,
+                                     run.verifier.vkey(), note))
+    return Report(
+        source=bundle.source,
+        origin=bundle.origin,
+        checks=tuple(results),
+        counts=Counts(
+            entries=len(bundle.entries),
+            checkpoints=len(bundle.checkpoint_names),
+            ballots_recounted=scan.ballots,
+            votes=scan.votes,
+            witnesses=run.witness_count,
+            witnesses_cosigned=len(run.cosigners),
+        ),
+        verifier=verifier_identity(),
+        key=run.verifier.vkey() if run.verifier is not None else "",
+        key_pinned=key is not None,
+        witnesses_pinned=bool(witnesses),
+        witness_threshold=run.threshold if witnesses else None,
+        size=run.checkpoints[-1][2].size if run.checkpoints else 0,
+        root=_b64(run.checkpoints[-1][2].root_hash) if run.checkpoints else "",
+        member=member,
+        member_name=scan.member_name,
+        records=tuple(scan.records) if member is not None else (),
+        notes=tuple(run.notes),
+    )

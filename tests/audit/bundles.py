@@ -1,0 +1,235 @@
+"""Real verification bundles for the verifier's tests: the example meeting, signed and cosigned.
+
+Every bundle here is made the way the shell makes one: the domain's events
+(``examples/lla_organising_group.py``, or a random history from
+:func:`histories`) become log entries (:func:`voting.codec.to_entry`), their
+canonical bytes go into an :class:`audit.log.Log` that signs checkpoints, and
+witnesses cosign them. :func:`reseal` is the forger's last step: after
+changing a file it rewrites the (unsigned) manifest's hashes, so that only
+the deeper checks can catch the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+from audit.bundle import MANIFEST, write_bundle
+from audit.canonical import canonical
+from audit.checkpoint import parse_checkpoint
+from audit.cosignature import Cosigner
+from audit.log import Log
+from audit.note import Ed25519Signer, parse_note
+from audit.signer import CheckpointSigner, MemorySignerState
+from tests.conftest import ROOT
+from voting import commands as c
+from voting.codec import to_entry
+from voting.decider import execute
+from voting.events import Event
+from voting.state import BodyState
+
+ORIGIN = "example.org/tellers/lla"
+LOG_KEY = Ed25519Signer.from_seed(ORIGIN, bytes([7]) * 32)
+FORGER_KEY = Ed25519Signer.from_seed(ORIGIN, bytes([8]) * 32)
+"""A key with the log's name that is not the log's key."""
+WITNESSES = tuple(Cosigner.from_seed(f"witness.example/w{i}", bytes([20 + i]) * 32)
+                  for i in range(3))
+COSIGNED_AT = 1_741_806_000
+
+EVERY = 16
+"""Sign a checkpoint after every this many entries (and at the end)."""
+
+
+@cache
+def meeting_events() -> tuple[Event, ...]:
+    """The example meeting's events (``examples/lla_organising_group.py``)."""
+    spec = importlib.util.spec_from_file_location(
+        "lla_organising_group", ROOT / "examples" / "lla_organising_group.py"
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError("cannot load the example meeting")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _, events = module.run()
+    return tuple(events)
+
+
+def entries_of(events: Sequence[Event]) -> list[bytes]:
+    """The canonical bytes of each event's log entry: the Merkle leaves."""
+    return [canonical(to_entry(seq, event)) for seq, event in enumerate(events)]  # type: ignore[arg-type]
+
+
+def sign(entries: Sequence[bytes], key: Ed25519Signer = LOG_KEY, every: int = EVERY) -> list[str]:
+    """Checkpoint notes of the log of ``entries``: after every ``every`` entries and at the end."""
+    log = Log(CheckpointSigner(key, MemorySignerState()))
+    notes = []
+    for data in entries:
+        log.append_canonical(data, validate=False)
+        if log.size % every == 0:
+            notes.append(log.checkpoint().note)
+    if not notes or log.size % every:
+        notes.append(log.checkpoint().note)
+    return notes
+
+
+def size_of(note: str) -> int:
+    return parse_checkpoint(parse_note(note).text).size
+
+
+def cosign(notes: Sequence[str], witnesses: Sequence[Cosigner] = WITNESSES
+           ) -> dict[int, list[str]]:
+    """Every witness's cosignature line on every checkpoint, keyed by size."""
+    return {size_of(note): [w.cosign(parse_note(note).text, COSIGNED_AT).line()
+                            for w in witnesses] for note in notes}
+
+
+def make_bundle(
+    directory: Path,
+    events: Sequence[Event] | None = None,
+    *,
+    entries: Sequence[bytes] | None = None,
+    key: Ed25519Signer = LOG_KEY,
+    witnesses: Sequence[Cosigner] = WITNESSES,
+    every: int = EVERY,
+) -> Path:
+    """Write an honest bundle of ``events`` (default: the example meeting) and return its path."""
+    if entries is None:
+        entries = entries_of(meeting_events() if events is None else events)
+    notes = sign(entries, key, every)
+    write_bundle(
+        directory,
+        entries=entries,
+        checkpoints=notes,
+        vkey=key.vkey(),
+        cosigned=cosign(notes, witnesses) if witnesses else {},
+        witness_vkeys=[w.vkey() for w in witnesses],
+    )
+    return directory
+
+
+def manifest(directory: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    return data
+
+
+def reseal(directory: Path) -> None:
+    """Rewrite the manifest's hashes and size to match the files as they now are."""
+    data = manifest(directory)
+    for name in data["files"]:
+        raw = (directory / name).read_bytes()
+        data["files"][name] = {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
+    data["size"] = len((directory / "entries.jsonl").read_bytes().splitlines())
+    (directory / MANIFEST).write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def read_entries(directory: Path) -> list[bytes]:
+    return (directory / "entries.jsonl").read_bytes().splitlines()
+
+
+def write_entries(directory: Path, entries: Sequence[bytes]) -> None:
+    (directory / "entries.jsonl").write_bytes(b"".join(e + b"\n" for e in entries))
+
+
+def resign(directory: Path, key: Ed25519Signer = LOG_KEY, every: int = EVERY) -> None:
+    """Sign the bundle's entries afresh with ``key`` (the key holder rewriting history)."""
+    entries = read_entries(directory)
+    notes = sign(entries, key, every)
+    make_bundle_files(directory, entries, notes, key)
+
+
+def make_bundle_files(directory: Path, entries: Sequence[bytes], notes: Sequence[str],
+                      key: Ed25519Signer = LOG_KEY) -> None:
+    write_bundle(directory, entries=entries, checkpoints=notes, vkey=key.vkey(),
+                 cosigned=cosign(notes), witness_vkeys=[w.vkey() for w in WITNESSES])
+
+
+# -- random histories -------------------------------------------------------------
+
+_METHODS = ("recorded", "secret", "show_of_hands", "card")
+_CHOICES = ("for", "against", "abstain")
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Event]:
+    """A body's history through the domain's own decider: members, a meeting, some ballots.
+
+    Members (weights 1 to 3), attendance, motions moved and seconded, then a
+    ballot on each by a drawn method (recorded, secret with trackers, show of
+    hands with tellers' counts, card with split cards), closed and declared.
+    """
+    state = BodyState()
+    log: list[Event] = []
+    minute = iter(range(10_000))
+
+    def at() -> str:
+        n = next(minute)
+        return f"2025-04-01T{10 + n // 60:02d}:{n % 60:02d}:00Z"
+
+    def do(command: c.Command) -> None:
+        nonlocal state
+        state, events = execute(state, command)
+        log.extend(events)
+
+    count = draw(st.integers(3, 8))
+    ids = [f"p{i:02d}" for i in range(count)]
+    do(c.FoundBody(at(), ids[0], name="Random Branch"))
+    for number, member in enumerate(ids):
+        roles = ("chair", "member") if number == 0 else ("member",)
+        do(c.AdmitMember(at(), ids[0], member=member, name=f"Person {number}",
+                         weight=draw(st.integers(1, 3)), roles=roles))
+    do(c.ConveneMeeting(at(), ids[0], meeting="m1", title="A meeting", chair=ids[0],
+                        secretary=ids[0], quorum_number=1))
+    present = [m for m in ids if m == ids[0] or draw(st.booleans())]
+    for member in present:
+        do(c.RecordAttendance(at(), ids[0], meeting="m1", member=member))
+    do(c.StartBusiness(at(), ids[0], meeting="m1"))
+    for number in range(draw(st.integers(1, 3))):
+        motion = f"motion-{number}"
+        mover, seconder = present[0], (present[1] if len(present) > 1 else None)
+        if seconder is None:
+            break
+        do(c.MoveMotion(at(), mover, motion=motion, meeting="m1", title=f"Motion {number}",
+                        text=f"That we do thing number {number}."))
+        do(c.SecondMotion(at(), seconder, motion=motion))
+        do(c.OpenDebate(at(), ids[0], motion=motion))
+        method = draw(st.sampled_from(_METHODS))
+        ballot = f"ballot-{number}"
+        do(c.OpenBallot(at(), ids[0], ballot=ballot, subject=motion, method=method))
+        papers: list[tuple[str, str]] = []
+        counts: tuple[int, int, int] | None = None
+        if method == "show_of_hands":
+            votes = [draw(st.integers(0, 2)) for _ in range(3)]
+            while sum(votes) > len(present):
+                votes[votes.index(max(votes))] -= 1
+            counts = (votes[0], votes[1], votes[2])
+        for voter in present:
+            if method == "show_of_hands" or not draw(st.booleans()):
+                continue
+            choice = draw(st.sampled_from(_CHOICES))
+            if method == "secret":
+                tracker = hashlib.sha256(f"{ballot}/{voter}/{draw(st.integers())}".encode()
+                                         ).hexdigest()
+                papers.append((tracker, choice))
+                do(c.CastVote(at(), voter, ballot=ballot, choice=choice, tracker=tracker))
+            elif method == "card" and draw(st.booleans()):
+                weight = state.members[voter].weight
+                first = draw(st.integers(0, weight))
+                do(c.CastVote(at(), voter, ballot=ballot, split=(first, weight - first, 0)))
+            else:
+                do(c.CastVote(at(), voter, ballot=ballot, choice=choice))
+        casting = ""
+        try:
+            do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers)))
+        except ValueError:
+            casting = "for"  # a tie the standing orders leave to the chair's casting vote
+            do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers),
+                             casting_vote=casting))
+    do(c.CloseMeeting(at(), ids[0], meeting="m1"))
+    return log
