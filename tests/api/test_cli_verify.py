@@ -1,0 +1,217 @@
+"""``tellers verify``: exit 0 only when all holds, 1 naming the first bad entry, 2 for usage.
+
+Bundles are read from a directory and from ``http://127.0.0.1`` (a
+``http.server`` in a thread, loopback only).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from api.cli import main
+from tests.audit.bundles import (
+    LOG_KEY,
+    WITNESSES,
+    make_bundle,
+    meeting_events,
+    read_entries,
+    reseal,
+    write_entries,
+)
+
+pytestmark = pytest.mark.api
+
+KEY = LOG_KEY.vkey()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """Serve a directory on 127.0.0.1 at a free port; yields a function giving its base URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(directory: Path) -> str:
+        handler = functools.partial(QuietHandler, directory=str(directory))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["verify", *args])
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    return make_bundle(tmp_path / "bundle")
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> str:
+    return str(tmp_path / "state")
+
+
+def test_an_honest_bundle_exits_0(bundle: Path, state: str) -> None:
+    result = run(str(bundle), "--key", KEY, "--state-dir", state)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "OK: every check holds" in result.stdout
+    assert "C-REPLAY" in result.stdout and "FAIL" not in result.stdout
+    assert "2 ballots recounted" in result.stdout
+    assert "NOT pinned" not in result.stdout
+
+
+def test_keys_from_files_and_witness_thresholds(bundle: Path, state: str, tmp_path: Path) -> None:
+    (tmp_path / "log.vkey").write_text(KEY + "\n")
+    witness_files = []
+    for i, witness in enumerate(WITNESSES):
+        (tmp_path / f"w{i}.vkey").write_text(witness.vkey())
+        witness_files += ["--witness", str(tmp_path / f"w{i}.vkey")]
+    result = run(str(bundle), "--key", str(tmp_path / "log.vkey"), *witness_files,
+                 "--threshold", "2", "--state-dir", state, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["key"]["pinned"]
+    assert report["witnesses"] == {"pinned": True, "threshold": 2}
+    assert report["counts"]["witnesses_cosigned"] == 3
+
+
+def test_json_report_and_member(bundle: Path, state: str) -> None:
+    result = run(str(bundle), "--key", KEY, "--member", "m15", "--json", "--state-dir", state)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert report["member"]["name"] == "Olu Adeyemi"
+    assert [r["type"] for r in report["member"]["records"]] == [
+        "member_admitted", "attendance_recorded", "ballot_opened", "vote_cast"]
+    assert report["verifier"]["version"]
+
+
+def test_a_tampered_bundle_exits_1_naming_the_entry(bundle: Path, state: str) -> None:
+    entries = read_entries(bundle)
+    index = next(i for i, e in enumerate(entries) if b'"member":"m09","voter"' in e)
+    entries[index] = entries[index].replace(b'"abstain":0', b'"abstain":1')
+    write_entries(bundle, entries)
+    reseal(bundle)
+    result = run(str(bundle), "--key", KEY, "--state-dir", state)
+    assert result.exit_code == 1
+    assert "C-ROOT failed" in result.stderr
+    assert "FAILED C-ROOT" in result.stdout
+    json_result = run(str(bundle), "--key", KEY, "--state-dir", state, "--json")
+    assert json_result.exit_code == 1
+    report = json.loads(json_result.stdout)
+    assert report["ok"] is False and report["failure"]["id"] == "C-ROOT"
+
+
+def test_a_bad_entry_is_named_by_its_index(bundle: Path, state: str) -> None:
+    entries = read_entries(bundle)
+    write_entries(bundle, [*entries[:10], entries[11], entries[10], *entries[12:]])
+    reseal(bundle)
+    result = run(str(bundle), "--key", KEY, "--state-dir", state)
+    assert result.exit_code == 1
+    assert "C-SEQ failed at entry 10" in result.stderr
+
+
+def test_a_rollback_is_caught_across_runs(tmp_path: Path, state: str) -> None:
+    full = make_bundle(tmp_path / "full")
+    short = make_bundle(tmp_path / "short", meeting_events()[:30])
+    assert run(str(full), "--key", KEY, "--state-dir", state).exit_code == 0
+    result = run(str(short), "--key", KEY, "--state-dir", state)
+    assert result.exit_code == 1
+    assert "C-KNOWN" in result.stderr and "rollback" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--threshold", "1"],
+        ["--witness", WITNESSES[0].vkey(), "--threshold", "2"],
+        ["--threshold", "0", "--witness", WITNESSES[0].vkey()],
+        ["--key", "/no/such/key/file"],
+    ],
+)
+def test_usage_errors_exit_2(bundle: Path, state: str, args: list[str]) -> None:
+    result = run(str(bundle), "--state-dir", state, *args)
+    assert result.exit_code == 2, result.output
+
+
+def test_an_unreadable_bundle_exits_2(tmp_path: Path, state: str) -> None:
+    assert run(str(tmp_path / "missing"), "--state-dir", state).exit_code == 2
+    (tmp_path / "empty").mkdir()
+    result = run(str(tmp_path / "empty"), "--state-dir", state)
+    assert result.exit_code == 2
+    assert "not a tellers bundle" in result.stderr
+    assert run("ftp://example.org/bundle", "--state-dir", state).exit_code == 2
+
+
+def test_an_unreadable_state_file_exits_2(bundle: Path, tmp_path: Path) -> None:
+    (tmp_path / "bad-state").mkdir()
+    (tmp_path / "bad-state" / "known.json").write_text("not json")
+    result = run(str(bundle), "--state-dir", str(tmp_path / "bad-state"))
+    assert result.exit_code == 2
+    assert "not JSON" in result.stderr
+
+
+def test_a_bundle_over_http(bundle: Path, state: str, serve: Any) -> None:
+    base = serve(bundle)
+    result = run(base, "--key", KEY, "--state-dir", state, "--json")
+    assert result.exit_code == 0, result.output + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["source"] == base
+    assert run(base + "/", "--key", KEY, "--state-dir", state).exit_code == 0
+
+
+def test_a_tampered_bundle_over_http_exits_1(bundle: Path, state: str, serve: Any) -> None:
+    entries = read_entries(bundle)
+    write_entries(bundle, entries[:-1])
+    reseal(bundle)
+    result = run(serve(bundle), "--key", KEY, "--state-dir", state)
+    assert result.exit_code == 1
+    assert "C-ROOT" in result.stderr
+
+
+def test_no_bundle_at_the_url_exits_2(tmp_path: Path, state: str, serve: Any) -> None:
+    (tmp_path / "nothing").mkdir()
+    result = run(serve(tmp_path / "nothing"), "--state-dir", state)
+    assert result.exit_code == 2
+    assert "not a tellers bundle" in result.stderr
+
+
+def test_an_unreachable_url_exits_2(state: str) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), QuietHandler)
+    port = server.server_address[1]
+    server.server_close()  # nothing listens there now
+    result = run(f"http://127.0.0.1:{port}/bundle", "--state-dir", state)
+    assert result.exit_code == 2
+
+
+def test_a_progress_bar_on_large_logs(bundle: Path, state: str,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large logs show a click.progressbar on stderr; small ones, off a terminal, do not."""
+    import api.commands.verify as command
+
+    quiet = run(str(bundle), "--key", KEY, "--state-dir", state)
+    assert "verifying" not in quiet.stderr
+    monkeypatch.setattr(command, "LARGE", 10)
+    loud = run(str(bundle), "--key", KEY, "--state-dir", state)
+    assert loud.exit_code == 0
+    assert "verifying" in loud.stderr
+    assert "verifying" not in loud.stdout
