@@ -311,7 +311,17 @@ def carry(state: BodyState, amendment: Amendment, at: str) -> list[ev.Event]:
                     at, other.id, f"amendment {amendment.number} was carried: {reason}"
                 )
             )
+            events += subs_fall(state, other, at)
     return events
+
+
+def subs_fall(state: BodyState, parent: Amendment, at: str) -> list[ev.Event]:
+    """Amendments to an amendment that falls fall with it."""
+    return [
+        ev.AmendmentFell(at, sub.id, f"amendment {parent.number}, which it amends, fell")
+        for sub in state.amendments.values()
+        if sub.parent == parent.id and sub.state in {MotionState.PROPOSED, MotionState.SECONDED}
+    ]
 
 
 def evolve_text_amended(state: BodyState, e: ev.MotionTextAmended) -> BodyState:
@@ -326,7 +336,11 @@ def evolve_text_amended(state: BodyState, e: ev.MotionTextAmended) -> BodyState:
         )
     if amendment.parent:
         parent = state.amendment(amendment.parent)
-        parent = replace(parent, words=after, edit=replace(parent.edit, insert=after.plain()))
+        old = parent.edit.insert
+        lead = "\n" if old.startswith("\n") else ""
+        trail = "\n" if old.endswith("\n") else ""
+        insert = lead + after.plain() + trail  # a line break the parent inserts stays
+        parent = replace(parent, words=after, edit=replace(parent.edit, insert=insert))
         return replace(state, amendments=put(state.amendments, parent.id, parent))
     motion = state.motion(amendment.motion)
     motion = replace(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import string
 from dataclasses import replace
 
+from tallying.errors import CountError
 from tallying.majority import Decision, Electorate, Side, Tally, Threshold, TieRule, decide
 from voting import events as ev
 from voting.amendment import carry, target_text
@@ -32,7 +33,7 @@ from voting.errors import (
     OutOfOrder,
 )
 from voting.ids import check_id
-from voting.lifecycle import MotionState, require_transition
+from voting.lifecycle import MotionState, describe, require_transition
 from voting.meeting import open_meeting, present_voters
 from voting.procedural import carried_effects
 from voting.standing_orders import ProceduralKind, RevotePolicy
@@ -60,9 +61,11 @@ def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
         meeting = open_meeting(state, motion.meeting)
         require_transition(f"the motion {motion.title!r}", motion.state, MotionState.PUT)
         events += _unseconded_fall(state, motion.amendments, "", cmd.at)
+        events += _orphans_fall(state, motion.amendments, cmd.at)
+        gone = {e.amendment for e in events if isinstance(e, ev.AmendmentFell)}
         for amendment_id in motion.amendments:
             amendment = state.amendments[amendment_id]
-            if amendment.state in {
+            if amendment_id not in gone and amendment.state in {
                 MotionState.SECONDED,
                 MotionState.UNDER_DEBATE,
                 MotionState.PUT,
@@ -159,6 +162,20 @@ def _unseconded_fall(
         if state.amendments[a].parent == parent
         and state.amendments[a].state == MotionState.PROPOSED
     ]
+
+
+def _orphans_fall(state: BodyState, amendment_ids: tuple[str, ...], at: str) -> list[ev.Event]:
+    """Amendments to an amendment that is no longer pending fall when the motion is put."""
+    pending = {MotionState.PROPOSED, MotionState.SECONDED}
+    events: list[ev.Event] = []
+    for amendment_id in amendment_ids:
+        sub = state.amendments[amendment_id]
+        if sub.parent and sub.state in pending:
+            parent = state.amendments[sub.parent]
+            if parent.state not in pending | {MotionState.UNDER_DEBATE, MotionState.PUT}:
+                reason = f"amendment {parent.number}, which it amends, {describe(parent.state)}"
+                events.append(ev.AmendmentFell(at, sub.id, reason))
+    return events
 
 
 def _require_no_open_ballot(state: BodyState, meeting: Meeting) -> None:
@@ -400,13 +417,16 @@ def decision(ballot: Ballot, totals: tuple[int, int, int], casting_vote: str) ->
             raise InvalidVote("a casting vote is for or against") from None
     else:
         side = None
-    return decide(
-        Tally(*totals),
-        Threshold(ballot.threshold),
-        Electorate(present=ballot.roll_weight, members=ballot.members),
-        tie_rule=TieRule(ballot.tie_rule),
-        casting_vote=side,
-    )
+    try:
+        return decide(
+            Tally(*totals),
+            Threshold(ballot.threshold),
+            Electorate(present=ballot.roll_weight, members=ballot.members),
+            tie_rule=TieRule(ballot.tie_rule),
+            casting_vote=side,
+        )
+    except CountError as refusal:  # e.g. a casting vote missing, or given with no tie
+        raise InvalidVote(str(refusal)) from refusal
 
 
 def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:

@@ -10,7 +10,14 @@ from dataclasses import replace
 
 from voting import events as ev
 from voting.commands import AdmitMember, FoundBody, ReinstateMember, SuspendMember
-from voting.errors import AlreadyExists, DomainError, InvalidWeight, NotEntitled, OutOfOrder
+from voting.errors import (
+    AlreadyExists,
+    DomainError,
+    InconsistentEvent,
+    InvalidWeight,
+    NotEntitled,
+    OutOfOrder,
+)
 from voting.ids import check_id
 from voting.standing_orders import RevotePolicy, profile
 from voting.state import BodyState, Member, Role, put
@@ -60,6 +67,8 @@ def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
 
 
 def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
+    if state.founded:
+        raise InconsistentEvent("the log founds the body twice")
     orders = replace(
         profile(e.standing_orders),
         proxies_allowed=e.proxies_allowed,
@@ -99,6 +108,9 @@ def check_weight(weight: object) -> None:
 
 
 def evolve_admitted(state: BodyState, e: ev.MemberAdmitted) -> BodyState:
+    if e.member in state.members:
+        raise InconsistentEvent(f"the log admits {e.member!r} twice")
+    check_weight(e.weight)
     member = Member(e.member, e.name, e.weight, e.section, frozenset(Role(r) for r in e.roles))
     return replace(state, members=put(state.members, e.member, member))
 
@@ -114,6 +126,8 @@ def suspend_member(state: BodyState, cmd: SuspendMember) -> list[ev.Event]:
 
 
 def evolve_suspended(state: BodyState, e: ev.MemberSuspended) -> BodyState:
+    if state.member(e.member).suspended:
+        raise InconsistentEvent(f"the log suspends {e.member!r}, who is already suspended")
     member = replace(state.member(e.member), suspended=True)
     return replace(state, members=put(state.members, e.member, member))
 
@@ -128,6 +142,8 @@ def reinstate_member(state: BodyState, cmd: ReinstateMember) -> list[ev.Event]:
 
 
 def evolve_reinstated(state: BodyState, e: ev.MemberReinstated) -> BodyState:
+    if not state.member(e.member).suspended:
+        raise InconsistentEvent(f"the log reinstates {e.member!r}, who is not suspended")
     member = replace(state.member(e.member), suspended=False)
     return replace(state, members=put(state.members, e.member, member))
 

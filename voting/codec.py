@@ -44,6 +44,8 @@ def _hints(cls: type[Event]) -> dict[str, Any]:
 
 def from_json(data: Mapping[str, object]) -> Event:
     """Rebuild an event from its JSON form, checking every field's kind."""
+    if not isinstance(data, Mapping):
+        raise DomainError(f"an event is a JSON object, not {type(data).__name__}")
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise DomainError(f"unknown event type {kind!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+from tallying.errors import CountError
 from tallying.quorum import Quorum
 from voting import events as ev
 from voting.body import check_name, require_founded
@@ -50,7 +51,10 @@ def make_quorum(number: int, fraction: str) -> Quorum:
             raise DomainError(f"a quorum fraction must look like 1/3, not {fraction!r}") from None
     if not number and parsed is None:
         raise DomainError("a meeting needs a quorum: a number of members, a fraction, or both")
-    return Quorum(number=number or None, fraction=parsed)
+    try:
+        return Quorum(number=number or None, fraction=parsed)
+    except CountError as refusal:
+        raise DomainError(f"that quorum cannot be used: {refusal}") from refusal
 
 
 def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:

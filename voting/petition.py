@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+from tallying.errors import CountError
 from tallying.petition import PetitionRule, PetitionThreshold
 from voting import events as ev
 from voting.body import require_founded, require_officer
@@ -35,7 +36,12 @@ def _threshold(cmd: OpenPetition) -> PetitionThreshold:
         rule = PetitionRule(cmd.rule)
     except ValueError:
         raise DomainError(f"a petition rule is either or both, not {cmd.rule!r}") from None
-    return PetitionThreshold(fraction_of_members=fraction, members=cmd.number or None, rule=rule)
+    try:
+        return PetitionThreshold(
+            fraction_of_members=fraction, members=cmd.number or None, rule=rule
+        )
+    except CountError as refusal:
+        raise DomainError(f"that petition threshold cannot be used: {refusal}") from refusal
 
 
 def open_petition(state: BodyState, cmd: OpenPetition) -> list[ev.Event]:

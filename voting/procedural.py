@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from voting import events as ev
+from voting.amendment import target_text
 from voting.commands import MoveProcedural
-from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.edit import check
+from voting.errors import AlreadyExists, DomainError, EditNoLongerApplies, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState
 from voting.meeting import open_meeting
@@ -174,7 +176,16 @@ def carried_effects(state: BodyState, procedural: Procedural, at: str) -> list[e
     if kind == K.CLOSURE:
         return [ev.QuestionToBePut(at, procedural.target)]
     if kind == K.CHALLENGE_CHAIR:
-        return [ev.RulingOverturned(at, procedural.target)]
+        amendment = state.amendment(procedural.target)
+        restored: list[ev.Event] = [ev.RulingOverturned(at, procedural.target)]
+        try:
+            check(target_text(state, amendment), amendment.edit)
+        except EditNoLongerApplies as reason:
+            # Restored, but its words went while it was out of order: it falls.
+            restored.append(
+                ev.AmendmentFell(at, amendment.id, f"the ruling was overturned, but {reason}")
+            )
+        return restored
     if kind == K.ADJOURN_MEETING:
         events: list[ev.Event] = []
         for motion in state.motions.values():
