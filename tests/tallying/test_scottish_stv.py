@@ -438,3 +438,19 @@ def test_the_same_ballots_always_give_the_same_result(profile: Profile) -> None:
         RankedBallot(1, b.ranking) for b in reversed(profile.ballots) for _ in range(b.weight)
     )
     assert count(replace(profile, ballots=split), "scottish_stv", options) == first
+
+
+@given(contested())
+def test_many_candidates_and_withdrawn_use_the_same_rules(profile: Profile) -> None:
+    """Over 255 candidates (or any withdrawn) rankings are tuples, not bytes: same count."""
+    result = count(profile, "scottish_stv", CountOptions(seats=profile.seats, seed=SEED))
+    padded = replace(
+        profile,
+        candidates=(*profile.candidates, *(f"X{i}" for i in range(300))),
+        withdrawn=profile.withdrawn
+        | frozenset(range(len(profile.candidates), len(profile.candidates) + 300)),
+    )
+    wide = count(padded, "scottish_stv", CountOptions(seats=profile.seats, seed=SEED))
+    n = len(profile.candidates)
+    assert wide.elected == result.elected
+    assert [s.totals[:n] for s in wide.stages] == [s.totals for s in result.stages]
