@@ -90,6 +90,10 @@ def check_text(text: str) -> str:
         raise NoteError("note text does not end with a newline")
     if any(ch < " " and ch != "\n" for ch in text):
         raise NoteError("note text holds a control character")
+    try:
+        text.encode("utf-8")
+    except UnicodeError:
+        raise NoteError("note text is not valid UTF-8") from None
     return text
 
 
@@ -128,11 +132,12 @@ class Note:
 
 
 def _decode(data: str | bytes) -> str:
-    if isinstance(data, bytes):
-        try:
+    try:
+        if isinstance(data, bytes):
             return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NoteError("note is not valid UTF-8") from None
+        data.encode("utf-8")
+    except UnicodeError:
+        raise NoteError("note is not valid UTF-8") from None
     return data
 
 

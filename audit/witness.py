@@ -194,7 +194,9 @@ class WitnessPolicy:
     def check(self, note: str, *, now: int | None = None) -> tuple[str, ...]:
         """The names of the witnesses whose cosignatures verify; raise unless enough do.
 
-        A cosignature that fails from a listed witness rejects the note
+        Only cosignatures are checked here; the log's own signature is
+        :func:`audit.note.open_note`'s job (as :func:`audit.receipt.verify_receipt`
+        does). A cosignature that fails from a listed witness rejects the note
         (c2sp.org/signed-note: a known key's bad signature taints it). With
         ``now``, a cosignature dated after it does not count.
         """

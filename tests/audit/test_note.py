@@ -146,11 +146,19 @@ def test_two_verifiers_for_one_key_is_a_configuration_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["no newline", "tab\there\n", "carriage\r\n", "", "bell\x07\n"], ids=repr
+    "text", ["no newline", "tab\there\n", "carriage\r\n", "", "bell\x07\n", "\ud800\n"],
+    ids=repr,
 )
 def test_sign_refuses_bad_text(text: str) -> None:
     with pytest.raises(NoteError):
         sign_note(text, log_key())
+
+
+def test_a_lone_surrogate_is_malformed_not_a_crash() -> None:
+    key = log_key()
+    note = sign_note(TEXT, key).replace("example.org", "example\udcff.org")
+    with pytest.raises(NoteError):
+        open_note(note, [key.verifier()])
 
 
 def test_sign_needs_a_signer() -> None:
