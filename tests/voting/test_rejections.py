@@ -232,7 +232,7 @@ CASES = [
          amendment="x", motion=MOTION, kind="leave_out", leave_out="strike"),
     case("amendment id reused", c.MoveAmendment, "m5", AlreadyExists, V, "already a motion",
          amendment="a1", motion=MOTION, kind="leave_out", leave_out="strike"),
-    case("mover seconds amendment", c.SecondAmendment, "m3", OutOfOrder, V, "seconded",
+    case("second a seconded amendment", c.SecondAmendment, "m4", OutOfOrder, V, "seconded",
          amendment="a1"),
     case("second no amendment", c.SecondAmendment, "m4", NotFound, L, "no amendment",
          amendment="nope"),
