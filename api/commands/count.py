@@ -1,0 +1,261 @@
+"""``tellers count FILE.blt --method NAME [--seats N] [--seed HEX] [--format text|json|csv]``.
+
+Reads a BLT ballot file (``tallying.blt``), counts it with a registered
+method (``tallying.registry``) and prints the result: the stage sheet a
+returning officer would publish (``text``), the full result as JSON, or one
+CSV row per stage. Exit 0 on success; 2 with a message naming the line for a
+bad file, and 2 for an unknown method, a bad seed or a count that cannot be
+made (DESIGN.md, "Fixed interfaces"; principle 4).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tallying.blt import BltFile, read_blt
+from tallying.errors import BallotFileError, CountError
+from tallying.registry import CountOptions, methods
+from tallying.registry import count as run_count
+from tallying.result import ElectionResult, format_value
+
+__all__ = ["count", "csv_safe", "result_to_json", "stage_sheet"]
+
+# Files at least this large get a progress bar on stderr while they are read.
+PROGRESS_BYTES = 8 * 2**20
+# Stage columns per block of the text sheet, so that it stays readable.
+COLUMNS_PER_BLOCK = 6
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CountFailed(click.ClickException):
+    """A bad file, method, seed or count: exit code 2, with the reason."""
+
+    exit_code = 2
+
+
+def csv_safe(cell: str) -> str:
+    """Guard a CSV cell against formula injection: prefix ``= + - @ TAB CR`` with ``'``."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _value(value: Fraction, places: int) -> str:
+    return format_value(value, places)
+
+
+def result_to_json(
+    result: ElectionResult, read: BltFile, *, source: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The result as JSON-ready data: names as in the file, values as decimal strings."""
+    names = result.candidates
+    places = result.precision
+
+    def named(indices: Sequence[int]) -> list[str]:
+        return [names[i] for i in indices]
+
+    return {
+        "method": result.method,
+        "rule": result.rule,
+        "version": result.version,
+        "title": read.profile.title,
+        "seats": result.seats,
+        "candidates": list(names),
+        "withdrawn": named(sorted(read.profile.withdrawn)),
+        "valid_votes": _value(result.valid_votes, places),
+        "quota": None if result.quota is None else _value(result.quota, places),
+        "elected": named(result.elected),
+        "tied": named(result.tied),
+        "stages": [
+            {
+                "number": stage.number,
+                "kind": str(stage.kind),
+                "note": stage.note,
+                "subjects": named(stage.subjects),
+                "totals": {names[i]: _value(v, places) for i, v in enumerate(stage.totals)},
+                "transfers": {names[i]: _value(v, places) for i, v in enumerate(stage.transfers)},
+                "non_transferable": _value(stage.non_transferable, places),
+                "elected": named(stage.elected),
+                "excluded": named(stage.excluded),
+            }
+            for stage in result.stages
+        ],
+        "lots": [
+            {
+                "purpose": lot.purpose,
+                "tied": named(lot.tied),
+                "seed": lot.seed,
+                "chosen": names[lot.chosen],
+            }
+            for lot in result.lots
+        ],
+        "warnings": [{"line": w.line, "message": w.message} for w in read.warnings],
+        "source": source or {},
+    }
+
+
+def stage_sheet(result: ElectionResult, read: BltFile) -> str:
+    """The declaration sheet: candidates as rows, stages as columns, then the notes."""
+    names = result.candidates
+    places = result.precision
+    title = read.profile.title or "Election"
+    out = [title, "=" * len(title)]
+    out.append(f"Method: {result.method} (rule {result.rule}), seats: {result.seats}")
+    quota = "" if result.quota is None else f", quota: {_value(result.quota, places)}"
+    out.append(f"Valid votes: {_value(result.valid_votes, places)}{quota}")
+    out.append("")
+    status = {}
+    for stage in result.stages:
+        for c in stage.elected:
+            status[c] = f"elected at stage {stage.number}"
+        for c in stage.excluded:
+            status[c] = f"excluded at stage {stage.number}"
+    for c in read.profile.withdrawn:
+        status[c] = "withdrawn"
+    label_width = max([len(n) for n in names] + [len("Non-transferable")])
+    status_width = max([len(s) for s in status.values()] + [len("Status")])
+    stages = result.stages
+    for start in range(0, len(stages), COLUMNS_PER_BLOCK):
+        block = stages[start : start + COLUMNS_PER_BLOCK]
+        cells = [
+            [_value(v, places) for v in stage.totals] + [_value(stage.non_transferable, places)]
+            for stage in block
+        ]
+        width = max(
+            [len(cell) for column in cells for cell in column] + [len(f"Stage {block[-1].number}")]
+        )
+        header = f"{'Candidate':<{label_width}}  {'Status':<{status_width}}"
+        header += "".join(f"  {'Stage ' + str(s.number):>{width}}" for s in block)
+        kinds = f"{'':<{label_width}}  {'':<{status_width}}"
+        kinds += "".join(f"  {s.kind!s:>{width}}" for s in block)
+        out.extend([header, kinds])
+        rows = [*names, "Non-transferable"]
+        for row, label in enumerate(rows):
+            state = status.get(row, "") if row < len(names) else ""
+            line = f"{label:<{label_width}}  {state:<{status_width}}"
+            line += "".join(f"  {column[row]:>{width}}" for column in cells)
+            out.append(line.rstrip())
+        out.append("")
+    out.append("Stages:")
+    out.extend(f"  {stage.number}. {stage.note}" for stage in stages)
+    out.append("")
+    out.append("Elected, in order of election:")
+    out.extend(f"  {i}. {names[c]}" for i, c in enumerate(result.elected, start=1))
+    if result.tied:
+        out.append("Left tied for the last seat: " + ", ".join(names[c] for c in result.tied))
+    if result.lots:
+        out.append("")
+        out.append("Lots drawn (RFC 3797 with SHA-256; redo with tallying.lots.draw):")
+        for lot in result.lots:
+            tied = ", ".join(names[c] for c in lot.tied)
+            out.append(f"  {lot.purpose}: among {tied}, key {lot.seed}, chose {names[lot.chosen]}")
+    if read.warnings:
+        out.append("")
+        out.append("Reading the file:")
+        out.extend(f"  {w}" for w in read.warnings)
+    return "\n".join(out) + "\n"
+
+
+def stage_rows(result: ElectionResult) -> str:
+    """One CSV row per stage, every cell guarded against formula injection."""
+    names = result.candidates
+    places = result.precision
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["stage", "kind", *names, "non_transferable", "elected", "excluded", "note"]
+    writer.writerow([csv_safe(cell) for cell in header])
+    for stage in result.stages:
+        row = [
+            str(stage.number),
+            str(stage.kind),
+            *(_value(v, places) for v in stage.totals),
+            _value(stage.non_transferable, places),
+            "; ".join(names[c] for c in stage.elected),
+            "; ".join(names[c] for c in stage.excluded),
+            stage.note,
+        ]
+        writer.writerow([csv_safe(cell) for cell in row])
+    return buffer.getvalue()
+
+
+class _Progress:
+    """A click progress bar on stderr, opened at the first report from the reader."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label="Reading ballots", file=sys.stderr
+            ).__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _read(path: Path) -> tuple[BltFile, str]:
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    progress: Callable[[int, int], None] | None = None
+    bar = _Progress()
+    if len(data) >= PROGRESS_BYTES:
+        progress = bar
+    try:
+        return read_blt(io.BytesIO(data), progress=progress), digest
+    except BallotFileError as error:
+        raise CountFailed(f"{path}: {error}") from None
+    finally:
+        bar.close()
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--method", "method_name", required=True, help="a registered counting method")
+@click.option(
+    "--seats", type=click.IntRange(min=1), default=None, help="seats to fill (default: the file's)"
+)
+@click.option("--seed", default="", help="hex seed for any lot the count needs (RFC 3797)")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+)
+def count(file: Path, method_name: str, seats: int | None, seed: str, output_format: str) -> None:
+    """Count the ballots in FILE.blt with --method and print the result."""
+    known = methods()
+    if method_name not in known:
+        raise CountFailed(f"no counting method {method_name!r}; known: {', '.join(known)}")
+    try:
+        seed_bytes = bytes.fromhex(seed)
+    except ValueError:
+        raise click.BadParameter("must be hexadecimal, e.g. 5eed", param_hint="--seed") from None
+    read, digest = _read(file)
+    options = CountOptions(seats=seats or read.profile.seats, seed=seed_bytes)
+    try:
+        result = run_count(read.profile, method_name, options)
+    except CountError as error:
+        raise CountFailed(f"{file}: {error}") from None
+    if output_format == "json":
+        data = result_to_json(result, read, source={"file": file.name, "sha256": digest})
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif output_format == "csv":
+        click.echo(stage_rows(result), nl=False)
+        for warning in read.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    else:
+        click.echo(stage_sheet(result, read), nl=False)
