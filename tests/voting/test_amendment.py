@@ -127,10 +127,6 @@ def test_an_amendment_that_only_leaves_out_cannot_be_amended() -> None:
     assert "only leaves words out" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a carried amendment to an amendment drops the parent's leading line break",
-)
 def test_a_sub_amendment_keeps_the_line_break_its_parent_inserts() -> None:
     """An 'add at end' that starts a new line still starts one after its words are amended."""
     room = debating()
@@ -208,11 +204,6 @@ def test_a_lost_challenge_leaves_the_ruling_standing() -> None:
     assert room.state.amendments["a1"].state is MotionState.OUT_OF_ORDER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an amendment restored by a challenge after its words were removed cannot be "
-    "carried (CloseBallot raises EditNoLongerApplies); it should fall",
-)
 def test_an_overturned_ruling_on_an_amendment_whose_words_are_gone_makes_it_fall() -> None:
     room = debating()
     room.amendment("a1", kind="leave_out", leave_out="fifty pounds")
@@ -266,10 +257,6 @@ def test_a_seconded_amendment_must_be_decided_before_the_motion_is_put() -> None
     assert "every amendment is decided before the motion is put" in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an amendment to an amendment that fell stays pending and blocks the motion",
-)
 def test_amendments_to_a_fallen_amendment_fall_with_it() -> None:
     room = debating()
     room.amendment("a1", kind="leave_out", leave_out="fifty pounds")

@@ -224,8 +224,6 @@ def test_citrine_a_tie_needs_the_casting_vote() -> None:
     assert "casting vote" in str(error)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: CloseBallot leaks tallying's CountError, "
-                   "not a voting DomainError, for a missing or needless casting vote")  # fmt: skip
 @pytest.mark.parametrize(("orders", "casting"), [("citrine", ""), ("roberts", "for")])
 def test_a_casting_vote_error_is_a_domain_error(orders: str, casting: str) -> None:
     room = tied(orders)

@@ -57,8 +57,6 @@ def test_only_an_officer_closes_a_petition() -> None:
     room.refuse(NotEntitled, c.ClosePetition, "m1", petition="p")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: OpenPetition leaks tallying's CountError, not a "
-                   "voting DomainError, for a threshold out of range or missing")  # fmt: skip
 @pytest.mark.parametrize("threshold", [{"fraction": "0"}, {"fraction": "3/2"}, {"number": -1},
                                        {}])  # fmt: skip
 def test_a_bad_petition_threshold_is_a_domain_error(threshold: dict[str, object]) -> None:
