@@ -13,7 +13,8 @@ says what each proves):
 C-BUNDLE   the manifest is well formed; every file it lists is there with its
            SHA-256 and length; nothing unlisted; entries.jsonl ends in a newline
 C-KEY      the log key parses (Ed25519, c2sp.org/signed-note), is named for the
-           origin, and is the key this machine saw before for the origin
+           origin, is the bundle's own log.vkey, and is the key this machine saw
+           before for the origin
 C-SIG      every checkpoint note carries a valid signature by the log key and is
            a well-formed checkpoint of that origin (c2sp.org/tlog-checkpoint)
 C-WITNESS  every cosignature in the bundle is a valid one by a known witness
@@ -328,8 +329,8 @@ class _Run:
             self.notes.append("the log key was not pinned: it was taken from the bundle itself, "
                               "so a forger could have replaced it; pass --key with the key the "
                               "body published")
-        elif own is not None and own != text:
-            self.notes.append(f"the bundle's own {LOG_VKEY} is not the pinned key")
+        elif own != text:
+            self.fail(c, f"the bundle's own {LOG_VKEY} is not the key given to check it by")
         if self.known is not None:
             self.previous = self.known.get(origin)
             if self.previous is not None and self.previous.vkey != verifier.vkey():
@@ -363,7 +364,7 @@ class _Run:
         try:
             cosigned = parse_cosignatures(raw) if raw is not None else {}
             pinned = [CosignatureVerifier.from_vkey(v.strip()) for v in self.witnesses]
-            own = [CosignatureVerifier.from_vkey(v) for v in self.bundle.witness_vkeys]
+            own = [CosignatureVerifier.from_vkey(v) for v in self._own_witness_keys()]
         except AuditError as exc:
             self.fail(c, str(exc))
         if self.threshold is not None and not pinned:
@@ -376,26 +377,30 @@ class _Run:
         if unknown:
             self.fail(c, f"cosignatures for size {unknown[0]}, which no checkpoint has")
         verified: dict[str, list[str]] = {}
-        for name, note, checkpoint in self.checkpoints:
-            lines = cosigned.get(checkpoint.size, ())
-            if not lines:
-                continue
+        for size, lines in cosigned.items():
+            # A cosignature states that the witness saw one of the checkpoints of its size;
+            # two of one size is a fork, which C-CONSIST names.
+            candidates = [(name, note) for name, note, checkpoint in self.checkpoints
+                          if checkpoint.size == size]
+            name, note = candidates[-1]
             try:
                 own_lines = len(parse_note(note).signatures)
                 parsed = parse_note(note + "".join(lines))
             except AuditError as exc:
                 self.fail(c, f"a cosignature line is malformed: {exc}", checkpoint=name)
-            text = parsed.text.encode("utf-8")
+            texts = {name: parse_note(note).text.encode("utf-8") for name, note in candidates}
             for signature in parsed.signatures[own_lines:]:
                 witness = by_key.get((signature.name, bytes(signature.key_id)))
                 if witness is None:
                     self.fail(c, f"a cosignature by {signature.name!r} (key ID "
                                  f"{signature.key_id.hex()}), a key no witness list holds",
                               checkpoint=name)
-                if not witness.verify(text, signature.signature):
+                good = [n for n, text in texts.items() if witness.verify(text, signature.signature)]
+                if not good:
                     self.fail(c, f"invalid cosignature by witness {signature.name}",
                               checkpoint=name)
-                verified.setdefault(name, []).append(signature.name)
+                for cosigned_name in good:
+                    verified.setdefault(cosigned_name, []).append(signature.name)
         latest_name, latest_note, latest = self.checkpoints[-1]
         count = sum(len(names) for names in verified.values())
         if not pinned:
@@ -418,6 +423,20 @@ class _Run:
         self.witness_count = len(pinned)
         return (f"{len(self.cosigners)} of {len(pinned)} pinned witnesses cosigned the latest "
                 f"checkpoint (at least {threshold} required); {count} cosignatures valid")
+
+    def _own_witness_keys(self) -> list[str]:
+        """The bundle's witnesses.vkeys, one key a line, strictly (UTF-8, each line ended)."""
+        raw = self.bundle.files.get(WITNESS_VKEYS)
+        if raw is None:
+            return []
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fail(Check.WITNESS, f"{WITNESS_VKEYS} is not UTF-8")
+        lines = text.split("\n")
+        if lines[-1] != "" or "" in lines[:-1]:
+            self.fail(Check.WITNESS, f"{WITNESS_VKEYS} is not one key a line, each ended")
+        return lines[:-1]
 
     # C-CONSIST ------------------------------------------------------------------
     def check_order(self) -> str:

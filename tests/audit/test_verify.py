@@ -78,6 +78,10 @@ def test_a_pinned_key_is_what_counts_not_the_bundles_own(bundle_dir: Path) -> No
     resign(bundle_dir, FORGER_KEY)
     assert verify(read_bundle(bundle_dir), key=None).ok  # unpinned: the forgery is consistent
     report = verify(read_bundle(bundle_dir), key=KEY)
+    assert report.failure is not None and report.failure.check is Check.KEY
+    (bundle_dir / "log.vkey").write_text(KEY + "\n")  # the forger puts the real key back
+    reseal(bundle_dir)
+    report = verify(read_bundle(bundle_dir), key=KEY)
     assert report.failure is not None and report.failure.check is Check.SIG
 
 
