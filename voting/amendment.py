@@ -13,7 +13,7 @@ those whose words are gone fall, with the reason recorded.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
 
 from voting import events as ev
 from voting.commands import MoveAmendment, RuleOutOfOrder, SecondAmendment, TakeAmendment
@@ -23,7 +23,7 @@ from voting.ids import check_id
 from voting.lifecycle import MotionState, require_transition
 from voting.meeting import open_meeting
 from voting.standing_orders import AmendmentOrder
-from voting.state import Amendment, BodyState, put
+from voting.state import Amendment, BodyState, put, with_
 from voting.text import MotionText, WordId
 
 __all__ = [
@@ -183,8 +183,8 @@ def evolve_moved(state: BodyState, e: ev.AmendmentMoved) -> BodyState:
         number=len(motion.amendments) + 1,
         words=words,
     )
-    motion = replace(motion, amendments=(*motion.amendments, e.amendment))
-    return replace(
+    motion = with_(motion, amendments=(*motion.amendments, e.amendment))
+    return with_(
         state,
         motions=put(state.motions, e.motion, motion),
         amendments=put(state.amendments, e.amendment, amendment),
@@ -203,8 +203,8 @@ def second_amendment(state: BodyState, cmd: SecondAmendment) -> list[ev.Event]:
 
 def evolve_seconded(state: BodyState, e: ev.AmendmentSeconded) -> BodyState:
     amendment = state.amendment(e.amendment)
-    amendment = replace(amendment, state=MotionState.SECONDED, seconder=e.seconder)
-    return replace(state, amendments=put(state.amendments, e.amendment, amendment))
+    amendment = with_(amendment, state=MotionState.SECONDED, seconder=e.seconder)
+    return with_(state, amendments=put(state.amendments, e.amendment, amendment))
 
 
 def rule_out_of_order(state: BodyState, cmd: RuleOutOfOrder) -> list[ev.Event]:
@@ -221,15 +221,15 @@ def rule_out_of_order(state: BodyState, cmd: RuleOutOfOrder) -> list[ev.Event]:
 
 def evolve_ruled(state: BodyState, e: ev.AmendmentRuledOutOfOrder) -> BodyState:
     amendment = state.amendment(e.amendment)
-    amendment = replace(amendment, state=MotionState.OUT_OF_ORDER, ruling=e.ground)
-    return replace(state, amendments=put(state.amendments, e.amendment, amendment))
+    amendment = with_(amendment, state=MotionState.OUT_OF_ORDER, ruling=e.ground)
+    return with_(state, amendments=put(state.amendments, e.amendment, amendment))
 
 
 def evolve_overturned(state: BodyState, e: ev.RulingOverturned) -> BodyState:
     amendment = state.amendment(e.amendment)
     back = MotionState.SECONDED if amendment.seconder else MotionState.PROPOSED
-    amendment = replace(amendment, state=back, ruling="")
-    return replace(state, amendments=put(state.amendments, e.amendment, amendment))
+    amendment = with_(amendment, state=back, ruling="")
+    return with_(state, amendments=put(state.amendments, e.amendment, amendment))
 
 
 def _position(state: BodyState, amendment: Amendment) -> tuple[int, int]:
@@ -285,8 +285,8 @@ def take_amendment(state: BodyState, cmd: TakeAmendment) -> list[ev.Event]:
 
 
 def evolve_taken(state: BodyState, e: ev.AmendmentTaken) -> BodyState:
-    amendment = replace(state.amendment(e.amendment), state=MotionState.UNDER_DEBATE)
-    return replace(state, amendments=put(state.amendments, e.amendment, amendment))
+    amendment = with_(state.amendment(e.amendment), state=MotionState.UNDER_DEBATE)
+    return with_(state, amendments=put(state.amendments, e.amendment, amendment))
 
 
 def carry(state: BodyState, amendment: Amendment, at: str) -> list[ev.Event]:
@@ -340,17 +340,17 @@ def evolve_text_amended(state: BodyState, e: ev.MotionTextAmended) -> BodyState:
         lead = "\n" if old.startswith("\n") else ""
         trail = "\n" if old.endswith("\n") else ""
         insert = lead + after.plain() + trail  # a line break the parent inserts stays
-        parent = replace(parent, words=after, edit=replace(parent.edit, insert=insert))
-        return replace(state, amendments=put(state.amendments, parent.id, parent))
+        parent = with_(parent, words=after, edit=dataclasses.replace(parent.edit, insert=insert))
+        return with_(state, amendments=put(state.amendments, parent.id, parent))
     motion = state.motion(amendment.motion)
-    motion = replace(
+    motion = with_(
         motion, text=after, carried_amendments=(*motion.carried_amendments, amendment.id)
     )
-    return replace(state, motions=put(state.motions, motion.id, motion))
+    return with_(state, motions=put(state.motions, motion.id, motion))
 
 
 def evolve_fell(state: BodyState, e: ev.AmendmentFell) -> BodyState:
     amendment = state.amendment(e.amendment)
     require_transition(f"amendment {amendment.number}", amendment.state, MotionState.FELL)
-    amendment = replace(amendment, state=MotionState.FELL)
-    return replace(state, amendments=put(state.amendments, e.amendment, amendment))
+    amendment = with_(amendment, state=MotionState.FELL)
+    return with_(state, amendments=put(state.amendments, e.amendment, amendment))

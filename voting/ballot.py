@@ -15,7 +15,6 @@ checked by exactly the rules that made it.
 from __future__ import annotations
 
 import string
-from dataclasses import replace
 
 from tallying.errors import CountError
 from tallying.majority import Decision, Electorate, Side, Tally, Threshold, TieRule, decide
@@ -37,7 +36,7 @@ from voting.lifecycle import MotionState, describe, require_transition
 from voting.meeting import open_meeting, present_voters
 from voting.procedural import carried_effects
 from voting.standing_orders import ProceduralKind, RevotePolicy
-from voting.state import Ballot, BallotMethod, BodyState, Meeting, put
+from voting.state import Ballot, BallotMethod, BodyState, Meeting, put, with_
 
 __all__ = ["CHOICES", "cast_vote", "close_ballot", "decision", "open_ballot"]
 
@@ -226,7 +225,7 @@ def evolve_opened(state: BodyState, e: ev.BallotOpened) -> BodyState:
         e.members,
         e.quorum_required,
     )
-    state = replace(state, ballots=put(state.ballots, e.ballot, ballot))
+    state = with_(state, ballots=put(state.ballots, e.ballot, ballot))
     return _set_subject_state(state, e.subject, e.subject_kind, MotionState.PUT)
 
 
@@ -234,16 +233,16 @@ def _set_subject_state(state: BodyState, subject: str, kind: str, target: Motion
     if kind == "motion":
         motion = state.motion(subject)
         require_transition(f"the motion {motion.title!r}", motion.state, target)
-        return replace(state, motions=put(state.motions, subject, replace(motion, state=target)))
+        return with_(state, motions=put(state.motions, subject, with_(motion, state=target)))
     if kind == "amendment":
         amendment = state.amendment(subject)
         require_transition(f"amendment {amendment.number}", amendment.state, target)
-        return replace(
-            state, amendments=put(state.amendments, subject, replace(amendment, state=target))
+        return with_(
+            state, amendments=put(state.amendments, subject, with_(amendment, state=target))
         )
     procedural = state.procedurals[subject]
-    return replace(
-        state, procedurals=put(state.procedurals, subject, replace(procedural, state=target))
+    return with_(
+        state, procedurals=put(state.procedurals, subject, with_(procedural, state=target))
     )
 
 
@@ -343,8 +342,8 @@ def evolve_vote(state: BodyState, e: ev.VoteCast) -> BodyState:
         or (ballot.method == BallotMethod.RECORDED and max(split) != weight)
     ):
         raise InconsistentEvent(f"the logged vote of {e.member} does not match their weight")
-    ballot = replace(ballot, votes=put(ballot.votes, e.member, split))
-    return replace(state, ballots=put(state.ballots, e.ballot, ballot))
+    ballot = with_(ballot, votes=put(ballot.votes, e.member, split))
+    return with_(state, ballots=put(state.ballots, e.ballot, ballot))
 
 
 def evolve_secret_vote(state: BodyState, e: ev.SecretVoteCast) -> BodyState:
@@ -352,8 +351,8 @@ def evolve_secret_vote(state: BodyState, e: ev.SecretVoteCast) -> BodyState:
     check_voter(state, ballot, e.voter, e.member)
     if ballot.method != BallotMethod.SECRET:
         raise InconsistentEvent("a sealed vote was logged on a ballot that is not secret")
-    ballot = replace(ballot, voters=ballot.voters | {e.member})
-    return replace(state, ballots=put(state.ballots, e.ballot, ballot))
+    ballot = with_(ballot, voters=ballot.voters | {e.member})
+    return with_(state, ballots=put(state.ballots, e.ballot, ballot))
 
 
 # -- closing -------------------------------------------------------------------
@@ -480,7 +479,7 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
             f"the declared result on {ballot.question} ({e.outcome}) is not what the rule "
             f"{ballot.threshold} gives ({result.outcome.value})"
         )
-    ballot = replace(ballot, closed=True, outcome=e.outcome)
-    state = replace(state, ballots=put(state.ballots, e.ballot, ballot))
+    ballot = with_(ballot, closed=True, outcome=e.outcome)
+    state = with_(state, ballots=put(state.ballots, e.ballot, ballot))
     final = MotionState.CARRIED if result.carried else MotionState.LOST
     return _set_subject_state(state, ballot.subject, ballot.subject_kind, final)

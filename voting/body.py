@@ -6,8 +6,6 @@ vote is on the record for everyone to see.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from voting import events as ev
 from voting.commands import AdmitMember, FoundBody, ReinstateMember, SuspendMember
 from voting.errors import (
@@ -20,7 +18,7 @@ from voting.errors import (
 )
 from voting.ids import check_id
 from voting.standing_orders import RevotePolicy, profile
-from voting.state import BodyState, Member, Role, put
+from voting.state import BodyState, Member, Role, put, with_
 
 __all__ = [
     "MAX_NAME_CHARS",
@@ -69,12 +67,14 @@ def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
 def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
     if state.founded:
         raise InconsistentEvent("the log founds the body twice")
-    orders = replace(
+    if e.revote not in {p.value for p in RevotePolicy}:
+        raise InconsistentEvent(f"the log names an unknown revote policy {e.revote!r}")
+    orders = with_(
         profile(e.standing_orders),
         proxies_allowed=e.proxies_allowed,
         revote=RevotePolicy(e.revote),
     )
-    return replace(state, founded=True, name=e.name, orders=orders)
+    return with_(state, founded=True, name=e.name, orders=orders)
 
 
 def admit_member(state: BodyState, cmd: AdmitMember) -> list[ev.Event]:
@@ -88,13 +88,18 @@ def admit_member(state: BodyState, cmd: AdmitMember) -> list[ev.Event]:
     if len(cmd.section) > MAX_NAME_CHARS:
         raise DomainError(f"a section name may be at most {MAX_NAME_CHARS} characters")
     roles = tuple(sorted(set(cmd.roles)))
+    check_roles(roles)
+    return [ev.MemberAdmitted(cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, roles)]
+
+
+def check_roles(roles: tuple[str, ...]) -> None:
+    """At least one role, each one of :class:`voting.state.Role`."""
     known = {role.value for role in Role}
     for role in roles:
         if role not in known:
             raise DomainError(f"unknown role {role!r}; roles are {', '.join(sorted(known))}")
     if not roles:
         raise DomainError("a member needs at least one role")
-    return [ev.MemberAdmitted(cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, roles)]
 
 
 def check_weight(weight: object) -> None:
@@ -111,8 +116,9 @@ def evolve_admitted(state: BodyState, e: ev.MemberAdmitted) -> BodyState:
     if e.member in state.members:
         raise InconsistentEvent(f"the log admits {e.member!r} twice")
     check_weight(e.weight)
+    check_roles(e.roles)
     member = Member(e.member, e.name, e.weight, e.section, frozenset(Role(r) for r in e.roles))
-    return replace(state, members=put(state.members, e.member, member))
+    return with_(state, members=put(state.members, e.member, member))
 
 
 def suspend_member(state: BodyState, cmd: SuspendMember) -> list[ev.Event]:
@@ -128,8 +134,8 @@ def suspend_member(state: BodyState, cmd: SuspendMember) -> list[ev.Event]:
 def evolve_suspended(state: BodyState, e: ev.MemberSuspended) -> BodyState:
     if state.member(e.member).suspended:
         raise InconsistentEvent(f"the log suspends {e.member!r}, who is already suspended")
-    member = replace(state.member(e.member), suspended=True)
-    return replace(state, members=put(state.members, e.member, member))
+    member = with_(state.member(e.member), suspended=True)
+    return with_(state, members=put(state.members, e.member, member))
 
 
 def reinstate_member(state: BodyState, cmd: ReinstateMember) -> list[ev.Event]:
@@ -144,8 +150,8 @@ def reinstate_member(state: BodyState, cmd: ReinstateMember) -> list[ev.Event]:
 def evolve_reinstated(state: BodyState, e: ev.MemberReinstated) -> BodyState:
     if not state.member(e.member).suspended:
         raise InconsistentEvent(f"the log reinstates {e.member!r}, who is not suspended")
-    member = replace(state.member(e.member), suspended=False)
-    return replace(state, members=put(state.members, e.member, member))
+    member = with_(state.member(e.member), suspended=False)
+    return with_(state, members=put(state.members, e.member, member))
 
 
 def require_founded(state: BodyState) -> None:

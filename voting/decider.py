@@ -11,14 +11,13 @@ log would accept too. ``replay(events)`` rebuilds any state from the log
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from voting import amendment, ballot, body, election, meeting, motion, petition, procedural
 from voting import commands as cmd
 from voting import events as ev
 from voting.errors import DomainError
-from voting.state import BodyState
+from voting.state import BodyState, transient, with_
 
 __all__ = ["decide", "evolve", "execute", "replay"]
 
@@ -121,14 +120,15 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
     if not state.founded and not isinstance(event, ev.BodyFounded):
         raise DomainError("a body's log starts with its founding")
     new = handler(state, event)
-    return replace(new, size=state.size + 1)
+    return with_(new, size=state.size + 1)
 
 
 def replay(events: Iterable[ev.Event], state: BodyState | None = None) -> BodyState:
     """The state a sequence of events leaves, from an empty body (or ``state``)."""
     current = state if state is not None else BodyState()
-    for event in events:
-        current = evolve(current, event)
+    with transient():
+        for event in events:
+            current = evolve(current, event)
     return current
 
 

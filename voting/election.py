@@ -13,8 +13,6 @@ same order.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tallying.errors import CountError
 from tallying.profile import Profile, RankedBallot, merge_identical
 from tallying.registry import CountOptions, count, methods
@@ -42,7 +40,7 @@ from voting.errors import (
 )
 from voting.ids import check_id
 from voting.meeting import open_meeting
-from voting.state import BodyState, Election, ElectionStage, put
+from voting.state import BodyState, Election, ElectionStage, put, with_
 
 __all__ = [
     "cast_ranking",
@@ -83,7 +81,7 @@ def open_nominations(state: BodyState, cmd: OpenNominations) -> list[ev.Event]:
 
 def evolve_opened(state: BodyState, e: ev.NominationsOpened) -> BodyState:
     election = Election(e.election, e.title, e.seats, e.method, e.meeting, e.secret)
-    return replace(state, elections=put(state.elections, e.election, election))
+    return with_(state, elections=put(state.elections, e.election, election))
 
 
 def _nominating(state: BodyState, election_id: str) -> Election:
@@ -113,8 +111,8 @@ def nominate(state: BodyState, cmd: Nominate) -> list[ev.Event]:
 
 def evolve_nominated(state: BodyState, e: ev.CandidateNominated) -> BodyState:
     election = state.election(e.election)
-    election = replace(election, nominated=(*election.nominated, e.candidate))
-    return replace(state, elections=put(state.elections, e.election, election))
+    election = with_(election, nominated=(*election.nominated, e.candidate))
+    return with_(state, elections=put(state.elections, e.election, election))
 
 
 def withdraw_nomination(state: BodyState, cmd: WithdrawNomination) -> list[ev.Event]:
@@ -127,8 +125,8 @@ def withdraw_nomination(state: BodyState, cmd: WithdrawNomination) -> list[ev.Ev
 def evolve_withdrawn(state: BodyState, e: ev.NominationWithdrawn) -> BodyState:
     election = state.election(e.election)
     nominated = tuple(c for c in election.nominated if c != e.candidate)
-    election = replace(election, nominated=nominated)
-    return replace(state, elections=put(state.elections, e.election, election))
+    election = with_(election, nominated=nominated)
+    return with_(state, elections=put(state.elections, e.election, election))
 
 
 def close_nominations(state: BodyState, cmd: CloseNominations) -> list[ev.Event]:
@@ -154,13 +152,13 @@ def evolve_nominations_closed(state: BodyState, e: ev.NominationsClosed) -> Body
     election = state.election(e.election)
     if set(e.candidates) - set(election.nominated):
         raise InconsistentEvent("a candidate on the ballot paper was never nominated")
-    election = replace(
+    election = with_(
         election,
         stage=ElectionStage.VOTING,
         candidates=e.candidates,
         roll=frozenset(e.roll),
     )
-    return replace(state, elections=put(state.elections, e.election, election))
+    return with_(state, elections=put(state.elections, e.election, election))
 
 
 def _voting(state: BodyState, election_id: str) -> Election:
@@ -218,8 +216,8 @@ def evolve_ranking(state: BodyState, e: ev.RankingCast) -> BodyState:
     check_ranking(state, election, e.ranking)
     if election.secret:
         raise InconsistentEvent("a named ranking was logged in a secret election")
-    election = replace(election, rankings=put(election.rankings, e.voter, e.ranking))
-    return replace(state, elections=put(state.elections, e.election, election))
+    election = with_(election, rankings=put(election.rankings, e.voter, e.ranking))
+    return with_(state, elections=put(state.elections, e.election, election))
 
 
 def evolve_sealed(state: BodyState, e: ev.SealedRankingCast) -> BodyState:
@@ -227,8 +225,8 @@ def evolve_sealed(state: BodyState, e: ev.SealedRankingCast) -> BodyState:
     _check_voter(state, election, e.voter)
     if not election.secret:
         raise InconsistentEvent("a sealed ranking was logged in an election that is not secret")
-    election = replace(election, voters=election.voters | {e.voter})
-    return replace(state, elections=put(state.elections, e.election, election))
+    election = with_(election, voters=election.voters | {e.voter})
+    return with_(state, elections=put(state.elections, e.election, election))
 
 
 def run_count(
@@ -293,5 +291,5 @@ def evolve_closed(state: BodyState, e: ev.ElectionClosed) -> BodyState:
             f"the declared result of {election.title!r} is not what the recount by "
             f"{election.method} gives"
         )
-    election = replace(election, stage=ElectionStage.DECLARED, elected=elected)
-    return replace(state, elections=put(state.elections, e.election, election))
+    election = with_(election, stage=ElectionStage.DECLARED, elected=elected)
+    return with_(state, elections=put(state.elections, e.election, election))

@@ -6,7 +6,6 @@ The quorum is checked when business starts and recorded with every ballot
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 
 from tallying.errors import CountError
@@ -24,7 +23,7 @@ from voting.commands import (
 from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState
-from voting.state import BodyState, Meeting, Publication, Role, put
+from voting.state import BodyState, Meeting, Publication, Role, put, with_
 
 __all__ = [
     "appoint_proxy",
@@ -100,7 +99,7 @@ def evolve_convened(state: BodyState, e: ev.MeetingConvened) -> BodyState:
         make_quorum(e.quorum_number, e.quorum_fraction),
         Publication(e.publication),
     )
-    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
 
 def open_meeting(state: BodyState, meeting_id: str) -> Meeting:
@@ -131,9 +130,7 @@ def record_attendance(state: BodyState, cmd: RecordAttendance) -> list[ev.Event]
 def evolve_attendance(state: BodyState, e: ev.AttendanceRecorded) -> BodyState:
     meeting = state.meeting(e.meeting)
     present = meeting.present | {e.member} if e.present else meeting.present - {e.member}
-    return replace(
-        state, meetings=put(state.meetings, e.meeting, replace(meeting, present=present))
-    )
+    return with_(state, meetings=put(state.meetings, e.meeting, with_(meeting, present=present)))
 
 
 def appoint_proxy(state: BodyState, cmd: AppointProxy) -> list[ev.Event]:
@@ -158,8 +155,8 @@ def appoint_proxy(state: BodyState, cmd: AppointProxy) -> list[ev.Event]:
 
 def evolve_proxy(state: BodyState, e: ev.ProxyAppointed) -> BodyState:
     meeting = state.meeting(e.meeting)
-    meeting = replace(meeting, proxies=put(meeting.proxies, e.giver, e.holder))
-    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+    meeting = with_(meeting, proxies=put(meeting.proxies, e.giver, e.holder))
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
 
 def set_publication(state: BodyState, cmd: SetPublication) -> list[ev.Event]:
@@ -177,8 +174,8 @@ def set_publication(state: BodyState, cmd: SetPublication) -> list[ev.Event]:
 
 
 def evolve_publication(state: BodyState, e: ev.PublicationSet) -> BodyState:
-    meeting = replace(state.meeting(e.meeting), publication=Publication(e.publication))
-    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+    meeting = with_(state.meeting(e.meeting), publication=Publication(e.publication))
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
 
 def present_voters(state: BodyState, meeting: Meeting) -> int:
@@ -203,8 +200,8 @@ def start_business(state: BodyState, cmd: StartBusiness) -> list[ev.Event]:
 
 
 def evolve_business_started(state: BodyState, e: ev.BusinessStarted) -> BodyState:
-    meeting = replace(state.meeting(e.meeting), started=True)
-    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+    meeting = with_(state.meeting(e.meeting), started=True)
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
 
 def close_meeting(state: BodyState, cmd: CloseMeeting) -> list[ev.Event]:
@@ -220,5 +217,5 @@ def close_meeting(state: BodyState, cmd: CloseMeeting) -> list[ev.Event]:
 
 
 def evolve_closed(state: BodyState, e: ev.MeetingClosed) -> BodyState:
-    meeting = replace(state.meeting(e.meeting), closed=True)
-    return replace(state, meetings=put(state.meetings, e.meeting, meeting))
+    meeting = with_(state.meeting(e.meeting), closed=True)
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting))

@@ -10,8 +10,6 @@ question.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from voting import events as ev
 from voting.commands import MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
 from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
@@ -19,7 +17,7 @@ from voting.ids import check_id
 from voting.lifecycle import MotionState, require_transition
 from voting.meeting import open_meeting
 from voting.standing_orders import WithdrawalRule
-from voting.state import Amendment, BodyState, Motion, put
+from voting.state import Amendment, BodyState, Motion, put, with_
 from voting.text import MotionText
 
 __all__ = [
@@ -54,7 +52,7 @@ def move_motion(state: BodyState, cmd: MoveMotion) -> list[ev.Event]:
 def evolve_moved(state: BodyState, e: ev.MotionMoved) -> BodyState:
     text = MotionText.parse(e.text)
     motion = Motion(e.motion, e.meeting, e.mover, e.title, text, text)
-    return replace(state, motions=put(state.motions, e.motion, motion))
+    return with_(state, motions=put(state.motions, e.motion, motion))
 
 
 def second_motion(state: BodyState, cmd: SecondMotion) -> list[ev.Event]:
@@ -69,8 +67,8 @@ def second_motion(state: BodyState, cmd: SecondMotion) -> list[ev.Event]:
 
 def evolve_seconded(state: BodyState, e: ev.MotionSeconded) -> BodyState:
     motion = state.motion(e.motion)
-    motion = replace(motion, state=MotionState.SECONDED, seconder=e.seconder)
-    return replace(state, motions=put(state.motions, e.motion, motion))
+    motion = with_(motion, state=MotionState.SECONDED, seconder=e.seconder)
+    return with_(state, motions=put(state.motions, e.motion, motion))
 
 
 def open_debate(state: BodyState, cmd: OpenDebate) -> list[ev.Event]:
@@ -90,8 +88,8 @@ def open_debate(state: BodyState, cmd: OpenDebate) -> list[ev.Event]:
 
 
 def evolve_debate_opened(state: BodyState, e: ev.DebateOpened) -> BodyState:
-    motion = replace(state.motion(e.motion), state=MotionState.UNDER_DEBATE)
-    return replace(state, motions=put(state.motions, e.motion, motion))
+    motion = with_(state.motion(e.motion), state=MotionState.UNDER_DEBATE)
+    return with_(state, motions=put(state.motions, e.motion, motion))
 
 
 def withdraw(state: BodyState, cmd: WithdrawMotion) -> list[ev.Event]:
@@ -150,9 +148,7 @@ def evolve_disposed(state: BodyState, e: ev.MotionDisposed) -> BodyState:
     if e.subject in state.motions:
         motion = state.motion(e.subject)
         require_transition(f"the motion {motion.title!r}", motion.state, target)
-        return replace(state, motions=put(state.motions, e.subject, replace(motion, state=target)))
+        return with_(state, motions=put(state.motions, e.subject, with_(motion, state=target)))
     amendment = state.amendment(e.subject)
     require_transition(f"amendment {amendment.number}", amendment.state, target)
-    return replace(
-        state, amendments=put(state.amendments, e.subject, replace(amendment, state=target))
-    )
+    return with_(state, amendments=put(state.amendments, e.subject, with_(amendment, state=target)))

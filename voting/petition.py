@@ -7,7 +7,6 @@ purge of members after it opens cannot move the goalposts.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 
 from tallying.errors import CountError
@@ -17,7 +16,7 @@ from voting.body import require_founded, require_officer
 from voting.commands import ClosePetition, OpenPetition, SignPetition
 from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
 from voting.ids import check_id
-from voting.state import BodyState, Petition, put
+from voting.state import BodyState, Petition, put, with_
 from voting.text import MotionText
 
 __all__ = ["close_petition", "open_petition", "sign_petition"]
@@ -70,7 +69,7 @@ def open_petition(state: BodyState, cmd: OpenPetition) -> list[ev.Event]:
 
 def evolve_opened(state: BodyState, e: ev.PetitionOpened) -> BodyState:
     petition = Petition(e.petition, e.text, e.threshold, e.membership, e.required)
-    return replace(state, petitions=put(state.petitions, e.petition, petition))
+    return with_(state, petitions=put(state.petitions, e.petition, petition))
 
 
 def sign_petition(state: BodyState, cmd: SignPetition) -> list[ev.Event]:
@@ -91,8 +90,8 @@ def evolve_signed(state: BodyState, e: ev.PetitionSigned) -> BodyState:
         from voting.errors import InconsistentEvent
 
         raise InconsistentEvent(f"a signature by {e.member} is not allowed here")
-    petition = replace(petition, signatures=petition.signatures | {e.member})
-    return replace(state, petitions=put(state.petitions, e.petition, petition))
+    petition = with_(petition, signatures=petition.signatures | {e.member})
+    return with_(state, petitions=put(state.petitions, e.petition, petition))
 
 
 def close_petition(state: BodyState, cmd: ClosePetition) -> list[ev.Event]:
@@ -114,5 +113,5 @@ def evolve_closed(state: BodyState, e: ev.PetitionClosed) -> BodyState:
         from voting.errors import InconsistentEvent
 
         raise InconsistentEvent("the declared petition result is not the count of signatures")
-    petition = replace(petition, closed=True, met=e.met)
-    return replace(state, petitions=put(state.petitions, e.petition, petition))
+    petition = with_(petition, closed=True, met=e.met)
+    return with_(state, petitions=put(state.petitions, e.petition, petition))

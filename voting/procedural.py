@@ -11,7 +11,7 @@ a member may challenge the chair's ruling, and the meeting decides it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from voting import events as ev
 from voting.amendment import target_text
@@ -23,7 +23,7 @@ from voting.lifecycle import MotionState
 from voting.meeting import open_meeting
 from voting.motion import dependants_fall
 from voting.standing_orders import ProceduralKind
-from voting.state import BodyState, Meeting, Procedural, put
+from voting.state import BodyState, Meeting, Procedural, put, with_
 
 __all__ = ["RULES", "ProceduralRule", "carried_effects", "move_procedural"]
 
@@ -166,7 +166,7 @@ def evolve_moved(state: BodyState, e: ev.ProceduralMoved) -> BodyState:
     procedural = Procedural(
         e.procedural, e.meeting, e.kind, e.target, e.mover, e.seconder, e.mover_consents
     )
-    return replace(state, procedurals=put(state.procedurals, e.procedural, procedural))
+    return with_(state, procedurals=put(state.procedurals, e.procedural, procedural))
 
 
 def carried_effects(state: BodyState, procedural: Procedural, at: str) -> list[ev.Event]:
@@ -207,7 +207,7 @@ def carried_effects(state: BodyState, procedural: Procedural, at: str) -> list[e
 
 def evolve_question_to_be_put(state: BodyState, e: ev.QuestionToBePut) -> BodyState:
     if e.target in state.motions:
-        motion = replace(state.motions[e.target], closure=True)
-        return replace(state, motions=put(state.motions, e.target, motion))
-    amendment = replace(state.amendment(e.target), closure=True)
-    return replace(state, amendments=put(state.amendments, e.target, amendment))
+        motion = with_(state.motions[e.target], closure=True)
+        return with_(state, motions=put(state.motions, e.target, motion))
+    amendment = with_(state.amendment(e.target), closure=True)
+    return with_(state, amendments=put(state.amendments, e.target, amendment))

@@ -180,15 +180,10 @@ _ADMITTED = ev.MemberAdmitted("t1", "m1", "One", 1, "", ("member",))
         ev.MemberAdmitted("t2", "m2", "Two", 0, "", ("member",)),
         ev.MemberAdmitted("t2", "m2", "Two", -3, "", ("member",)),
         ev.BodyFounded("t2", "Other", "roberts", True, "last_counts"),
-        pytest.param(
-            ev.MemberAdmitted("t2", "m2", "Two", 1, "", ("king",)),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: replay of an unknown role raises a bare ValueError, not a DomainError",
-            ),
-        ),
+        ev.MemberAdmitted("t2", "m2", "Two", 1, "", ("king",)),
+        ev.MemberAdmitted("t2", "m2", "Two", 1, "", ()),
     ],
-    ids=["readmission", "weight-0", "weight-negative", "refounding", "unknown-role"],
+    ids=["readmission", "weight-0", "weight-negative", "refounding", "unknown-role", "no-role"],
 )
 def test_replay_refuses_a_forged_body_event(forged: ev.Event) -> None:
     """A log the decider could not have written does not replay (regression: it used to)."""
@@ -200,3 +195,11 @@ def test_replay_refuses_a_forged_body_event(forged: ev.Event) -> None:
         log.append(_ADMITTED)
     with pytest.raises(DomainError):
         replay(log)
+
+
+def test_replay_refuses_a_founding_with_an_unknown_revote_policy() -> None:
+    from voting.decider import replay
+    from voting.errors import DomainError
+
+    with pytest.raises(DomainError, match="revote policy"):
+        replay([ev.BodyFounded("t1", "Branch", "citrine", False, "sometimes")])
