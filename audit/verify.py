@@ -88,7 +88,7 @@ from tallying.errors import TellersError
 from voting import events as ev
 from voting.codec import from_entry
 from voting.decider import evolve
-from voting.state import BodyState
+from voting.state import BodyState, transient
 
 __all__ = [
     "Check",
@@ -164,17 +164,37 @@ def canonical_value(line: bytes) -> Any:
     not accept goes to :func:`audit.canonical.parse`, which decides and
     explains. The tests hold the two to the same answers.
     """
-    if (line.isascii() and not _LONG_DIGITS.search(line)
-            and line.count(b"[") + line.count(b"{") <= MAX_DEPTH):
+    if line.isascii() and not _LONG_DIGITS.search(line):
         text = line.decode("ascii")
         try:
             value = _decode_json(text)
         except ValueError:
             value = None
         else:
-            if _encode_json(value) == text:
+            if _encode_json(value) == text and (
+                line.count(b"[") + line.count(b"{") <= MAX_DEPTH
+                or _depth(value) <= MAX_DEPTH
+            ):
                 return value
     return parse(line)
+
+
+def _depth(value: Any) -> int:
+    """The nesting depth :func:`audit.canonical.canonical` measures: how many lists and
+    objects enclose the most deeply enclosed value (``1`` and ``[]`` are 0, ``[1]`` is 1)."""
+    depth = 0
+    level = [value]
+    while True:
+        deeper: list[Any] = []
+        for item in level:
+            if isinstance(item, list):
+                deeper.extend(item)
+            elif isinstance(item, dict):
+                deeper.extend(item.values())
+        if not deeper:
+            return depth
+        depth += 1
+        level = deeper
 
 
 # -- times ---------------------------------------------------------------------------
@@ -468,12 +488,20 @@ class _Run:
             wanted.add(self.previous.size)
         if 0 in wanted:
             scan.roots[0] = EMPTY_ROOT
+        state = scan.state
+        with transient():  # fold as voting.decider.replay does: O(n) for n votes on a ballot
+            state = self._fold(scan, entries, wanted, state)
+        scan.state = state
+        self.scan = scan
+        return scan
+
+    def _fold(self, scan: _Scan, entries: Sequence[bytes], wanted: set[int], state: BodyState
+              ) -> BodyState:
         frontier = Frontier()
         append = frontier.append
         sha256 = hashlib.sha256
         times = _Times()
         last_time: tuple[str, str] = ("", "")
-        state = scan.state
         member = self.member
         replaying = True
         progress = self.progress
@@ -530,9 +558,7 @@ class _Run:
                         self._note_member(scan, index, event, member)
         if progress is not None and len(entries) > reported:
             progress(len(entries) - reported)
-        scan.state = state
-        self.scan = scan
-        return scan
+        return state
 
     @staticmethod
     def _note_member(scan: _Scan, index: int, event: ev.Event, member: str) -> None:

@@ -270,6 +270,22 @@ def test_canonical_value_refuses_near_misses(text: bytes) -> None:
         canonical_value(text)
 
 
+@pytest.mark.parametrize("depth", range(60, 70))
+@pytest.mark.parametrize("inner", [b"", b"1", b'{"a":1}'])
+def test_canonical_value_agrees_on_nesting_depth(depth: int, inner: bytes) -> None:
+    """audit.canonical.MAX_DEPTH: the fast road measures depth exactly as parse does."""
+    for wide in (False, True):
+        padding = b"[1]," * 40 if wide else b""
+        raw = b"[" + padding + b"[" * depth + inner + b"]" * depth + b"]"
+        try:
+            expected = parse(raw)
+        except CanonicalError:
+            with pytest.raises(CanonicalError):
+                canonical_value(raw)
+        else:
+            assert canonical_value(raw) == expected
+
+
 def test_canonical_value_on_the_rfc8785_vectors() -> None:
     """The published JCS documents: canonical_value answers as audit.canonical.parse does
     (floats and non-ASCII keys are outside the entry schema, so some are refused by both)."""
