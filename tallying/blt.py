@@ -60,7 +60,6 @@ __all__ = [
 Rank = tuple[int, ...]
 Progress = Callable[[int, int], None]
 
-_PLAIN_BALLOT = re.compile(r"[0-9]+(?:[ \t]+[0-9]+)*")
 _END_OF_BALLOTS = re.compile(r"^[ \t]*0[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 _NAME_IN_COMMENT = re.compile(r"#.*\bname\b", re.IGNORECASE)
 _PROGRESS_STEP = 20_000
@@ -180,28 +179,30 @@ def _read_ballots(
     weights: dict[tuple[Rank, ...], int] = {}
     unterminated: set[str] = set()
     equal: set[str] = set()
-    plain = _PLAIN_BALLOT.fullmatch
+    # Each candidate's number as written, and its rank as the profile holds it
+    # (shared, so a million papers hold no copies).
+    ranks = {str(c + 1): (c,) for c in range(candidates)}
+    known = ranks.keys()
+    rank_of = ranks.__getitem__
+    get = weights.get
     done = 0
     total = len(counts)
     for raw, times in counts.items():
         done += 1
         if progress is not None and done % _PROGRESS_STEP == 0:
             progress(done, total)
-        text = raw.strip()
-        if plain(text):
-            tokens = text.split()
-            if tokens[-1] == "0" and "0" not in tokens[1:-1] and tokens[0] != "0":
-                ranking = [int(token) - 1 for token in tokens[1:-1]]
-                if ranking and (
-                    min(ranking) < 0
-                    or max(ranking) >= candidates
-                    or len(set(ranking)) != len(ranking)
-                ):
-                    _parse_ballot_line(raw, candidates, _line_of(lines, raw, first_line))
-                key = tuple([(c,) for c in ranking])
-                weights[key] = weights.get(key, 0) + int(tokens[0]) * times
+        # The fast path: plain candidate numbers ended by 0, checked and converted in C.
+        tokens = raw.split()
+        if len(tokens) > 1 and tokens[-1] == "0" and tokens[0].isdigit() and tokens[0].isascii():
+            prefs = tokens[1:-1]
+            distinct = set(prefs)
+            weight = int(tokens[0])
+            if weight and len(distinct) == len(prefs) and distinct <= known:
+                key = tuple(map(rank_of, prefs))
+                weights[key] = get(key, 0) + weight * times
                 continue
-        elif not text or text.startswith("#"):
+        text = raw.strip()
+        if not text or text.startswith("#"):
             continue
         line = _line_of(lines, raw, first_line)
         ballots, ended_by_newline, has_equal = _parse_ballot_line(raw, candidates, line)
@@ -448,7 +449,7 @@ def parse_blt(text: str, *, progress: Progress | None = None) -> BltFile:
     if len(set(names)) != len(names):
         repeated = next(name for name in names if names.count(name) > 1)
         raise BallotFileError(f"two candidates are both named {repeated!r}", line=end_line + 1)
-    ballots = tuple(RankedBallot(weight, ranking) for ranking, weight in read.weights.items())
+    ballots = tuple(map(RankedBallot, read.weights.values(), read.weights.keys()))
     profile = Profile(
         candidates=names, seats=seats, ballots=ballots, withdrawn=withdrawn, title=title
     )

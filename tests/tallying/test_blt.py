@@ -178,6 +178,7 @@ BAD = [
     ('3 1\n(a7) 1 1 2 0\n0\n"A"\n"B"\n"C"\n"T"\n', 2, "not a whole number"),
     ('3 1\n1 (a7) 1 2 0\n0\n"A"\n"B"\n"C"\n"T"\n', 2, "ballot IDs"),
     ('3 1\n0 1 2 0\n0\n"A"\n"B"\n"C"\n"T"\n', 2, "at least 1"),
+    ('3 1\n1 1 0\n00 1 2 0\n0\n"A"\n"B"\n"C"\n"T"\n', 3, "at least 1"),
     ('3 1\n1 1 0\n"A"\n"B"\n"C"\n"T"\n', 6, "not ended"),
     ('3 1\n1 1 0\n0\n"A"\n"B"\n"T"\n', 4, "expected 3 candidate names"),
     ('3 1\n1 1 0\n0\n"A"\n"B"\n"C"\n"D"\n"E"\n"T"\n', 4, "expected 3 candidate names"),
