@@ -228,6 +228,15 @@ def test_the_report_as_json(bundle_dir: Path) -> None:
     json.dumps(data)
 
 
+def test_every_check_id_has_its_section_in_the_docs() -> None:
+    """RELIABILITY.md H2: every verifier check id has a matching section in docs/verifying.md."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "verifying.md").read_text(encoding="utf-8")
+    for check in Check:
+        assert f"### {check.value} " in text, check
+
+
 def test_the_verifier_names_its_own_code() -> None:
     """RELIABILITY.md H1: the report carries the verifier's version and a hash of its code."""
     first, second = verifier_identity(), verifier_identity()
