@@ -114,13 +114,18 @@ def _plainly_valid(ballots: tuple[RankedBallot, ...], candidates: int) -> bool:
     rankings = list(map(attrgetter("ranking"), ballots))
     if not set(map(type, rankings)) <= {tuple}:
         return False
+    if not set(map(type, chain.from_iterable(rankings))) <= {tuple}:
+        return False
     ranks = set(chain.from_iterable(rankings))
     if not ranks:
         return True
-    if set(map(type, ranks)) != {tuple} or set(map(len, ranks)) != {1}:
+    if set(map(len, ranks)) != {1}:
+        return False
+    # every element's type, not the set's: True == 1 and 1.0 == 1 would hide in a set
+    if set(map(type, chain.from_iterable(chain.from_iterable(rankings)))) != {int}:
         return False
     indices = [index for (index,) in ranks]
-    if set(map(type, indices)) != {int} or min(indices) < 0 or max(indices) >= candidates:
+    if min(indices) < 0 or max(indices) >= candidates:
         return False
     # one candidate per rank, so distinct ranks on a ballot are distinct candidates
     return list(map(len, map(set, rankings))) == list(map(len, rankings))
