@@ -20,6 +20,7 @@ from tallying.errors import CountError
 from tallying.majority import Decision, Electorate, Side, Tally, Threshold, TieRule, decide
 from voting import events as ev
 from voting.amendment import carry, target_text
+from voting.college import college_decision, sections_of
 from voting.commands import CastVote, CloseBallot, OpenBallot
 from voting.errors import (
     AlreadyExists,
@@ -126,8 +127,17 @@ def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
             f"the meeting is no longer quorate: {present} present, "
             f"{meeting.quorum.required(members)} needed"
         )
-    roll = _roll(state, meeting, card=method == BallotMethod.CARD)
-    weighted_members = state.membership(weighted=method == BallotMethod.CARD)
+    weighted = method in {BallotMethod.CARD, BallotMethod.COLLEGE}
+    roll = _roll(state, meeting, card=weighted)
+    if method == BallotMethod.COLLEGE:
+        names = {section.name for section in sections_of(state)}
+        for _, member_id, _ in roll:
+            member = state.member(member_id)
+            if member.section not in names:
+                raise OutOfOrder(
+                    f"{member.name} is in no section of the college ({member.section or 'none'})"
+                )
+    weighted_members = state.membership(weighted=weighted)
     events.append(
         ev.BallotOpened(
             cmd.at,
@@ -333,13 +343,13 @@ def _split(
 def evolve_vote(state: BodyState, e: ev.VoteCast) -> BodyState:
     ballot = _open(state, e.ballot)
     weight = check_voter(state, ballot, e.voter, e.member)
-    if ballot.method not in {BallotMethod.RECORDED, BallotMethod.CARD}:
+    if ballot.method not in {BallotMethod.RECORDED, BallotMethod.CARD, BallotMethod.COLLEGE}:
         raise InconsistentEvent(f"a named vote was logged on a {ballot.method.value} ballot")
     split = (e.for_votes, e.against, e.abstain)
     if (
         min(split) < 0
         or sum(split) != weight
-        or (ballot.method == BallotMethod.RECORDED and max(split) != weight)
+        or (ballot.method != BallotMethod.CARD and max(split) != weight)
     ):
         raise InconsistentEvent(f"the logged vote of {e.member} does not match their weight")
     ballot = with_(ballot, votes=put(ballot.votes, e.member, split))
@@ -406,8 +416,13 @@ def counts_of(
     return (totals[0], totals[1], totals[2])
 
 
-def decision(ballot: Ballot, totals: tuple[int, int, int], casting_vote: str) -> Decision:
-    """The named rule applied to the totals (``tallying.majority.decide``)."""
+def decision(
+    state: BodyState, ballot: Ballot, totals: tuple[int, int, int], casting_vote: str
+) -> Decision:
+    """The named rule applied to the totals (``tallying.majority.decide``).
+
+    A college vote is decided on each section's share instead (``voting.college``).
+    """
     side: Side | None
     if casting_vote:
         try:
@@ -416,6 +431,8 @@ def decision(ballot: Ballot, totals: tuple[int, int, int], casting_vote: str) ->
             raise InvalidVote("a casting vote is for or against") from None
     else:
         side = None
+    if ballot.method == BallotMethod.COLLEGE:
+        return college_decision(state, ballot, side)
     try:
         return decide(
             Tally(*totals),
@@ -434,7 +451,7 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
     state.require_chair(meeting, cmd.by)
     papers = tuple(sorted((str(t), str(c)) for t, c in cmd.papers))
     totals = counts_of(ballot, cmd.counts, papers)
-    result = decision(ballot, totals, cmd.casting_vote)
+    result = decision(state, ballot, totals, cmd.casting_vote)
     events: list[ev.Event] = [
         ev.BallotClosed(
             cmd.at,
@@ -469,7 +486,7 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
         raise InconsistentEvent(
             f"the declared count {counts} on {ballot.question} is not the recount {totals}"
         )
-    result = decision(ballot, totals, e.casting_vote)
+    result = decision(state, ballot, totals, e.casting_vote)
     if (result.outcome.value, result.tied, result.explanation) != (
         e.outcome,
         e.tied,

@@ -22,6 +22,7 @@ __all__ = [
     "ClosePetition",
     "Command",
     "ConveneMeeting",
+    "DefineCollege",
     "FoundBody",
     "MoveAmendment",
     "MoveMotion",
@@ -73,6 +74,17 @@ class AdmitMember(Command):
     weight: int = 1
     section: str = ""
     roles: tuple[str, ...] = ("member",)
+
+
+@dataclass(frozen=True, slots=True)
+class DefineCollege(Command):
+    """Set the electoral college: (section, share) pairs whose shares add up to 1.
+
+    A ``college`` ballot gives each section its share of the result, whatever
+    its size; members vote in the section they were admitted to.
+    """
+
+    sections: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)

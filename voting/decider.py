@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from voting import amendment, ballot, body, election, meeting, motion, petition, procedural
+from voting import (
+    amendment,
+    ballot,
+    body,
+    college,
+    election,
+    meeting,
+    motion,
+    petition,
+    procedural,
+)
 from voting import commands as cmd
 from voting import events as ev
 from voting.errors import DomainError
@@ -28,6 +38,7 @@ DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.FoundBody: body.found_body,
     cmd.AdmitMember: body.admit_member,
     cmd.SuspendMember: body.suspend_member,
+    cmd.DefineCollege: college.define_college,
     cmd.ReinstateMember: body.reinstate_member,
     cmd.ConveneMeeting: meeting.convene_meeting,
     cmd.RecordAttendance: meeting.record_attendance,
@@ -62,6 +73,7 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
     ev.BodyFounded: body.evolve_founded,
     ev.MemberAdmitted: body.evolve_admitted,
     ev.MemberSuspended: body.evolve_suspended,
+    ev.CollegeDefined: college.evolve_defined,
     ev.MemberReinstated: body.evolve_reinstated,
     ev.MeetingConvened: meeting.evolve_convened,
     ev.AttendanceRecorded: meeting.evolve_attendance,

@@ -29,6 +29,7 @@ __all__ = [
     "BodyFounded",
     "BusinessStarted",
     "CandidateNominated",
+    "CollegeDefined",
     "DebateOpened",
     "ElectionClosed",
     "Event",
@@ -95,6 +96,15 @@ class MemberAdmitted(Event):
     weight: int
     section: str
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CollegeDefined(Event):
+    """The body's electoral college: each section's share of a college vote ("1/2")."""
+
+    TYPE: ClassVar[str] = "college_defined"
+    sections: tuple[tuple[str, str], ...]
+    by: str
 
 
 @dataclass(frozen=True, slots=True)

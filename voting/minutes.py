@@ -391,7 +391,13 @@ def _election_closed(w: _Writer, before: BodyState, e: ev.ElectionClosed, where:
     w.out()
 
 
+def _college(w: _Writer, before: BodyState, e: ev.CollegeDefined, where: str) -> None:
+    shares = "; ".join(f"{name} {share}" for name, share in e.sections)
+    w.out(f"- {_time(e.at)} Electoral college defined by {w.name(e.by)}: {shares}.")
+
+
 RENDERERS: dict[type[ev.Event], Renderer] = {
+    ev.CollegeDefined: _college,
     ev.NominationsOpened: _nominations_opened,
     ev.CandidateNominated: _nominated,
     ev.NominationWithdrawn: _nomination_withdrawn,

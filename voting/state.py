@@ -139,6 +139,7 @@ class BallotMethod(StrEnum):
     RECORDED = "recorded"  # each member's vote with their name
     SECRET = "secret"  # noqa: S105  (sealed votes, published at the close by tracker)
     CARD = "card"  # each vote carries the member's weight; a card may be split
+    COLLEGE = "college"  # an electoral college: each section's votes make its share
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +292,7 @@ class BodyState:
     ballots: Mapping[str, Ballot] = field(default_factory=dict)
     petitions: Mapping[str, Petition] = field(default_factory=dict)
     elections: Mapping[str, Election] = field(default_factory=dict)
+    college: tuple[tuple[str, str], ...] = ()  # (section, share), when defined
     size: int = 0
 
     # -- lookups that refuse with a clear message --------------------------------

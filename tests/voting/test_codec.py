@@ -24,6 +24,7 @@ def tour() -> list[ev.Event]:
     """A meeting that produces every type of event at least once."""
     room = Room.founded(proxies_allowed=True).members(6).meeting(
         present=(CHAIR, SEC, "m1", "m2", "m3", "m4", "m5"))  # fmt: skip
+    room.do(c.DefineCollege, SEC, sections=(("affiliates", "1/2"), ("branches", "1/2")))
     room.do(c.SuspendMember, SEC, member="m6", reason="arrears")
     room.do(c.ReinstateMember, SEC, member="m6")
     room.do(c.AppointProxy, SEC, meeting=MEETING, giver="m6", holder="m5")

@@ -341,6 +341,13 @@ CASES = [
          petition="shut"),
     case("petition closed by a member", c.ClosePetition, "m1", NotEntitled, P,
          "chair or secretary", petition="pet"),
+    # -- the electoral college
+    case("shares short of the whole", c.DefineCollege, SEC, DomainError, V, "cannot be used",
+         sections=(("a", "1/2"), ("b", "1/3"))),
+    case("a share that is not a fraction", c.DefineCollege, SEC, DomainError, V,
+         "looks like 1/2", sections=(("a", "half"), ("b", "1/2"))),
+    case("college set by a member", c.DefineCollege, "m1", NotEntitled, P, "chair or secretary",
+         sections=(("a", "1"),)),
     # -- elections
     case("election with no seats", c.OpenNominations, SEC, DomainError, V, "seats",
          election="e", title="T", seats=0, method="irv"),
