@@ -11,7 +11,7 @@ working for an embedder who does not know our classes)::
     │   └── InvalidProfile(CountError)                 seats, candidates or weights are wrong
     ├── BallotFileError(TellersError, ValueError)      a BLT file cannot be read (names the line)
     ├── voting.errors.DomainError ...                  a command is refused (see voting.errors)
-    └── audit.errors.AuditError ...                    a log, proof or signature fails (see audit.errors)
+    └── audit.errors.AuditError ...                    a log, proof or signature fails
 
 The root lives here because ``tallying`` is the package every other one may
 import (DESIGN.md: ``api -> voting -> tallying``); it imports nothing of ours.

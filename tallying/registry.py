@@ -16,7 +16,7 @@ from tallying.errors import UnknownMethod
 from tallying.profile import Profile
 from tallying.result import ElectionResult
 
-__all__ = ["CountOptions", "CountMethod", "count", "method", "methods"]
+__all__ = ["CountMethod", "CountOptions", "count", "method", "methods"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,8 +158,17 @@ class Meetings(RuleBasedStateMachine):
                 voter, member = data.draw(st.sampled_from(sorted(waiting)))
                 choice = data.draw(st.sampled_from(CHOICES[:3]))
                 tracker = f"{self.tick + 1:032x}" if ballot.method is BallotMethod.SECRET else ""
-                if self.issue(c.CastVote, voter, ballot=ballot.id, choice=choice, tracker=tracker,
-                              on_behalf_of="" if voter == member else member) and tracker:
+                if (
+                    self.issue(
+                        c.CastVote,
+                        voter,
+                        ballot=ballot.id,
+                        choice=choice,
+                        tracker=tracker,
+                        on_behalf_of="" if voter == member else member,
+                    )
+                    and tracker
+                ):
                     self.sealed.setdefault(ballot.id, {})[member] = (tracker, choice)
                 return
             # Without a casting vote first; with one if the votes turn out equal.
@@ -443,8 +452,11 @@ class Meetings(RuleBasedStateMachine):
                 assert sum(counts) <= sum(roll.values())
                 continue
             if ballot.method == "secret":
-                voters = [e for e in self.log
-                          if isinstance(e, ev.SecretVoteCast) and e.ballot == closed.ballot]
+                voters = [
+                    e
+                    for e in self.log
+                    if isinstance(e, ev.SecretVoteCast) and e.ballot == closed.ballot
+                ]
                 assert all((e.voter, e.member) in roll for e in voters)
                 assert len(closed.papers) == len(voters)
                 assert list(closed.papers) == sorted(closed.papers)
