@@ -110,7 +110,11 @@ class KnownState:
             "vkey": known.vkey,
             "checkpoint": known.note,
         }
-        self._path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self._path.with_name(self._path.name + ".tmp")
-        temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(temporary, self._path)
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n",
+                                 encoding="utf-8")
+            os.replace(temporary, self._path)
+        except OSError as exc:
+            raise StateError(f"cannot write {self._path}: {exc.strerror}") from None

@@ -163,6 +163,13 @@ def test_an_unreadable_state_file_is_an_error_not_a_fresh_start(tmp_path: Path,
         verify(read_bundle(bundle_dir), key=KEY, known=KnownState(state))
 
 
+def test_an_unwritable_state_file_is_an_error(tmp_path: Path, bundle_dir: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StateError, match=r"cannot (read|write)"):
+        verify(read_bundle(bundle_dir), key=KEY, known=KnownState(blocker / "known.json"))
+
+
 def test_default_state_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                              ) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
@@ -277,6 +284,15 @@ def test_canonical_value_refuses_what_parse_refuses(value: object, data: st.Data
 def test_canonical_value_refuses_near_misses(text: bytes) -> None:
     with pytest.raises(CanonicalError):
         canonical_value(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'{"a":9007199254740991}', b'{"a":-9007199254740991}', b"[]", b'"x"', b"0",
+     b'{"a":"\\u001f\\n"}', b'{"a":"\xc3\xa9"}', b'{"\\"":1}'],
+)
+def test_canonical_value_accepts_the_edges_parse_accepts(text: bytes) -> None:
+    assert canonical_value(text) == parse(text)
 
 
 @pytest.mark.parametrize("depth", range(60, 70))
