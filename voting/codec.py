@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from voting.errors import DomainError
@@ -32,14 +32,61 @@ def _plain(value: object) -> object:
     return value
 
 
-_HINTS: dict[str, dict[str, Any]] = {}
+Convert = Callable[[object, str], object]
 
 
-def _hints(cls: type[Event]) -> dict[str, Any]:
-    hints = _HINTS.get(cls.TYPE)
-    if hints is None:
-        hints = _HINTS[cls.TYPE] = typing.get_type_hints(cls)
-    return hints
+def _converter(hint: Any) -> Convert:
+    """A function that checks and converts one field's JSON value, built once per type."""
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _converter(args[0])
+
+            def many(value: object, where: str) -> object:
+                if type(value) is not list:
+                    raise DomainError(f"{where}: expected a list")
+                return tuple([item(v, where) for v in value])
+
+            return many
+        items = tuple(_converter(arg) for arg in args)
+
+        def fixed(value: object, where: str) -> object:
+            if type(value) is not list:
+                raise DomainError(f"{where}: expected a list")
+            if len(value) != len(items):
+                raise DomainError(f"{where}: expected {len(items)} items")
+            return tuple([convert(v, where) for convert, v in zip(items, value, strict=True)])
+
+        return fixed
+    if hint in (bool, int, str):
+        words = {bool: "true or false", int: "a whole number", str: "text"}[hint]
+
+        def exactly(value: object, where: str) -> object:
+            if type(value) is not hint:  # bool is not an int here
+                raise DomainError(f"{where}: expected {words}")
+            return value
+
+        return exactly
+    raise DomainError(f"unsupported field type {hint!r}")
+
+
+Fields = tuple[tuple[str, Convert, str], ...]  # name, converter, where (for messages)
+_DECODERS: dict[str, tuple[type[Event], Fields, frozenset[str]]] = {}
+
+
+def _decoder(kind: str) -> tuple[type[Event], Fields, frozenset[str]]:
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        cls = EVENT_TYPES[kind]
+        hints = typing.get_type_hints(cls)
+        fields = tuple(
+            (f.name, _converter(hints[f.name]), f"{kind}.{f.name}")
+            for f in dataclasses.fields(cls)
+        )
+        allowed = frozenset(name for name, _, _ in fields) | {"type"}
+        decoder = _DECODERS[kind] = (cls, fields, allowed)
+    return decoder
 
 
 def from_json(data: Mapping[str, object]) -> Event:
@@ -49,45 +96,16 @@ def from_json(data: Mapping[str, object]) -> Event:
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise DomainError(f"unknown event type {kind!r}")
-    cls = EVENT_TYPES[kind]
-    hints = _hints(cls)
-    names = [field.name for field in dataclasses.fields(cls)]
-    extra = set(data) - set(names) - {"type"}
-    if extra:
-        raise DomainError(f"{kind}: unexpected fields {sorted(extra)}")
-    values: dict[str, object] = {}
-    for name in names:
-        if name not in data:
-            raise DomainError(f"{kind}: missing field {name!r}")
-        values[name] = _typed(data[name], hints[name], f"{kind}.{name}")
-    event: Event = cls(**values)  # type: ignore[arg-type]  # checked field by field above
+    cls, fields, allowed = _decoder(kind)
+    if len(data) != len(allowed) or not allowed.issuperset(data):
+        extra = set(data) - allowed
+        if extra:
+            raise DomainError(f"{kind}: unexpected fields {sorted(extra)}")
+        missing = sorted(allowed - set(data))
+        raise DomainError(f"{kind}: missing field {missing[0]!r}")
+    values = [convert(data[name], where) for name, convert, where in fields]
+    event: Event = cls(*values)  # type: ignore[arg-type]  # checked field by field above
     return event
-
-
-def _typed(value: object, hint: Any, where: str) -> object:
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise DomainError(f"{where}: expected a list")
-        args = typing.get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_typed(item, args[0], where) for item in value)
-        if len(args) != len(value):
-            raise DomainError(f"{where}: expected {len(args)} items")
-        return tuple(_typed(item, arg, where) for item, arg in zip(value, args, strict=True))
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise DomainError(f"{where}: expected true or false")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise DomainError(f"{where}: expected a whole number")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise DomainError(f"{where}: expected text")
-        return value
-    raise DomainError(f"{where}: unsupported field type {hint!r}")
 
 
 ENTRY_VERSION = 1

@@ -132,7 +132,11 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
     if not state.founded and not isinstance(event, ev.BodyFounded):
         raise DomainError("a body's log starts with its founding")
     new = handler(state, event)
-    return with_(new, size=state.size + 1)
+    if new is state:
+        return with_(state, size=state.size + 1)
+    # ``new`` is a copy the handler just made and nobody else has seen: count it in place.
+    object.__setattr__(new, "size", state.size + 1)
+    return new
 
 
 def replay(events: Iterable[ev.Event], state: BodyState | None = None) -> BodyState:
