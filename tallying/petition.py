@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from tallying._checks import check_whole
 from tallying.errors import CountError
 from tallying.quorum import ceil_fraction, fraction_name, fraction_words
 
@@ -38,14 +39,6 @@ def _percent(value: Fraction) -> str | None:
     tenths = int(scaled)
     whole, rest = divmod(tenths, 10)
     return f"{whole}" if rest == 0 else f"{whole}.{rest}"
-
-
-def _check_whole(value: object, what: str, *, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CountError(f"{what} must be a whole number, not {type(value).__name__}")
-    if value < least:
-        raise CountError(f"{what} must be at least {least} (got {value})")
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +69,7 @@ class PetitionThreshold:
                     f"(got {self.fraction_of_members})"
                 )
         if self.members is not None:
-            _check_whole(self.members, "a petition's number of members", least=1)
+            check_whole(self.members, "a petition's number of members", least=1)
         try:
             rule = PetitionRule(self.rule)
         except ValueError:
@@ -89,7 +82,7 @@ class PetitionThreshold:
         ``ceil(fraction * membership)`` and ``members``, combined by ``rule``
         (the lower for ``EITHER``, the higher for ``BOTH``), and never less than 1.
         """
-        membership = _check_whole(membership, "the membership", least=0)
+        membership = check_whole(membership, "the membership", least=0)
         parts: list[int] = []
         if self.fraction_of_members is not None:
             parts.append(ceil_fraction(self.fraction_of_members * membership))
@@ -100,7 +93,7 @@ class PetitionThreshold:
 
     def is_met(self, signatures: int, membership: int) -> bool:
         """Whether ``signatures`` valid signatures reach :meth:`required` for ``membership``."""
-        signatures = _check_whole(signatures, "the number of signatures", least=0)
+        signatures = check_whole(signatures, "the number of signatures", least=0)
         return signatures >= self.required(membership)
 
     @property

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
+from tallying._checks import check_whole
 from tallying.errors import CountError
 
 __all__ = ["Quorum", "ceil_fraction", "fraction_name", "fraction_words"]
@@ -65,14 +66,6 @@ def _check_fraction(value: object, what: str) -> None:
         raise CountError(f"{what} must be more than 0 and at most 1 (got {value})")
 
 
-def _check_whole(value: object, what: str, *, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CountError(f"{what} must be a whole number, not {type(value).__name__}")
-    if value < least:
-        raise CountError(f"{what} must be at least {least} (got {value})")
-    return value
-
-
 def ceil_fraction(value: Fraction) -> int:
     """The least whole number at or above ``value``."""
     return -(-value.numerator // value.denominator)
@@ -94,7 +87,7 @@ class Quorum:
         if self.number is None and self.fraction is None:
             raise CountError("a quorum needs a number of persons, a fraction of members, or both")
         if self.number is not None:
-            _check_whole(self.number, "a quorum's number of persons", least=1)
+            check_whole(self.number, "a quorum's number of persons", least=1)
         if self.fraction is not None:
             _check_fraction(self.fraction, "a quorum's fraction of members")
 
@@ -106,7 +99,7 @@ class Quorum:
         of five can never be quorate); that is what the rule says, so it is
         returned as it is.
         """
-        members = _check_whole(members, "the number of members", least=0)
+        members = check_whole(members, "the number of members", least=0)
         parts = [1]
         if self.number is not None:
             parts.append(self.number)
@@ -116,8 +109,8 @@ class Quorum:
 
     def is_met(self, present: int, members: int) -> bool:
         """Whether ``present`` persons of a roll of ``members`` make a quorum."""
-        present = _check_whole(present, "the number present", least=0)
-        members = _check_whole(members, "the number of members", least=0)
+        present = check_whole(present, "the number present", least=0)
+        members = check_whole(members, "the number of members", least=0)
         if present > members:
             raise CountError(f"more present ({present}) than members on the roll ({members})")
         return present >= self.required(members)
