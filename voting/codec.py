@@ -169,8 +169,10 @@ def _fast_decoder(kind: str) -> Fast:
     return fast
 
 
-def from_entry(entry: Mapping[str, object]) -> tuple[int, Event]:
+def from_entry(entry: object) -> tuple[int, Event]:
     """The sequence number and event of an entry; refuses anything malformed."""
+    if not isinstance(entry, Mapping):
+        raise DomainError(f"an entry is a JSON object, not {type(entry).__name__}")
     if len(entry) != 5 or entry.keys() != _ENTRY_KEYS:
         raise DomainError(f"an entry has exactly v, seq, time, type and body; got {sorted(entry)}")
     if entry["v"] != ENTRY_VERSION or type(entry["v"]) is not int:
