@@ -120,6 +120,7 @@ def build_events(members: int, ballots: int, seed: int = 1) -> list[ev.Event]:
     template = state.ballots["b00000"]
     moved, seconded, debated, opened = events[-(members + 5):-(members + 1)]
     vote_template = events[-2]
+    roll = tuple(sorted(ids))  # everyone stays: the roll at each close
     for k in range(1, ballots):
         motion, ballot = f"mo{k:05d}", f"b{k:05d}"
         events.append(replace(moved, at=at(), motion=motion))
@@ -145,7 +146,7 @@ def build_events(members: int, ballots: int, seed: int = 1) -> list[ev.Event]:
                 events.append(replace(last, for_votes=1, against=0, abstain=0))
         result = decision(state, template, (totals[0], totals[1], totals[2]), "")
         events.append(ev.BallotClosed(
-            at(), ballot, totals[0], totals[1], totals[2], members, "",
+            at(), ballot, totals[0], totals[1], totals[2], roll, "",
             result.outcome.value, result.tied, result.explanation, (), chair))
     do_close = c.CloseMeeting(at(), chair, meeting="big")
     events.append(ev.MeetingClosed(do_close.at, "big", "closed"))

@@ -34,7 +34,7 @@ from voting.errors import (
 )
 from voting.ids import check_id
 from voting.lifecycle import MotionState, describe, require_transition
-from voting.meeting import open_meeting, present_voters
+from voting.meeting import open_meeting, present_roll, present_voters
 from voting.procedural import carried_effects
 from voting.standing_orders import ProceduralKind, RevotePolicy
 from voting.state import Ballot, BallotMethod, BodyState, Meeting, put, with_
@@ -457,7 +457,7 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
             cmd.at,
             cmd.ballot,
             *totals,
-            present_voters(state, meeting),
+            present_roll(state, meeting),
             result.casting_vote.value if result.casting_vote else "",
             result.outcome.value,
             result.tied,
@@ -476,6 +476,10 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
 
 def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
     ballot = _open(state, e.ballot)
+    if e.present_at_close != present_roll(state, state.meeting(ballot.meeting)):
+        raise InconsistentEvent(
+            f"the roll logged at the close of {ballot.question} is not who was present"
+        )
     counts = (e.for_votes, e.against, e.abstain)
     if ballot.method == BallotMethod.SECRET and list(e.papers) != sorted(e.papers):
         raise InconsistentEvent("secret ballot papers must be published sorted by tracker")

@@ -418,7 +418,7 @@ class BallotClosed(Event):
     for_votes: int
     against: int
     abstain: int
-    present_at_close: int
+    present_at_close: tuple[str, ...]  # who was present and entitled when the vote closed
     casting_vote: str  # "for", "against", or "" when none was needed
     outcome: str
     tied: bool

@@ -178,6 +178,11 @@ def evolve_publication(state: BodyState, e: ev.PublicationSet) -> BodyState:
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
 
+def present_roll(state: BodyState, meeting: Meeting) -> tuple[str, ...]:
+    """Members present who may vote, sorted: the roll snapshot taken when a vote closes."""
+    return tuple(sorted(m for m in meeting.present if state.member(m).may_vote))
+
+
 def present_voters(state: BodyState, meeting: Meeting) -> int:
     """Members present who may vote: the count a quorum is measured against."""
     return sum(1 for m in meeting.present if state.member(m).may_vote)

@@ -311,7 +311,8 @@ def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
 def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str) -> None:
     ballot = w.state.ballot(e.ballot)
     casting = f" The chair gave a casting vote {e.casting_vote}." if e.casting_vote else ""
-    w.out(f"{_time(e.at)} **{e.explanation}**{casting} Present at the close: {e.present_at_close}.")
+    present = len(e.present_at_close)
+    w.out(f"{_time(e.at)} **{e.explanation}**{casting} Present at the close: {present}.")
     if ballot.method == BallotMethod.RECORDED:
         for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
             names = _names(w, e.ballot, where, index)
