@@ -157,9 +157,8 @@ def _fast_decoder(kind: str) -> Fast:
             values = [data[name] for name in body]
         except KeyError:
             return None
-        for value, expected in zip(values, kinds, strict=True):
-            if type(value) is not expected:
-                return None
+        if tuple(map(type, values)) != kinds:  # exact kinds: a bool is not an int here
+            return None
         for i, convert, where in nested:
             values[i] = convert(values[i], where)
         event: Event = cls(at, *values)  # kinds checked above
