@@ -58,6 +58,7 @@ def test_a_witness_cosigns_growth_and_refuses_a_fork_and_a_rollback(tmp_path: Pa
     code, out = run("witness", "cosign", str(grown), "--dir", str(tmp_path / "w"), "--log-key", key)
     assert code == 0, out
 
+    memory = (tmp_path / "w" / "witness.state.json").read_bytes()
     # Same size, another root: the witness has seen the log fork and says so.
     code, out = run(
         "witness", "cosign", str(forked), "--dir", str(tmp_path / "w"), "--log-key", key
@@ -70,6 +71,8 @@ def test_a_witness_cosigns_growth_and_refuses_a_fork_and_a_rollback(tmp_path: Pa
     )
     assert code == 1
     assert "REFUSED" in out
+    # Neither refusal changed what the witness remembers.
+    assert (tmp_path / "w" / "witness.state.json").read_bytes() == memory
     ledger.close()
     fork.close()
 
