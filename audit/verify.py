@@ -169,12 +169,18 @@ _ORJSON_OPTIONS = 0 if _orjson is None else _orjson.OPT_SORT_KEYS | _orjson.OPT_
 
 
 def _has_float(value: Any) -> bool:
-    kind = type(value)
-    if kind is dict:
-        return any(_has_float(item) for item in value.values())
-    if kind is list:
-        return any(_has_float(item) for item in value)
-    return kind is float
+    """Whether a parsed JSON value holds a float anywhere (a loop, not recursion: it is hot)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            return True
+    return False
 
 
 def _fast_value(line: bytes) -> Any:
