@@ -15,14 +15,19 @@ and the minutes and the diff are generated from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
+from audit.canonical import canonical
+from audit.merkle import Frontier, leaf_hash
 from voting import commands as c
+from voting.codec import to_entry
 from voting.decider import execute
 from voting.events import Event
 from voting.state import BodyState
 
-__all__ = ["MEMBERS", "MOTION", "commands", "run"]
+__all__ = ["DELEGATE_RANKINGS", "FIXED_SEED", "MEMBERS", "MOTION", "commands", "run", "tracker"]
 
 MEMBERS = [
     ("m01", "Aisha Khan", ("chair", "member")),
@@ -65,8 +70,35 @@ SUBSTANTIVE_VOTES = {
 }
 
 
-def commands() -> Iterator[c.Command]:
-    """The meeting as the commands the secretary and chair gave, in order."""
+# The delegates to the slate talks, elected by STV in a secret ballot: first preferences
+# Ciara 6 (the quota, floor(15/3) + 1), Jonah 5, Eleni 2 and Liam 2. Eleni and Liam are
+# equal at every stage, so which of them is excluded is decided by lot from a seed
+# announced in advance: the root hash of the log when nominations closed.
+DELEGATE_RANKINGS = {
+    "m02": ("m03",), "m03": ("m03", "m05"), "m04": ("m03",), "m06": ("m03", "m10"),
+    "m07": ("m03",), "m08": ("m03", "m12"),
+    "m10": ("m10",), "m11": ("m10", "m12"), "m13": ("m10",), "m14": ("m10", "m05"),
+    "m15": ("m10",),
+    "m01": ("m05", "m03"), "m05": ("m05", "m12"),
+    "m12": ("m12", "m10"), "m09": ("m12", "m05"),
+}  # fmt: skip
+
+
+def tracker(member: str) -> str:
+    """The demo's secret-ballot tracker for a member (a real shell draws random bytes)."""
+    return hashlib.sha256(f"tellers demo tracker\n{member}".encode()).hexdigest()[:32]
+
+
+FIXED_SEED = hashlib.sha256(b"tellers demo: a seed announced in advance").hexdigest()
+
+
+def commands(seed: Callable[[], str] = lambda: FIXED_SEED) -> Iterator[c.Command]:
+    """The meeting as the commands the secretary and chair gave, in order.
+
+    ``seed`` is called as the delegates' nominations close, for the public seed of
+    any lot (hex): ``tellers demo`` and :func:`run` give the log's root hash at that
+    moment; without it a fixed seed stands in.
+    """
     clock = iter(range(0, 60 * 60 * 3, 60))
 
     def at() -> str:
@@ -116,14 +148,47 @@ def commands() -> Iterator[c.Command]:
     for member_id, choice in SUBSTANTIVE_VOTES.items():
         yield c.CastVote(at(), member_id, ballot="b2", choice=choice)
     yield c.CloseBallot(at(), "m01", ballot="b2")
+
+    yield c.OpenNominations(
+        at(), "m02", election="delegates", title="Delegates to the slate talks", seats=2,
+        method="scottish_stv", meeting="2025-03", secret=True,
+    )  # fmt: skip
+    for candidate, proposer, seconder in (
+        ("m03", "m04", "m06"), ("m10", "m11", "m13"), ("m05", "m01", "m09"),
+        ("m12", "m09", "m14"),
+    ):  # fmt: skip
+        yield c.Nominate(at(), proposer, election="delegates", candidate=candidate,
+                         seconder=seconder)  # fmt: skip
+    yield c.CloseNominations(at(), "m02", election="delegates")
+    announced = seed()  # the root hash as nominations closed, before anyone votes
+    for member, ranking in DELEGATE_RANKINGS.items():
+        yield c.CastRanking(at(), member, election="delegates", ranking=ranking,
+                            tracker=tracker(member))  # fmt: skip
+    yield c.CloseElection(at(), "m02", election="delegates", seed=announced)
     yield c.CloseMeeting(at(), "m01", meeting="2025-03")
 
 
 def run() -> tuple[BodyState, list[Event]]:
-    """Hold the meeting in memory with the pure core; the final state and every event."""
+    """Hold the meeting in memory with the pure core; the final state and every event.
+
+    Without a store, this keeps the sealed rankings itself (as the ledger does) and
+    computes the log's root hash for the lot's seed from the events' entries.
+    """
     state = BodyState()
     log: list[Event] = []
-    for command in commands():
+    frontier = Frontier()
+    sealed: list[tuple[str, tuple[str, ...]]] = []
+
+    def root() -> str:
+        return frontier.root().hex()
+
+    for command in commands(root):
+        if isinstance(command, c.CastRanking) and command.tracker:
+            sealed.append((command.tracker, command.ranking))
+        if isinstance(command, c.CloseElection) and not command.papers:
+            command = replace(command, papers=tuple(sealed))
         state, events = execute(state, command)
-        log.extend(events)
+        for event in events:
+            frontier.append(leaf_hash(canonical(to_entry(len(log), event))))  # type: ignore[arg-type]
+            log.append(event)
     return state, log

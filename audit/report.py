@@ -184,7 +184,7 @@ class Report:
 # -- a member's records ----------------------------------------------------
 
 PERSON_FIELDS = ("member", "voter", "mover", "seconder", "by", "chair", "secretary",
-                 "giver", "holder")
+                 "giver", "holder", "candidate", "proposer")
 """The event fields that name a member."""
 
 
@@ -212,6 +212,19 @@ def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRec
                 yield MemberRecord(seq, event.at, kind, "roll",
                                    f"on the roll for ballot {event.ballot}{how}, weight {weight}")
         return
+    if isinstance(event, ev.NominationsClosed):
+        if member in event.candidates:
+            yield MemberRecord(seq, event.at, kind, "candidate",
+                               f"a candidate on the ballot paper of election {event.election}")
+        if member in event.roll:
+            yield MemberRecord(seq, event.at, kind, "roll",
+                               f"on the roll for election {event.election}")
+        return
+    if isinstance(event, ev.ElectionClosed) and member in event.elected:
+        place = event.elected.index(member) + 1
+        yield MemberRecord(seq, event.at, kind, "elected",
+                           f"elected in election {event.election} (place {place} in order "
+                           f"of election, rule {event.rule})")
     roles = [name for name in PERSON_FIELDS if getattr(event, name, None) == member]
     if not roles:
         return
@@ -239,13 +252,22 @@ def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRec
         summary = f"moved amendment {event.amendment} to {event.motion}"
     elif isinstance(event, ev.AmendmentSeconded):
         summary = f"seconded amendment {event.amendment}"
+    elif isinstance(event, ev.SealedRankingCast):
+        summary = (f"cast a sealed ranking in election {event.election}; it is published at "
+                   "the close under the tracker only the voter was given")
+    elif isinstance(event, ev.RankingCast):
+        summary = f"ranked {' > '.join(event.ranking)} in election {event.election}"
+    elif isinstance(event, ev.CandidateNominated) and event.candidate == member:
+        summary = (f"nominated in election {event.election} by {event.proposer}, "
+                   f"seconded by {event.seconder}")
     elif isinstance(event, ev.PetitionSigned):
         summary = f"signed petition {event.petition}"
     elif isinstance(event, ev.ProxyAppointed):
         summary = f"proxy at meeting {event.meeting}: {event.giver} to {event.holder}"
     else:
         subject = next((str(getattr(event, name)) for name in
-                        ("ballot", "motion", "amendment", "procedural", "meeting", "petition")
+                        ("ballot", "motion", "amendment", "procedural", "meeting", "petition",
+                         "election")
                         if getattr(event, name, "")), "")
         summary = f"{kind.replace('_', ' ')}{' ' + subject if subject else ''} ({role})"
     yield MemberRecord(seq, event.at, kind, role, summary)

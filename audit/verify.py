@@ -281,6 +281,9 @@ class _Times:
 # -- the run -------------------------------------------------------------------------
 
 
+_VOTES = frozenset({ev.VoteCast, ev.SecretVoteCast, ev.RankingCast, ev.SealedRankingCast})
+
+
 @dataclass(slots=True)
 class _Scan:
     """What one pass over the entries found: the first failure of each kind, and the rest."""
@@ -607,10 +610,10 @@ class _Run:
                     replaying = False
                 else:
                     kind = type(event)
-                    if kind is ev.VoteCast or kind is ev.SecretVoteCast:
+                    if kind in _VOTES:
                         scan.votes += 1
-                    elif kind is ev.BallotClosed:
-                        scan.ballots += 1
+                    elif kind is ev.BallotClosed or kind is ev.ElectionClosed:
+                        scan.ballots += 1  # an election is a ballot, recounted at its close
                     if member is not None:
                         self._note_member(scan, index, event, member)
         if progress is not None and len(entries) > reported:

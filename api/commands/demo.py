@@ -44,7 +44,7 @@ def demo(bundle_dir: Path | None, instance: Path | None) -> None:
             raise click.UsageError(f"{instance} already holds a ledger; give an empty directory")
         ledger = Ledger.open(where, origin=ORIGIN)
         try:
-            for command in commands():
+            for command in commands(lambda: ledger.log.root().hex()):
                 ledger.submit(command)
             events = ledger.events()
             state = ledger.state

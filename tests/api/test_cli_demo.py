@@ -21,7 +21,10 @@ def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> No
     assert "**and will seek a place on it for one of our members.**" in out
     # The names on the recorded vote on the amendment.
     assert "- Against (5): Jonah Weiss, Kasia Nowak, Liam Byrne, Maya Cohen, Niall Quinn." in out
-    assert "73 entries, signed by demo.tellers.invalid/left-organising-group+" in out
+    # The delegates' secret STV election, its tie decided by lot from the announced seed.
+    assert "**Elected, in order: Ciara Doyle, Jonah Weiss**" in out
+    assert "1 tie(s) decided by lot from the public seed" in out
+    assert "95 entries, signed by demo.tellers.invalid/left-organising-group+" in out
 
 
 def test_demo_refuses_an_instance_that_already_holds_a_ledger(tmp_path: Path) -> None:

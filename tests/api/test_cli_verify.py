@@ -75,7 +75,7 @@ def test_an_honest_bundle_exits_0(bundle: Path, state: str) -> None:
     assert result.exit_code == 0, result.output + result.stderr
     assert "OK: every check holds" in result.stdout
     assert "C-REPLAY" in result.stdout and "FAIL" not in result.stdout
-    assert "2 ballots recounted" in result.stdout
+    assert "3 ballots recounted" in result.stdout
     assert "NOT pinned" not in result.stdout
 
 
@@ -101,7 +101,8 @@ def test_json_report_and_member(bundle: Path, state: str) -> None:
     assert report["ok"] is True
     assert report["member"]["name"] == "Olu Adeyemi"
     assert [r["type"] for r in report["member"]["records"]] == [
-        "member_admitted", "attendance_recorded", "ballot_opened", "vote_cast"]
+        "member_admitted", "attendance_recorded", "ballot_opened", "vote_cast",
+        "nominations_closed", "sealed_ranking_cast"]
     assert report["verifier"]["version"]
 
 

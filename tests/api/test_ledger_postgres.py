@@ -50,7 +50,7 @@ def test_the_demo_meeting_on_postgres_replays_and_reopens(tmp_path: Path, databa
     for command in commands():
         ledger.submit(command)
     stored = ledger.store.all_entries()
-    assert [seq for seq, _, _ in stored] == list(range(73))
+    assert [seq for seq, _, _ in stored] == list(range(95))
     events = [from_entry(parse(data))[1] for _, data, _ in stored]
     assert replay(events) == ledger.state
     state, root = ledger.state, ledger.log.root()

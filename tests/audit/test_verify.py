@@ -53,8 +53,8 @@ def test_an_honest_bundle_passes_every_check(bundle_dir: Path, tmp_path: Path) -
     assert all(r.status is Status.PASS for r in report.checks)
     events = meeting_events()
     assert report.counts.entries == len(events)
-    assert report.counts.ballots_recounted == 2
-    assert report.counts.votes == 13 + 15
+    assert report.counts.ballots_recounted == 3  # two questions and the delegates' election
+    assert report.counts.votes == 13 + 15 + 15
     assert report.counts.witnesses == report.counts.witnesses_cosigned == 3
     assert report.counts.checkpoints == len(events) // 16 + 1
     assert report.size == len(events)
@@ -179,13 +179,19 @@ def test_default_state_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest
 
 
 def test_a_members_records(bundle_dir: Path) -> None:
-    """Everything recorded in m10's name: admission, attendance, the motion moved, two votes."""
+    """Everything recorded in m10's name: admission, attendance, the motion moved, two votes,
+    and standing in the delegates' election: nominated, on the paper, a sealed ranking, elected."""
     report = verify(read_bundle(bundle_dir), key=KEY, member="m10")
     assert report.ok, report.failure
     assert report.member_name == "Jonah Weiss"
     kinds = [r.type for r in report.records]
     assert kinds == ["member_admitted", "attendance_recorded", "motion_moved", "ballot_opened",
-                     "vote_cast", "ballot_opened", "vote_cast"]
+                     "vote_cast", "ballot_opened", "vote_cast", "candidate_nominated",
+                     "nominations_closed", "nominations_closed", "sealed_ranking_cast",
+                     "election_closed"]
+    elected = [r.summary for r in report.records if r.type == "election_closed"]
+    assert elected == ["elected in election delegates (place 2 in order of election, "
+                       "rule scottish_stv_2007)"]
     votes = [r.summary for r in report.records if r.type == "vote_cast"]
     assert votes == ["voted against on ballot b1", "voted against on ballot b2"]
     chair = verify(read_bundle(bundle_dir), key=KEY, member="m01")
