@@ -19,7 +19,7 @@ from tallying.errors import CountError, InvalidBallot, InvalidProfile
 from tallying.profile import Profile, RankedBallot
 from tallying.registry import CountOptions, count, methods
 from tallying.result import ElectionResult
-from tests.tallying.strategies import profiles
+from tallying.testing import profiles
 
 pytestmark = pytest.mark.unit
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from tallying.blt import BltFile, canonical_blt, parse_blt, read_blt, write_blt
 from tallying.errors import BallotFileError, InvalidProfile
 from tallying.profile import Profile, RankedBallot, merge_identical
+from tallying.testing import profiles
 from tests.conftest import SHARED, shared_path
-from tests.tallying.strategies import profiles
 
 pytestmark = pytest.mark.unit
 

@@ -21,6 +21,7 @@ from tallying import CountError, CountOptions, Profile, RankedBallot, StageKind,
 from tallying.errors import InvalidBallot, InvalidProfile
 from tallying.lots import draw
 from tallying.result import ElectionResult, format_value
+from tallying.testing import ranked_elections
 
 SEED = b"ers97 test seed"
 
@@ -248,20 +249,8 @@ def test_more_seats_than_candidates() -> None:
 # -- invariants (Hypothesis) ----------------------------------------------------
 
 
-@st.composite
-def elections(draw_: st.DrawFn) -> Profile:
-    n = draw_(st.integers(min_value=2, max_value=7))
-    seats = draw_(st.integers(min_value=1, max_value=n - 1))
-    rankings = st.permutations(range(n)).flatmap(
-        lambda perm: st.integers(min_value=1, max_value=n).map(lambda k: perm[:k])
-    )
-    lines = draw_(
-        st.lists(
-            st.tuples(st.integers(min_value=1, max_value=30), rankings), min_size=1, max_size=12
-        )
-    )
-    ballots = tuple(RankedBallot(w, tuple((c,) for c in r)) for w, r in lines)
-    return Profile(tuple(f"C{i}" for i in range(n)), seats, ballots)
+def elections() -> st.SearchStrategy[Profile]:
+    return ranked_elections()
 
 
 @given(elections())

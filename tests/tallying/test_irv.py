@@ -24,7 +24,7 @@ from tallying.lots import draw, lot_key
 from tallying.profile import Profile, RankedBallot
 from tallying.registry import CountOptions, count
 from tallying.result import ElectionResult, StageKind
-from tests.tallying.strategies import cyclic_profiles, profiles
+from tallying.testing import cyclic_profiles, profiles
 
 pytestmark = pytest.mark.unit
 

@@ -15,6 +15,7 @@ from tallying.blt import parse_blt
 from tallying.errors import CountError, InvalidBallot
 from tallying.lots import draw
 from tallying.result import ElectionResult
+from tallying.testing import ranked_elections
 
 SEED = b"meek test seed"
 METHODS = ("meek", "meek_nz")
@@ -165,20 +166,8 @@ def test_fill_when_hopefuls_equal_places(name: str) -> None:
 # -- invariants -----------------------------------------------------------------
 
 
-@st.composite
-def elections(draw_: st.DrawFn) -> Profile:
-    n = draw_(st.integers(min_value=2, max_value=6))
-    seats = draw_(st.integers(min_value=1, max_value=n - 1))
-    rankings = st.permutations(range(n)).flatmap(
-        lambda perm: st.integers(min_value=1, max_value=n).map(lambda k: perm[:k])
-    )
-    lines = draw_(
-        st.lists(
-            st.tuples(st.integers(min_value=1, max_value=40), rankings), min_size=1, max_size=10
-        )
-    )
-    ballots = tuple(RankedBallot(w, tuple((c,) for c in r)) for w, r in lines)
-    return Profile(tuple(f"C{i}" for i in range(n)), seats, ballots)
+def elections() -> st.SearchStrategy[Profile]:
+    return ranked_elections(max_candidates=6, max_weight=40, max_lines=10)
 
 
 @pytest.mark.parametrize("name", METHODS)

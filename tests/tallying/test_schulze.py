@@ -32,8 +32,8 @@ from tallying.schulze import (
     schulze_count,
     schwartz_sequential_dropping,
 )
+from tallying.testing import cyclic_profiles, profiles
 from tests.conftest import shared_path
-from tests.tallying.strategies import cyclic_profiles, profiles
 
 pytestmark = pytest.mark.unit
 

@@ -20,7 +20,7 @@ from tallying.lots import draw, lot_key
 from tallying.profile import Profile, RankedBallot
 from tallying.registry import CountOptions, count
 from tallying.result import ElectionResult, StageKind
-from tests.tallying.strategies import profiles
+from tallying.testing import profiles
 
 pytestmark = pytest.mark.unit
 

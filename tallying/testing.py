@@ -1,4 +1,8 @@
-"""Hypothesis strategies for ranked profiles, shared by the tallying tests."""
+"""Hypothesis strategies for ranked profiles: the project's tests use them, and so may embedders.
+
+This module imports ``hypothesis`` (a test dependency, in the ``dev`` extra);
+nothing else in ``tallying`` imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from hypothesis import strategies as st
 
 from tallying.profile import Profile, RankedBallot
 
-__all__ = ["cyclic_profiles", "profiles", "rankings"]
+__all__ = ["cyclic_profiles", "profiles", "ranked_elections", "rankings"]
 
 
 @st.composite
@@ -101,3 +105,26 @@ def cyclic_profiles(
     return Profile(
         candidates=tuple(f"C{i + 1}" for i in range(n)), seats=1, ballots=(*ballots, *extra)
     )
+
+
+@st.composite
+def ranked_elections(
+    draw: st.DrawFn, *, max_candidates: int = 7, max_weight: int = 30, max_lines: int = 12
+) -> Profile:
+    """A contested election: 2 to ``max_candidates`` candidates, fewer seats than
+    candidates, and 1 to ``max_lines`` strict, non-empty rankings of weight 1 to
+    ``max_weight`` (candidates ``C0``, ``C1``, ...)."""
+    n = draw(st.integers(min_value=2, max_value=max_candidates))
+    seats = draw(st.integers(min_value=1, max_value=n - 1))
+    ranking = st.permutations(range(n)).flatmap(
+        lambda perm: st.integers(min_value=1, max_value=n).map(lambda k: perm[:k])
+    )
+    lines = draw(
+        st.lists(
+            st.tuples(st.integers(min_value=1, max_value=max_weight), ranking),
+            min_size=1,
+            max_size=max_lines,
+        )
+    )
+    ballots = tuple(RankedBallot(w, tuple((c,) for c in r)) for w, r in lines)
+    return Profile(tuple(f"C{i}" for i in range(n)), seats, ballots)
