@@ -41,7 +41,7 @@ What the implementation does, where the text leaves a choice:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from tallying._tiebreak import draw_lot
@@ -468,18 +468,11 @@ class _Count:
         for c in rest:
             self.state[c] = _EXCLUDED
         last = self.stages[-1]
-        self.stages[-1] = Stage(
-            number=last.number,
-            kind=last.kind,
-            subjects=last.subjects,
-            totals=last.totals,
-            transfers=last.transfers,
-            non_transferable=last.non_transferable,
-            elected=last.elected,
+        self.stages[-1] = replace(
+            last,
             excluded=last.excluded + rest,
             note=last.note + f"; all places filled, {_names(self.names, rest)} "
             "formally excluded (5.5.2)",
-            quota=last.quota,
         )
 
 

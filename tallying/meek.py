@@ -64,7 +64,7 @@ the last iteration; ``FILL`` when the hopefuls are as many as the places left.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from tallying._tiebreak import draw_lot
@@ -315,7 +315,7 @@ class _Meek:
             for c in rest:
                 self.set_state(c, _EXCLUDED)
             last = self.stages[-1]
-            self.stages[-1] = _amend(
+            self.stages[-1] = replace(
                 last,
                 excluded=last.excluded + tuple(rest),
                 note=last.note + "; all places filled, the remaining hopefuls are excluded",
@@ -423,21 +423,6 @@ class _Meek:
                 quota=self.quota,
             )
         )
-
-
-def _amend(stage: Stage, *, excluded: tuple[int, ...], note: str) -> Stage:
-    return Stage(
-        number=stage.number,
-        kind=stage.kind,
-        subjects=stage.subjects,
-        totals=stage.totals,
-        transfers=stage.transfers,
-        non_transferable=stage.non_transferable,
-        elected=stage.elected,
-        excluded=excluded,
-        note=note,
-        quota=stage.quota,
-    )
 
 
 def float_free(value: Fraction, places: int = 9) -> str:
