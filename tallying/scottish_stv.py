@@ -265,21 +265,28 @@ class _State:
     def show(self, units: int) -> str:
         return format_value(Fraction(units, UNIT), PLACES)
 
+    def pick(
+        self, tied: list[int], *, highest: bool, purpose: str, label: str, rule: str
+    ) -> tuple[int, list[str]]:
+        """The one of ``tied`` the rules choose, and a note saying how when there was a tie."""
+        if len(tied) == 1:
+            return tied[0], []
+        chosen, how = self.break_tie(tied, highest=highest, purpose=purpose)
+        names = ", ".join(self.names[c] for c in sorted(tied))
+        return chosen, [f"{label} {names}: {how} ({rule})."]
+
     def transfer_surplus(self) -> None:
         """One surplus, the largest (r.48, r.49)."""
         largest = max(self.votes[c] for c in self.pending)
         tied = [c for c in self.pending if self.votes[c] == largest]
-        notes: list[str] = []
-        source = tied[0]
-        if len(tied) > 1:
-            source, how = self.break_tie(
-                tied,
-                highest=True,
-                purpose=f"which equal surplus to transfer at stage "
-                f"{len(self.stages) + 1} (r.49(2)-(3))",
-            )
-            names = ", ".join(self.names[c] for c in sorted(tied))
-            notes.append(f"Equal surpluses of {names}: {how} (r.49).")
+        source, notes = self.pick(
+            tied,
+            highest=True,
+            purpose=f"which equal surplus to transfer at stage {len(self.stages) + 1} "
+            "(r.49(2)-(3))",
+            label="Equal surpluses of",
+            rule="r.49",
+        )
         self.pending.remove(source)
         before = tuple(self.votes)
         total = self.votes[source]
@@ -309,17 +316,14 @@ class _State:
         going = self.continuing_candidates()
         lowest = min(self.votes[c] for c in going)
         tied = [c for c in going if self.votes[c] == lowest]
-        notes: list[str] = []
-        loser = tied[0]
-        if len(tied) > 1:
-            loser, how = self.break_tie(
-                tied,
-                highest=False,
-                purpose=f"which lowest candidate to exclude at stage "
-                f"{len(self.stages) + 1} (r.51(2))",
-            )
-            names = ", ".join(self.names[c] for c in sorted(tied))
-            notes.append(f"Equal lowest {names}: {how} (r.51).")
+        loser, notes = self.pick(
+            tied,
+            highest=False,
+            purpose=f"which lowest candidate to exclude at stage {len(self.stages) + 1} "
+            "(r.51(2))",
+            label="Equal lowest",
+            rule="r.51",
+        )
         self.continuing[loser] = False
         self.excluded.append(loser)
         before = tuple(self.votes)
