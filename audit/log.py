@@ -6,6 +6,8 @@
   (:mod:`audit.canonical`), hashes them as a leaf (RFC 9162 §2.1.1) and adds
   the leaf to the tree in amortised O(1) hashing (:class:`audit.merkle.Frontier`),
   writing the new complete-subtree hashes to a :class:`audit.store.HashStore`;
+* :meth:`Log.extend` does the same for many canonical entries at once, a
+  level of the tree at a time, which is what a bulk load or a rebuild wants;
 * :meth:`Log.checkpoint` has the :class:`audit.signer.CheckpointSigner` sign
   the current size and root, with the consistency proof from the last signed
   size, so the signer can refuse a fork (INV-CHECKPOINT); with
@@ -20,12 +22,13 @@ hashes, not the entries, which the shell stores beside them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from hashlib import sha256
 
 from audit.canonical import JSONValue, canonical, parse
 from audit.checkpoint import Checkpoint
 from audit.errors import ConsistencyError, ProofError
-from audit.merkle import Frontier, consistency_proof, inclusion_proof, root
+from audit.merkle import Frontier, consistency_proof, inclusion_proof, leaf_hashes, root
 from audit.receipt import Receipt, format_receipt
 from audit.signer import CheckpointSigner, SignedCheckpoint
 from audit.store import HashStore, MemoryStore
@@ -120,6 +123,42 @@ class Log:
         if every is not None and (index + 1) % every == 0:
             self.checkpoint()
         return index, hashes[0]
+
+    def extend(self, data: Sequence[bytes], *, validate: bool = True) -> range:
+        """Log many entries' canonical bytes at once; return their leaf indices.
+
+        The tree, the store and the checkpoints end as if each had gone
+        through :meth:`append_canonical` in turn (a checkpoint at every
+        multiple of ``checkpoint_every``), but the hashing runs a level of the
+        tree at a time (:meth:`audit.merkle.Frontier.extend`). With
+        ``validate`` every entry is checked (:func:`audit.canonical.parse`)
+        before any is logged, so a bad one changes nothing; a failed store
+        write leaves the log as it was before the batch part that failed.
+        """
+        if validate:
+            for item in data:
+                parse(item)
+        first = self._frontier.size
+        every = self._checkpoint_every
+        done = 0
+        while done < len(data):
+            size = first + done
+            step = len(data) - done if every is None else min(len(data) - done,
+                                                                 every - size % every)
+            self._extend(data[done:done + step])
+            done += step
+            if every is not None and (size + step) % every == 0:
+                self.checkpoint()
+        return range(first, first + len(data))
+
+    def _extend(self, data: Sequence[bytes]) -> None:
+        index = self._frontier.size
+        levels = self._frontier.extend(leaf_hashes(data))
+        try:
+            self._store.append_levels(index, levels)
+        except BaseException:
+            self._frontier = Frontier.from_store(self._store)
+            raise
 
     def checkpoint(self, extensions: tuple[str, ...] = ()) -> SignedCheckpoint:
         """Sign the current size and root (c2sp.org/tlog-checkpoint) and return it."""

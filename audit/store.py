@@ -59,6 +59,15 @@ class HashStore(Protocol):
         """
         ...
 
+    def append_levels(self, index: int, levels: Sequence[Sequence[bytes]]) -> None:
+        """Store many leaves at once, from leaf ``index`` (which must equal :meth:`size`).
+
+        ``levels[level]`` is the run of new hashes at ``level``, from index
+        ``index >> level`` on, as :meth:`audit.merkle.Frontier.extend` gives
+        them. All or nothing.
+        """
+        ...
+
 
 def stored_hash_count(index: int) -> int:
     """How many hashes appending leaf ``index`` stores: 1 + its trailing one bits."""
@@ -68,23 +77,28 @@ def stored_hash_count(index: int) -> int:
 
 
 class MemoryStore:
-    """A :class:`HashStore` held in memory, one list of hashes per level."""
+    """A :class:`HashStore` held in memory: per level, the hashes end to end in one bytearray.
+
+    32 bytes a hash and no object per hash, so a million-leaf tree's two
+    million hashes take 64 MB and cost the allocator nothing to keep.
+    """
 
     __slots__ = ("_levels",)
 
     def __init__(self) -> None:
-        self._levels: list[list[bytes]] = [[]]
+        self._levels: list[bytearray] = [bytearray()]
 
     def size(self) -> int:
-        return len(self._levels[0])
+        return len(self._levels[0]) // _HASH_SIZE
 
     def get_hash(self, level: int, index: int) -> bytes:
         if level < 0 or index < 0 or level >= len(self._levels):
             raise LookupError(f"no stored hash at level {level}, index {index}")
         row = self._levels[level]
-        if index >= len(row):
+        start = index * _HASH_SIZE
+        if start >= len(row):
             raise LookupError(f"no stored hash at level {level}, index {index}")
-        return row[index]
+        return bytes(row[start:start + _HASH_SIZE])
 
     def append_hashes(self, index: int, hashes: Sequence[bytes]) -> None:
         """Append the hashes :class:`audit.merkle.Frontier` computed for leaf ``index``.
@@ -93,23 +107,49 @@ class MemoryStore:
         the leaf only (the rest come from :func:`audit.merkle.node_hash`).
         """
         levels = self._levels
-        leaves = levels[0]
+        size = len(levels[0]) // _HASH_SIZE
         count = len(hashes)
-        if index != len(leaves) or count != ((index + 1) & ~index).bit_length():
+        if index != size or count != ((index + 1) & ~index).bit_length():
             raise ProofError(
-                f"leaf {index} of a tree of {len(leaves)} stores "
+                f"leaf {index} of a tree of {size} stores "
                 f"{stored_hash_count(index)} hashes, not {count}"
                 if index >= 0 else f"leaf index {index} is negative"
             )
-        leaf = hashes[0]
-        if type(leaf) is not bytes or len(leaf) != _HASH_SIZE:
-            raise ProofError("stored hashes are 32-byte SHA-256 values")
-        leaves.append(leaf)
-        if count > 1:
-            if count > len(levels):
-                levels.append([])
-            for level in range(1, count):
-                levels[level].append(hashes[level])
+        _check_hashes(hashes[:1])
+        if count > len(levels):
+            levels.append(bytearray())
+        for level, value in enumerate(hashes):
+            levels[level] += value
+
+    def append_levels(self, index: int, levels: Sequence[Sequence[bytes]]) -> None:
+        """Append the hashes :meth:`audit.merkle.Frontier.extend` computed from leaf ``index``.
+
+        Each level's count is checked against the leaves', and the leaves'
+        form (the rest come from :func:`audit.merkle.node_hash`), before
+        anything is stored.
+        """
+        rows = self._levels
+        size = len(rows[0]) // _HASH_SIZE
+        if index != size:
+            raise ProofError(f"the next leaf of a tree of {size} is not {index}")
+        end = index + (len(levels[0]) if levels else 0)
+        for level, run in enumerate(levels):
+            if (index >> level) + len(run) != end >> level:
+                raise ProofError(f"{len(run)} hashes at level {level} do not match "
+                                 f"{end - index} leaves from {index}")
+        if (end >> len(levels)) != (index >> len(levels)):
+            raise ProofError(f"leaves {index} to {end} complete subtrees above level "
+                             f"{len(levels) - 1}, and none were given")
+        _check_hashes(levels[0] if levels else ())
+        for level, run in enumerate(levels):
+            if level == len(rows):
+                rows.append(bytearray())
+            rows[level] += b"".join(run)
+
+
+def _check_hashes(hashes: Sequence[bytes]) -> None:
+    if not set(map(type, hashes)) <= {bytes} or not set(map(len, hashes)) <= {_HASH_SIZE}:
+        raise ProofError("stored hashes are 32-byte SHA-256 values")
 
 
 # c2sp.org/tlog-tiles: the same hashes, grouped 256 to a tile.

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from audit.canonical import canonical
+from audit.checkpoint import Checkpoint
 from audit.errors import CanonicalError, ConsistencyError, EquivocationError, ProofError
 from audit.log import Log
 from audit.merkle import EMPTY_ROOT, leaf_hash, verify_consistency, verify_inclusion
@@ -184,3 +185,87 @@ def test_a_failed_store_write_leaves_the_log_as_it_was() -> None:
 def test_checkpoint_every_must_be_positive() -> None:
     with pytest.raises(ValueError):
         new_log(every=0)
+
+
+# Log.extend: a batch of canonical entries at once.
+
+
+@pytest.mark.parametrize("batches", [[10], [3, 4, 3], [1] * 10, [7, 0, 3], [2, 8]])
+def test_extend_logs_a_batch_as_appending_one_by_one_would(batches: list[int]) -> None:
+    data = [canonical(entry(i)) for i in range(sum(batches))]
+    one_by_one, batched = new_log(every=4), new_log(every=4)
+    notes, batch_notes = [], []
+    for item in data:
+        one_by_one.append_canonical(item)
+        if one_by_one.size % 4 == 0:
+            notes.append(one_by_one.latest_checkpoint)
+    done = 0
+    for count in batches:
+        assert batched.extend(data[done:done + count]) == range(done, done + count)
+        done += count
+        batch_notes.append(batched.latest_checkpoint)
+    assert batched.root() == one_by_one.root()
+    assert batched.latest_checkpoint == one_by_one.latest_checkpoint
+    assert {c for c in batch_notes if c is not None} <= set(notes)
+    for level, count in enumerate([10, 5, 2, 1]):
+        assert [batched.store.get_hash(level, i) for i in range(count)] == [
+            one_by_one.store.get_hash(level, i) for i in range(count)]
+
+
+class RecordingState(MemorySignerState):
+    """Signer state that remembers every size saved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        self.sizes.append(checkpoint.size)
+        super().save(checkpoint)
+
+
+def test_extend_signs_every_checkpoint_inside_a_batch() -> None:
+    state = RecordingState()
+    log = Log(CheckpointSigner(KEY, state), checkpoint_every=3)
+    log.extend([canonical(entry(i)) for i in range(10)])
+    assert state.sizes == [3, 6, 9]
+
+
+def test_extend_refuses_a_batch_with_one_bad_entry_and_changes_nothing() -> None:
+    log = new_log(every=2)
+    log.extend([canonical(entry(i)) for i in range(3)])
+    before = (log.size, log.root(), log.latest_checkpoint)
+    bad = [canonical(entry(3)), b'{"a": 1}', canonical(entry(5))]
+    with pytest.raises(CanonicalError):
+        log.extend(bad)
+    assert (log.size, log.root(), log.latest_checkpoint) == before
+
+
+class FlakyBatchStore(MemoryStore):
+    """A store whose batch write fails once, as a database might."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_next = False
+
+    def append_levels(self, index: int, levels: Sequence[Sequence[bytes]]) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("disk full")
+        super().append_levels(index, levels)
+
+
+def test_a_failed_batch_write_leaves_the_log_as_it_was() -> None:
+    store = FlakyBatchStore()
+    log = new_log(store)
+    log.extend([canonical(entry(i)) for i in range(5)])
+    root5 = log.root()
+    store.fail_next = True
+    with pytest.raises(OSError):
+        log.extend([canonical(entry(i)) for i in range(5, 9)])
+    assert (log.size, log.root()) == (5, root5)
+    log.extend([canonical(entry(i)) for i in range(5, 9)])
+    reference = new_log()
+    for i in range(9):
+        reference.append(entry(i))
+    assert log.root() == reference.root()

@@ -16,6 +16,7 @@ from audit.merkle import (
     consistency_proof,
     inclusion_proof,
     leaf_hash,
+    leaf_hashes,
     node_hash,
     root,
     verify_consistency,
@@ -308,3 +309,44 @@ def test_a_proof_for_another_position_is_rejected(size: int, data: st.DataObject
         new_proof[0], new_proof[1] = proof[1], proof[0]
     with pytest.raises(ProofError):
         verify_inclusion(new_index, size, leaf, new_proof, top)
+
+
+# Frontier.extend: many leaves at once, a level at a time.
+
+
+@given(st.lists(st.integers(min_value=0, max_value=70), max_size=8))
+def test_extend_gives_what_appending_leaf_by_leaf_gives(batches: list[int]) -> None:
+    """The batch path grows the same tree and hands the store the same hashes, regrouped."""
+    one_by_one, batched = Frontier(), Frontier()
+    one_by_one_store, batched_store = MemoryStore(), MemoryStore()
+    counter = 0
+    for count in batches:
+        leaves = [leaf_hash(b"leaf %d" % (counter + i)) for i in range(count)]
+        counter += count
+        start = batched.size
+        for leaf in leaves:
+            one_by_one_store.append_hashes(one_by_one.size, one_by_one.append(leaf))
+        gained = batched.extend(leaves)
+        batched_store.append_levels(start, gained)
+        assert batched.size == one_by_one.size == counter
+        assert batched.root() == one_by_one.root()
+        assert Frontier.from_store(batched_store).root() == batched.root()
+        for level, run in enumerate(gained):
+            assert run == [one_by_one_store.get_hash(level, (start >> level) + i)
+                           for i in range(len(run))]
+    assert [root(batched_store, n) for n in range(counter + 1)] == [
+        root(one_by_one_store, n) for n in range(counter + 1)]
+
+
+def test_leaf_hashes_are_leaf_hash_of_each() -> None:
+    data = [b"", b"a", b"\x00" * 100]
+    assert leaf_hashes(data) == [leaf_hash(d) for d in data]
+    assert leaf_hashes([]) == []
+
+
+def test_extend_by_nothing_changes_nothing() -> None:
+    frontier = Frontier()
+    frontier.extend([leaf_hash(b"a"), leaf_hash(b"b"), leaf_hash(b"c")])
+    before = frontier.root()
+    assert frontier.extend([]) == []
+    assert (frontier.size, frontier.root()) == (3, before)

@@ -62,6 +62,49 @@ def test_memory_store_refuses_a_wrong_append_and_keeps_its_state(
     assert store.size() == 1
 
 
+def _levels(start: int, count: int) -> list[list[bytes]]:
+    """What Frontier.extend hands the store for ``count`` leaves after ``start`` of them."""
+    frontier = Frontier()
+    frontier.extend([leaf_hash(b"%d" % i) for i in range(start)])
+    return frontier.extend([leaf_hash(b"%d" % i) for i in range(start, start + count)])
+
+
+def test_append_levels_stores_a_batch_as_append_hashes_would() -> None:
+    store = MemoryStore()
+    store.append_levels(0, _levels(0, 5))
+    store.append_levels(5, _levels(5, 6))
+    reference = build_store([b"%d" % i for i in range(11)])
+    assert store.size() == 11
+    for level, count in enumerate([11, 5, 2, 1]):
+        assert [store.get_hash(level, i) for i in range(count)] == [
+            reference.get_hash(level, i) for i in range(count)]
+    with pytest.raises(LookupError):
+        store.get_hash(1, 5)
+
+
+@pytest.mark.parametrize(
+    ("index", "levels", "message"),
+    [
+        (2, _levels(1, 2), "the next leaf of a tree of 1 is not 2"),
+        (1, _levels(1, 3)[:1], "complete subtrees above level 0"),
+        (1, [_levels(1, 3)[0], [], []], "0 hashes at level 1"),
+        (1, [[b"short"], [EMPTY_ROOT]], "32-byte"),
+        (1, [["text"], [EMPTY_ROOT]], "32-byte"),
+    ],
+)
+def test_append_levels_refuses_a_wrong_batch_and_keeps_its_state(
+    index: int, levels: list[list[Any]], message: str
+) -> None:
+    store = MemoryStore()
+    store.append_levels(0, [[EMPTY_ROOT]])
+    with pytest.raises(ProofError, match=message):
+        store.append_levels(index, levels)
+    assert store.size() == 1
+    assert store.get_hash(0, 0) == EMPTY_ROOT
+    with pytest.raises(LookupError):
+        store.get_hash(1, 0)
+
+
 # c2sp.org/tlog-tiles vectors (tlog_tiles.json)
 
 
