@@ -70,9 +70,10 @@ from audit.bundle import (
 from audit.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, parse
 from audit.checkpoint import Checkpoint, parse_checkpoint
 from audit.cosignature import CosignatureVerifier
+from audit.entry_patterns import decode_line
 from audit.errors import AuditError, CanonicalError
 from audit.known import KnownCheckpoint, KnownState
-from audit.merkle import EMPTY_ROOT, Frontier
+from audit.merkle import EMPTY_ROOT, Frontier, leaf_hashes
 from audit.note import Ed25519Verifier, open_note, parse_note
 from audit.report import (
     Check,
@@ -276,6 +277,29 @@ class _Times:
             self._dates.add(day)
         fraction = (match.group(5) or "").rstrip("0")
         return value[:19], fraction
+
+
+# -- the tree ------------------------------------------------------------------------
+
+_TREE_STEP = 4096
+
+
+def _roots(entries: Sequence[bytes], sizes: set[int]) -> dict[int, bytes]:
+    """The Merkle Tree Hash (RFC 9162 §2.1.1) of the first ``n`` entries, for each ``n`` in
+    ``sizes`` up to ``len(entries)``; the leaves are hashed and the tree grown a batch at a
+    time (:meth:`audit.merkle.Frontier.extend`)."""
+    roots = {0: EMPTY_ROOT} if 0 in sizes else {}
+    frontier = Frontier()
+    stops = {size for size in sizes if 0 < size <= len(entries)}
+    stops.update(range(_TREE_STEP, len(entries), _TREE_STEP))
+    stops.add(len(entries))
+    start = 0
+    for stop in sorted(stops):
+        frontier.extend(leaf_hashes(entries[start:stop]))
+        start = stop
+        if stop in sizes:
+            roots[stop] = frontier.root()
+    return roots
 
 
 # -- the run -------------------------------------------------------------------------
@@ -537,8 +561,6 @@ class _Run:
         wanted = {checkpoint.size for _, _, checkpoint in self.checkpoints}
         if self.previous is not None:
             wanted.add(self.previous.size)
-        if 0 in wanted:
-            scan.roots[0] = EMPTY_ROOT
         state = scan.state
         # Fold as voting.decider.replay does (O(n) for n votes on a ballot), and without the
         # cycle collector: the pass makes millions of acyclic objects (decoded entries,
@@ -557,11 +579,10 @@ class _Run:
 
     def _fold(self, scan: _Scan, entries: Sequence[bytes], wanted: set[int], state: BodyState
               ) -> BodyState:
-        frontier = Frontier()
-        append = frontier.append
-        sha256 = hashlib.sha256
+        scan.roots.update(_roots(entries, wanted))
         times = _Times()
         last_time: tuple[str, str] = ("", "")
+        last_at: object = object()  # the last time string checked (none yet)
         member = self.member
         replaying = True
         progress = self.progress
@@ -570,43 +591,51 @@ class _Run:
             if progress is not None and index - reported == PROGRESS_STEP:
                 progress(PROGRESS_STEP)
                 reported = index
-            append(sha256(b"\x00" + line).digest())
-            if index + 1 in wanted:
-                scan.roots[index + 1] = frontier.root()
-            try:
-                value = canonical_value(line)
-            except CanonicalError as exc:
-                scan.canon = VerificationError(Check.CANON, str(exc), entry=index)
-                break
-            if not isinstance(value, dict):
-                scan.canon = VerificationError(Check.CANON, "an entry is a JSON object",
-                                               entry=index)
-                break
-            if scan.seq is None:
-                seq = value.get("seq")
-                if type(seq) is not int or seq != index:
-                    scan.seq = VerificationError(
-                        Check.SEQ, f"seq is {seq!r} on line {index}: an entry is missing, "
-                        "inserted, duplicated or out of order", entry=index)
-            if scan.time is None:
-                key = times.key(value.get("time"))
+            # The common entries are recognised by pattern (audit.entry_patterns), which
+            # accepts only canonical lines and decodes them; the rest take the general road.
+            value: dict[str, Any] | None = None
+            event: ev.Event | None
+            seq: object
+            at: object
+            decoded = decode_line(line)
+            if decoded is not None:
+                seq, at, event = decoded
+            else:
+                try:
+                    parsed = canonical_value(line)
+                except CanonicalError as exc:
+                    scan.canon = VerificationError(Check.CANON, str(exc), entry=index)
+                    break
+                if not isinstance(parsed, dict):
+                    scan.canon = VerificationError(Check.CANON, "an entry is a JSON object",
+                                                   entry=index)
+                    break
+                value = parsed
+                seq, at, event = value.get("seq"), value.get("time"), None
+            if scan.seq is None and (type(seq) is not int or seq != index):
+                scan.seq = VerificationError(
+                    Check.SEQ, f"seq is {seq!r} on line {index}: an entry is missing, "
+                    "inserted, duplicated or out of order", entry=index)
+            if scan.time is None and at != last_at:  # an equal time is in order
+                key = times.key(at)
                 if key is None:
                     scan.time = VerificationError(
-                        Check.TIME, f"time {value.get('time')!r} is not RFC 3339 UTC "
+                        Check.TIME, f"time {at!r} is not RFC 3339 UTC "
                         "(YYYY-MM-DDTHH:MM:SS[.fraction]Z)", entry=index)
                 elif key < last_time:
                     scan.time = VerificationError(
-                        Check.TIME, f"time {value['time']} is earlier than the entry before",
+                        Check.TIME, f"time {at} is earlier than the entry before",
                         entry=index)
                 else:
-                    last_time = key
+                    last_time, last_at = key, at
             if replaying:
                 try:
-                    _, event = from_entry(value)
+                    if event is None:
+                        _, event = from_entry(value)
                     state = evolve(state, event)
                 except (TellersError, ValueError, LookupError, TypeError) as exc:
-                    scan.replay = VerificationError(
-                        Check.REPLAY, f"{value.get('type')}: {exc}", entry=index)
+                    kind = event.TYPE if event is not None else (value or {}).get("type")
+                    scan.replay = VerificationError(Check.REPLAY, f"{kind}: {exc}", entry=index)
                     replaying = False
                 else:
                     kind = type(event)
