@@ -140,11 +140,17 @@ class MemoryStore:
         if (end >> len(levels)) != (index >> len(levels)):
             raise ProofError(f"leaves {index} to {end} complete subtrees above level "
                              f"{len(levels) - 1}, and none were given")
-        _check_hashes(levels[0] if levels else ())
-        for level, run in enumerate(levels):
+        leaves = levels[0] if levels else ()
+        try:  # joined before anything is stored, so a bad hash anywhere changes nothing
+            joined = [b"".join(run) for run in levels]
+        except TypeError:
+            raise ProofError("stored hashes are 32-byte SHA-256 values") from None
+        if not set(map(len, leaves)) <= {_HASH_SIZE}:
+            raise ProofError("stored hashes are 32-byte SHA-256 values")
+        for level, hashes in enumerate(joined):
             if level == len(rows):
                 rows.append(bytearray())
-            rows[level] += b"".join(run)
+            rows[level] += hashes
 
 
 def _check_hashes(hashes: Sequence[bytes]) -> None:
