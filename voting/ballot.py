@@ -268,9 +268,10 @@ def _open(state: BodyState, ballot_id: str) -> Ballot:
 
 def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> int:
     """The weight ``voter`` casts for ``member`` on this ballot, or a refusal saying why."""
-    if member not in state.members:
+    members = state.members
+    if member not in members:
         raise NotEntitled(f"{member!r} is not a member of {state.name}")
-    if voter not in state.members:
+    if voter not in members:
         raise NotEntitled(f"{voter!r} is not a member of {state.name}")
     weight = ballot.roll.get((voter, member))
     if weight is None:
@@ -281,7 +282,7 @@ def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> in
             f"{who} is not on the roll for this vote (absent, suspended or an observer "
             "when the question was put)"
         )
-    if state.member(member).suspended:
+    if members[member].suspended:
         raise NotEntitled(f"{state.name_of(member)} has been suspended and may not vote")
     already = member in ballot.votes or member in ballot.voters
     if already and (
@@ -340,10 +341,13 @@ def _split(
     )
 
 
+_NAMED_METHODS = frozenset({BallotMethod.RECORDED, BallotMethod.CARD, BallotMethod.COLLEGE})
+
+
 def evolve_vote(state: BodyState, e: ev.VoteCast) -> BodyState:
     ballot = _open(state, e.ballot)
     weight = check_voter(state, ballot, e.voter, e.member)
-    if ballot.method not in {BallotMethod.RECORDED, BallotMethod.CARD, BallotMethod.COLLEGE}:
+    if ballot.method not in _NAMED_METHODS:
         raise InconsistentEvent(f"a named vote was logged on a {ballot.method.value} ballot")
     split = (e.for_votes, e.against, e.abstain)
     if (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable, Mapping
+from itertools import repeat
 from typing import Any
 
 from voting.errors import DomainError
@@ -42,10 +43,13 @@ def _converter(hint: Any) -> Convert:
         args = typing.get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
             item = _converter(args[0])
+            row = _scalar_row(args[0])
 
             def many(value: object, where: str) -> object:
                 if type(value) is not list:
                     raise DomainError(f"{where}: expected a list")
+                if row is not None and _rows_of(value, row):
+                    return tuple(map(tuple, value))
                 return tuple([item(v, where) for v in value])
 
             return many
@@ -69,6 +73,26 @@ def _converter(hint: Any) -> Convert:
 
         return exactly
     raise DomainError(f"unsupported field type {hint!r}")
+
+
+def _scalar_row(hint: Any) -> tuple[type, ...] | None:
+    """The exact kinds of a fixed tuple of str, int and bool (``tuple[str, str, int]``), or None."""
+    if typing.get_origin(hint) is not tuple:
+        return None
+    args = typing.get_args(hint)
+    if Ellipsis in args or not all(arg in (bool, int, str) for arg in args):
+        return None
+    return tuple(args)
+
+
+def _rows_of(value: list[Any], row: tuple[type, ...]) -> bool:
+    """Whether every item of ``value`` is a list of exactly the kinds ``row`` (a bool is not an int).
+
+    The common case of a long roll, checked with the loops in C; anything else
+    goes item by item, which names the problem.
+    """
+    return set(map(type, value)) <= {list} and set(
+        map(tuple, map(map, repeat(type), value))) <= {row}
 
 
 Fields = tuple[tuple[str, Convert, str], ...]  # name, converter, where (for messages)

@@ -145,6 +145,10 @@ def without(data: dict[str, object], name: str) -> dict[str, object]:
         (changed(OPENED, roll=[["m1", "m1", 1.5]]), "expected a whole number"),
         (changed(OPENED, roll="m1"), "expected a list"),
         (changed(OPENED, roll=[("m1", "m1", 1)]), "expected a list"),
+        (changed(OPENED, roll=[["m1", "m1", 1], ["m2", "m2", True]]), "expected a whole number"),
+        (changed(OPENED, roll=[["m1", "m1", 1], ["m2", 2, 1]]), "expected text"),
+        (changed(OPENED, roll=[["m1", "m1", 1], ["m2", "m2", 1, 1]]), "expected 3 items"),
+        (changed(OPENED, roll=[["m1", "m1", 1], "m2m2"]), "expected a list"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
@@ -153,6 +157,27 @@ def test_from_json_refuses_malformed_events(data: dict[str, object], phrase: str
         from_json(data)
     assert isinstance(raised.value, ValueError)
     assert phrase in str(raised.value)
+
+
+scalars = st.one_of(st.text(max_size=3), st.integers(-3, 3), st.booleans(), st.none(),
+                    st.floats(allow_nan=False))
+rows = st.lists(st.one_of(st.lists(scalars, max_size=4), scalars,
+                          st.tuples(st.text(max_size=3), st.text(max_size=3), st.integers())),
+                max_size=5)
+
+
+@given(rows)
+def test_a_roll_is_decoded_as_item_by_item_checking_would(roll: list[Any]) -> None:
+    """A roll whose rows all have the exact kinds is taken whole; any other is refused."""
+    exact = all(type(row) is list and [type(v) for v in row] == [str, str, int] for row in roll)
+    data = changed(OPENED, roll=roll)
+    if exact:
+        event = from_json(data)
+        assert isinstance(event, ev.BallotOpened)
+        assert event.roll == tuple(tuple(row) for row in roll)
+    else:
+        with pytest.raises(DomainError):
+            from_json(data)
 
 
 @pytest.mark.parametrize("data", [[], "vote_cast", None, 3])
