@@ -86,7 +86,7 @@ def _scalar_row(hint: Any) -> tuple[type, ...] | None:
 
 
 def _rows_of(value: list[Any], row: tuple[type, ...]) -> bool:
-    """Whether every item of ``value`` is a list of exactly the kinds ``row`` (a bool is not an int).
+    """Whether every item of ``value`` is a list of exactly the kinds ``row`` (bool is not int).
 
     The common case of a long roll, checked with the loops in C; anything else
     goes item by item, which names the problem.
