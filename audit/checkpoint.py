@@ -16,6 +16,7 @@ error. By default the root must also be a 32-byte SHA-256 hash; pass
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -45,10 +46,13 @@ def parse_decimal(text: str, what: str) -> int:
     return int(text)
 
 
+_CONTROL = re.compile("[\x00-\x1f]")
+
+
 def _check_line(line: str, what: str) -> str:
     if not line:
         raise CheckpointError(f"checkpoint {what} is empty")
-    if any(ch < " " for ch in line):
+    if _CONTROL.search(line):
         raise CheckpointError(f"checkpoint {what} holds a control character")
     return line
 

@@ -210,6 +210,9 @@ def _complete_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
 
 def _subtree_hash(store: HashStore, lo: int, hi: int) -> bytes:
     """MTH(D[lo:hi]) from the stored complete subtrees."""
+    width = hi - lo
+    if width and width & (width - 1) == 0 and lo % width == 0:  # one complete subtree, stored
+        return store.get_hash(width.bit_length() - 1, lo // width)
     return _fold([store.get_hash(level, start >> level)
                   for start, level in _complete_subtrees(lo, hi)])
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -84,11 +85,14 @@ def check_key_name(name: str) -> str:
     return name
 
 
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f]")
+
+
 def check_text(text: str) -> str:
     """Note text: ends in a newline and holds no control character but newline."""
     if not text.endswith("\n"):
         raise NoteError("note text does not end with a newline")
-    if any(ch < " " and ch != "\n" for ch in text):
+    if _CONTROL_BUT_NEWLINE.search(text):
         raise NoteError("note text holds a control character")
     try:
         text.encode("utf-8")

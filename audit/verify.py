@@ -22,8 +22,8 @@ C-WITNESS  every cosignature in the bundle is a valid one by a known witness
            cosigned the latest checkpoint
 C-CONSIST  the checkpoints are in order of size and no two of one size have
            different roots (a fork signed by the log key)
-C-CANON    every entry is exactly its RFC 8785 canonical form (re-encoded and
-           compared byte for byte)
+C-CANON    every entry is exactly its RFC 8785 canonical form (matched by its event
+           type's canonical pattern, or re-encoded and compared byte for byte)
 C-SEQ      every entry's ``seq`` is its line index (no gap, insertion, reorder)
 C-TIME     every ``time`` is RFC 3339 UTC and none is earlier than the one before
 C-ROOT     the Merkle Tree Hash (RFC 9162 §2.1.1) of the first N entries is the
