@@ -26,18 +26,20 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from api.storage import Store, checkpoints, entries, sealed_papers, sealed_rankings
-from audit.canonical import canonical, parse
+from audit.canonical import canonical
+from audit.entry_patterns import decode_line
 from audit.log import Log
-from audit.merkle import leaf_hash
+from audit.merkle import leaf_hash, leaf_hashes
 from audit.note import Ed25519Signer
 from audit.signer import CheckpointSigner, MemorySignerState, SignedCheckpoint
 from audit.signer_state import FileSignerState
+from audit.verify import canonical_value
 from voting import commands as c
 from voting import events as ev
 from voting.codec import from_entry, to_entry
 from voting.decider import decide, evolve, replay
 from voting.errors import DomainError
-from voting.state import BallotMethod, BodyState
+from voting.state import BallotMethod, BodyState, transient
 
 __all__ = ["Ledger", "Submitted"]
 
@@ -52,6 +54,14 @@ class Submitted:
     @property
     def indices(self) -> range:
         return range(self.first_index, self.first_index + len(self.events))
+
+
+def _event(entry: bytes) -> ev.Event:
+    """The event a stored entry holds, its canonical form checked (flat entries by pattern)."""
+    decoded = decode_line(entry)
+    if decoded is not None:
+        return decoded[2]
+    return from_entry(canonical_value(entry))[1]
 
 
 class Ledger:
@@ -69,14 +79,17 @@ class Ledger:
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
         stored = store.all_entries()
-        state = BodyState()
-        scratch = Log(CheckpointSigner(key, MemorySignerState()))
-        for seq, data, leaf in stored:
-            _, event = from_entry(parse(data))
-            state = evolve(state, event)
-            _, computed = scratch.append_canonical(data, validate=False)
-            if seq != scratch.size - 1 or computed != leaf:
+        data = [entry for _, entry, _ in stored]
+        computed = leaf_hashes(data)
+        for index, ((seq, _, leaf), rebuilt) in enumerate(zip(stored, computed, strict=True)):
+            if seq != index or rebuilt != leaf:
                 raise DomainError(f"stored entry {seq} does not match its leaf hash")
+        state = BodyState()
+        with transient():  # the fold's own intermediate states are changed in place
+            for entry in data:
+                state = evolve(state, _event(entry))
+        scratch = Log(CheckpointSigner(key, MemorySignerState()))
+        scratch.extend(data, validate=False)
         self.state = state
         # Checks the rebuilt tree against the last signed checkpoint (INV-FSCK).
         self.log = Log(self._signer, scratch.store)
@@ -185,7 +198,7 @@ class Ledger:
         return signed
 
     def events(self) -> list[ev.Event]:
-        return [from_entry(parse(data))[1] for _, data, _ in self.store.all_entries()]
+        return [_event(data) for _, data, _ in self.store.all_entries()]
 
     def entry_bytes(self) -> list[bytes]:
         return [data for _, data, _ in self.store.all_entries()]
