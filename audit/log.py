@@ -132,8 +132,11 @@ class Log:
         multiple of ``checkpoint_every``), but the hashing runs a level of the
         tree at a time (:meth:`audit.merkle.Frontier.extend`). With
         ``validate`` every entry is checked (:func:`audit.canonical.parse`)
-        before any is logged, so a bad one changes nothing; a failed store
-        write leaves the log as it was before the batch part that failed.
+        before any is logged, so a bad one changes nothing. The batch is stored
+        in parts that end at checkpoint sizes: a failed store write leaves the
+        log as it was before the part that failed, and if the signer refuses a
+        checkpoint the parts before it stay logged and the refusal is raised,
+        as with :meth:`append_canonical`.
         """
         if validate:
             for item in data:
