@@ -269,3 +269,28 @@ def test_a_failed_batch_write_leaves_the_log_as_it_was() -> None:
     for i in range(9):
         reference.append(entry(i))
     assert log.root() == reference.root()
+
+
+class FailingState(MemorySignerState):
+    """Signer state that cannot record one size, as a full disk might refuse."""
+
+    def __init__(self, refuse: int) -> None:
+        super().__init__()
+        self.refuse = refuse
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        if checkpoint.size == self.refuse:
+            raise OSError("disk full")
+        super().save(checkpoint)
+
+
+def test_a_checkpoint_refused_inside_a_batch_keeps_the_parts_before_it() -> None:
+    log = Log(CheckpointSigner(KEY, FailingState(refuse=6)), checkpoint_every=3)
+    data = [canonical(entry(i)) for i in range(10)]
+    with pytest.raises(OSError):
+        log.extend(data)
+    assert log.size == 6
+    assert log.latest_checkpoint is not None and log.latest_checkpoint.checkpoint.size == 3
+    reference = new_log()
+    reference.extend(data[:6])
+    assert log.root() == reference.root()
