@@ -29,10 +29,11 @@ from api.storage import Store, checkpoints, entries, sealed_papers, sealed_ranki
 from audit.canonical import canonical
 from audit.entry_patterns import decode_line
 from audit.log import Log
-from audit.merkle import leaf_hash, leaf_hashes
+from audit.merkle import Frontier, leaf_hash, leaf_hashes
 from audit.note import Ed25519Signer
 from audit.signer import CheckpointSigner, MemorySignerState, SignedCheckpoint
 from audit.signer_state import FileSignerState
+from audit.store import MemoryStore
 from audit.verify import canonical_value
 from voting import commands as c
 from voting import events as ev
@@ -54,6 +55,9 @@ class Submitted:
     @property
     def indices(self) -> range:
         return range(self.first_index, self.first_index + len(self.events))
+
+
+_REBUILD_STEP = 65_536  # leaves added to the rebuilt tree at a time
 
 
 def _event(entry: bytes) -> ev.Event:
@@ -88,11 +92,13 @@ class Ledger:
         with transient():  # the fold's own intermediate states are changed in place
             for entry in data:
                 state = evolve(state, _event(entry))
-        scratch = Log(CheckpointSigner(key, MemorySignerState()))
-        scratch.extend(data, validate=False)
+        tree, frontier = MemoryStore(), Frontier()
+        for start in range(0, len(computed), _REBUILD_STEP):  # from the leaves checked above
+            run = computed[start:start + _REBUILD_STEP]
+            tree.append_levels(frontier.size, frontier.extend(run))
         self.state = state
         # Checks the rebuilt tree against the last signed checkpoint (INV-FSCK).
-        self.log = Log(self._signer, scratch.store)
+        self.log = Log(self._signer, tree)
 
     @classmethod
     def open(

@@ -115,7 +115,9 @@ class MemoryStore:
                 f"{stored_hash_count(index)} hashes, not {count}"
                 if index >= 0 else f"leaf index {index} is negative"
             )
-        _check_hashes(hashes[:1])
+        leaf = hashes[0]
+        if type(leaf) is not bytes or len(leaf) != _HASH_SIZE:
+            raise ProofError("stored hashes are 32-byte SHA-256 values")
         if count > len(levels):
             levels.append(bytearray())
         for level, value in enumerate(hashes):
@@ -151,11 +153,6 @@ class MemoryStore:
             if level == len(rows):
                 rows.append(bytearray())
             rows[level] += hashes
-
-
-def _check_hashes(hashes: Sequence[bytes]) -> None:
-    if not set(map(type, hashes)) <= {bytes} or not set(map(len, hashes)) <= {_HASH_SIZE}:
-        raise ProofError("stored hashes are 32-byte SHA-256 values")
 
 
 # c2sp.org/tlog-tiles: the same hashes, grouped 256 to a tile.
