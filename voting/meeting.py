@@ -180,9 +180,7 @@ def evolve_publication(state: BodyState, e: ev.PublicationSet) -> BodyState:
 
 def present_roll(state: BodyState, meeting: Meeting) -> tuple[str, ...]:
     """Members present who may vote, sorted: the roll snapshot taken when a vote closes."""
-    members = state.members
-    return tuple(sorted(m for m in meeting.present
-                        if (members[m] if m in members else state.member(m)).may_vote))
+    return tuple(sorted(m for m in meeting.present if state.member(m).may_vote))
 
 
 def present_voters(state: BodyState, meeting: Meeting) -> int:
