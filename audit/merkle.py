@@ -25,7 +25,6 @@ from collections import deque
 from collections.abc import Sequence
 from hashlib import sha256
 from itertools import repeat
-from typing import Any
 
 from audit.errors import ProofError
 from audit.store import HashStore
@@ -66,34 +65,40 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return sha256(b"\x01" + left + right).digest()
 
 
-def _hashes(prefix: Any, *columns: Sequence[bytes]) -> list[bytes]:
-    """For each i, SHA-256 of ``prefix``'s input, then ``columns[0][i]``, ``columns[1][i]`` ...
+def leaf_hashes(data: Sequence[bytes]) -> list[bytes]:
+    """``[leaf_hash(d) for d in data]``, with the loops in C.
 
-    Each hash starts as a copy of ``prefix`` (already fed its domain
-    separation byte), so no message is concatenated, and every loop runs
-    in C (``map``); a few thousand hashers are alive at a time.
+    Each hash starts as a copy of a SHA-256 already fed the 0x00 leaf
+    prefix, so no message is concatenated; every loop is a ``map``, and at
+    most ``_BATCH`` hashers are alive at a time.
     """
-    count = len(columns[0])
+    count = len(data)
     if count > _BATCH:
         return [value for start in range(0, count, _BATCH)
-                for value in _hashes(prefix, *(c[start:start + _BATCH] for c in columns))]
-    hashers = list(map(_HASH.copy, repeat(prefix, count)))
-    for column in columns:
-        deque(map(_HASH.update, hashers, column), 0)
+                for value in leaf_hashes(data[start:start + _BATCH])]
+    hashers = list(map(_HASH.copy, repeat(_LEAF_PREFIX, count)))
+    deque(map(_HASH.update, hashers, data), 0)
     return list(map(_HASH.digest, hashers))
-
-
-def leaf_hashes(data: Sequence[bytes]) -> list[bytes]:
-    """``[leaf_hash(d) for d in data]``, with the loops in C."""
-    return _hashes(_LEAF_PREFIX, data)
 
 
 def _parents(row: Sequence[bytes]) -> list[bytes]:
     """The node hashes of consecutive pairs ``row[0], row[1]``, ``row[2], row[3]`` ...
 
-    An odd last hash has no partner yet and is left out.
+    An odd last hash has no partner yet and is left out. Each hasher starts
+    fed the 0x01 node prefix and appears twice in a row in the list that is
+    zipped with ``row``, so one ``map`` in C feeds it its left child, then
+    its right, without slicing ``row`` or concatenating hashes.
     """
-    return _hashes(_NODE_PREFIX, row[0:-1:2], row[1::2])
+    count = len(row) >> 1
+    if count > _BATCH:
+        return [value for start in range(0, 2 * count, 2 * _BATCH)
+                for value in _parents(row[start:start + 2 * _BATCH])]
+    hashers = list(map(_HASH.copy, repeat(_NODE_PREFIX, count)))
+    twice = hashers * 2
+    twice[0::2] = hashers
+    twice[1::2] = hashers
+    deque(map(_HASH.update, twice, row), 0)  # map stops at the shorter: an odd last is left
+    return list(map(_HASH.digest, hashers))
 
 
 def _split(n: int) -> int:

@@ -350,3 +350,21 @@ def test_extend_by_nothing_changes_nothing() -> None:
     before = frontier.root()
     assert frontier.extend([]) == []
     assert (frontier.size, frontier.root()) == (3, before)
+
+
+def test_extend_splits_long_rows_into_batches_without_changing_a_hash() -> None:
+    """Rows longer than the hashing batch (a few thousand pairs) are cut up and joined again."""
+    leaves = [leaf_hash(b"leaf %d" % i) for i in range(3 + 2 * 8192 + 5)]
+    one_by_one, batched = Frontier(), Frontier()
+    one_by_one_store, batched_store = MemoryStore(), MemoryStore()
+    for leaf in leaves:
+        one_by_one_store.append_hashes(one_by_one.size, one_by_one.append(leaf))
+    batched_store.append_levels(0, batched.extend(leaves[:3]))
+    batched_store.append_levels(3, batched.extend(leaves[3:]))
+    assert batched.root() == one_by_one.root()
+    for level in range(len(leaves).bit_length()):
+        count = len(leaves) >> level
+        assert [batched_store.get_hash(level, i) for i in range(count)] == [
+            one_by_one_store.get_hash(level, i) for i in range(count)]
+    assert leaf_hashes([b"x%d" % i for i in range(9000)]) == [
+        leaf_hash(b"x%d" % i) for i in range(9000)]
