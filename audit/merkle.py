@@ -53,6 +53,7 @@ _HASH = type(sha256())
 _LEAF_PREFIX = sha256(b"\x00")
 _NODE_PREFIX = sha256(b"\x01")
 _BATCH = 4096
+_FEW = 8
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -90,6 +91,8 @@ def _parents(row: Sequence[bytes]) -> list[bytes]:
     its right, without slicing ``row`` or concatenating hashes.
     """
     count = len(row) >> 1
+    if count <= _FEW:  # setting up the maps would cost more than these few hashes
+        return [sha256(b"\x01" + row[i] + row[i + 1]).digest() for i in range(0, 2 * count, 2)]
     if count > _BATCH:
         return [value for start in range(0, 2 * count, 2 * _BATCH)
                 for value in _parents(row[start:start + 2 * _BATCH])]
@@ -160,26 +163,23 @@ class Frontier:
         for a batch.
         """
         size = self._size
-        edge = self._hashes
-        waiting = {}  # level -> the edge's complete subtree there, waiting for a right sibling
-        bits = [level for level in range(size.bit_length()) if size >> level & 1]
-        for level, node in zip(bits, reversed(edge), strict=True):
-            waiting[level] = node
+        edge = self._hashes  # largest first, so the lowest level's waiting hash is last
+        waiting = len(edge)
         gained: list[list[bytes]] = []
-        kept: dict[int, bytes] = {}
+        kept: list[bytes] = []  # the new edge below the levels the batch reaches, lowest first
         row = list(leaves)
         level = 0
         while row:
             gained.append(row)
-            left = waiting.pop(level, None)
-            full = row if left is None else [left, *row]
-            if len(full) & 1:
-                kept[level] = full[-1]
-            row = _parents(full)
+            if size >> level & 1:  # the edge has a complete subtree here, waiting for a sibling
+                waiting -= 1
+                row = [edge[waiting], *row]
+            if len(row) & 1:
+                kept.append(row[-1])
+            row = _parents(row)
             level += 1
-        kept.update(waiting)
         self._size = size + len(leaves)
-        self._hashes = [kept[level] for level in sorted(kept, reverse=True)]
+        self._hashes = edge[:waiting] + kept[::-1]
         return gained
 
     def root(self) -> bytes:
