@@ -1,6 +1,8 @@
 """Ballots: putting a question, casting votes, closing and declaring the result.
 
-The roll of who may vote is fixed when the question is put; each member's
+The roll of who may vote is fixed when the question is put, and a voter on
+it votes only while present: one who has left the meeting is refused until
+they return (a proxy is voted by its holder, who must be present); each member's
 vote counts once (a second vote is refused, or replaces the first, as the
 revote policy says); a card vote carries the member's weight and may be
 split; a proxy is voted by its holder and shown on the roll; the result is
@@ -284,6 +286,11 @@ def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> in
         )
     if members[member].suspended:
         raise NotEntitled(f"{state.name_of(member)} has been suspended and may not vote")
+    if voter not in state.meetings[ballot.meeting].present:
+        raise NotEntitled(
+            f"{state.name_of(voter)} has left the meeting and may no longer vote on "
+            f"{ballot.question}"
+        )
     already = member in ballot.votes or member in ballot.voters
     if already and (
         ballot.revote != RevotePolicy.LAST_COUNTS.value or ballot.method == BallotMethod.SECRET

@@ -3,7 +3,8 @@
 An election is a ballot that fills seats from candidates with a named
 counting method (``tallying.registry``: ``scottish_stv``, ``meek``, ``irv``,
 ``schulze``, ``plurality`` ...). Nominations open and close; the candidates
-and the roll are fixed when nominations close; each ranked ballot is checked
+and the roll are fixed when nominations close (in a meeting, a voter on the
+roll who has since left is refused until they return); each ranked ballot is checked
 when cast (every candidate known, none ranked twice, no blank preference)
 and refused with a clear error; nothing is counted until the close, when
 the count is made and recorded with the rule's name and any lot's seed.
@@ -194,6 +195,11 @@ def _check_voter(state: BodyState, election: Election, voter: str) -> None:
         raise NotEntitled(f"{state.name_of(voter)} is not on the roll for {election.title!r}")
     if state.member(voter).suspended:
         raise NotEntitled(f"{state.name_of(voter)} has been suspended and may not vote")
+    if election.meeting and voter not in state.meetings[election.meeting].present:
+        raise NotEntitled(
+            f"{state.name_of(voter)} has left the meeting and may no longer vote in "
+            f"{election.title!r}"
+        )
     if voter in election.rankings or voter in election.voters:
         raise AlreadyVoted(f"{state.name_of(voter)} has already voted in {election.title!r}")
 

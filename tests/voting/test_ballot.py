@@ -74,6 +74,42 @@ def test_recorded_votes_are_logged_by_name_and_counted() -> None:
     assert "has closed" in str(error)
 
 
+@pytest.mark.parametrize("method", ["recorded", "secret", "card"])
+def test_a_member_who_has_left_the_meeting_may_not_vote_until_they_return(method: str) -> None:
+    """On the roll when the question was put, but gone when voting: the vote is refused."""
+    room = Room.founded().members(3).meeting().motion()
+    put(room, method)
+    fields = {"tracker": tracker(2)} if method == "secret" else {}
+    room.leave("m2")
+    error = room.refuse(NotEntitled, c.CastVote, "m2", ballot="b1", choice="for", **fields)
+    assert "has left the meeting" in str(error)
+    room.arrive("m2")
+    room.do(c.CastVote, "m2", ballot="b1", choice="for", **fields)
+    assert room.replayed() == room.state
+
+
+def test_a_proxy_holder_who_has_left_may_not_vote_the_proxy() -> None:
+    room = Room.founded(proxies_allowed=True).members(3)
+    room.meeting(present=(CHAIR, SEC, "m1", "m2")).motion()
+    room.do(c.AppointProxy, SEC, meeting=MEETING, giver="m3", holder="m1")
+    put(room, "recorded")
+    room.leave("m1")
+    error = room.refuse(NotEntitled, c.CastVote, "m1", ballot="b1", choice="for",
+                        on_behalf_of="m3")  # fmt: skip
+    assert "has left the meeting" in str(error)
+
+
+def test_a_logged_vote_by_a_member_who_had_left_is_refused_on_replay() -> None:
+    """A log that records a vote after its voter left does not replay (the verifier says so)."""
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "recorded")
+    room.leave("m2")
+    forged = ev.VoteCast(room.at(), "b1", "m2", "m2", 1, 0, 0)
+    room.log.append(forged)
+    with pytest.raises(NotEntitled, match="has left the meeting"):
+        room.replayed()
+
+
 def test_no_revote_refuses_a_second_vote() -> None:
     room = Room.founded(revote="no_revote").members(2).meeting().motion()
     put(room, "recorded")
