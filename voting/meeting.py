@@ -20,7 +20,7 @@ from voting.commands import (
     SetPublication,
     StartBusiness,
 )
-from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState
 from voting.state import BodyState, Meeting, Publication, Role, put, with_
@@ -69,7 +69,7 @@ def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:
         member = state.member(who)
         if member.suspended:
             raise NotEntitled(f"{member.name} is suspended and may not act as {role}")
-    make_quorum(cmd.quorum_number, cmd.quorum_fraction)
+    quorum = make_quorum(cmd.quorum_number, cmd.quorum_fraction)
     try:
         publication = Publication(cmd.publication)
     except ValueError:
@@ -84,19 +84,30 @@ def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:
             cmd.chair,
             cmd.secretary,
             cmd.quorum_number,
-            cmd.quorum_fraction,
+            _fraction_text(quorum),
             publication.value,
         )
     ]
 
 
+def _fraction_text(quorum: Quorum) -> str:
+    """The quorum fraction as it is logged: lowest terms, "1/2" (never "0.5" or "2/4")."""
+    return "" if quorum.fraction is None else str(quorum.fraction)
+
+
 def evolve_convened(state: BodyState, e: ev.MeetingConvened) -> BodyState:
+    quorum = make_quorum(e.quorum_number, e.quorum_fraction)
+    if e.quorum_fraction != _fraction_text(quorum):
+        raise InconsistentEvent(
+            f"the quorum fraction {e.quorum_fraction!r} is not logged in lowest terms "
+            f"({_fraction_text(quorum)!r})"
+        )
     meeting = Meeting(
         e.meeting,
         e.title,
         e.chair,
         e.secretary,
-        make_quorum(e.quorum_number, e.quorum_fraction),
+        quorum,
         Publication(e.publication),
     )
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))

@@ -6,7 +6,7 @@ import pytest
 
 from voting import commands as c
 from voting import events as ev
-from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.state import Publication
 
 from .builders import CHAIR, MEETING, MOTION, SEC, Room
@@ -69,6 +69,25 @@ def test_fraction_quorum_rounds_up_against_the_voting_membership() -> None:
     (started,) = room.do(c.StartBusiness, CHAIR, meeting=MEETING)
     assert (started.present, started.quorum_required) == (3, 3)
     assert started.quorum_rule == "quorum_one_third_of_members"
+
+
+@pytest.mark.parametrize(("given", "logged"), [("0.5", "1/2"), ("2/4", "1/2"), ("1/3", "1/3"),
+                                              (" 1/4 ", "1/4"), ("1", "1")])  # fmt: skip
+def test_a_quorum_fraction_is_logged_in_lowest_terms(given: str, logged: str) -> None:
+    """One rule, one spelling: "0.5" and "2/4" are both logged as "1/2"."""
+    room = Room.founded().members(2)
+    (convened,) = room.do(c.ConveneMeeting, SEC, meeting=MEETING, title="T", chair=CHAIR,
+                          secretary=SEC, quorum_fraction=given)  # fmt: skip
+    assert isinstance(convened, ev.MeetingConvened)
+    assert convened.quorum_fraction == logged
+    assert room.replayed() == room.state
+
+
+def test_a_logged_quorum_fraction_not_in_lowest_terms_does_not_replay() -> None:
+    room = Room.founded().members(2)
+    room.log.append(ev.MeetingConvened(room.at(), MEETING, "T", CHAIR, SEC, 0, "0.5", "open"))
+    with pytest.raises(InconsistentEvent, match="lowest terms"):
+        room.replayed()
 
 
 def test_quorum_is_checked_again_when_each_ballot_opens() -> None:
