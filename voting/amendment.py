@@ -18,7 +18,14 @@ import dataclasses
 from voting import events as ev
 from voting.commands import MoveAmendment, RuleOutOfOrder, SecondAmendment, TakeAmendment
 from voting.edit import Edit, EditKind, add_at_end, apply, check, find, replace_all
-from voting.errors import AlreadyExists, DomainError, EditNoLongerApplies, NotEntitled, OutOfOrder
+from voting.errors import (
+    AlreadyExists,
+    DomainError,
+    EditNoLongerApplies,
+    InconsistentEvent,
+    NotEntitled,
+    OutOfOrder,
+)
 from voting.ids import check_id
 from voting.lifecycle import MotionState, require_transition
 from voting.meeting import open_meeting
@@ -227,6 +234,14 @@ def evolve_ruled(state: BodyState, e: ev.AmendmentRuledOutOfOrder) -> BodyState:
 
 def evolve_overturned(state: BodyState, e: ev.RulingOverturned) -> BodyState:
     amendment = state.amendment(e.amendment)
+    if amendment.state != MotionState.OUT_OF_ORDER:
+        raise InconsistentEvent(f"amendment {amendment.number} was not ruled out of order")
+    motion = state.motion(amendment.motion)
+    if motion.state != MotionState.UNDER_DEBATE:
+        raise InconsistentEvent(
+            f"a ruling on amendment {amendment.number} was overturned after its motion "
+            f"{motion.title!r} left debate ({motion.state.value.replace('_', ' ')})"
+        )
     back = MotionState.SECONDED if amendment.seconder else MotionState.PROPOSED
     amendment = with_(amendment, state=back, ruling="")
     return with_(state, amendments=put(state.amendments, e.amendment, amendment))

@@ -158,7 +158,13 @@ def _target_meeting(
                 f"{name!r} is out of order: amendment {amendment.number} is "
                 f"{amendment.state.value.replace('_', ' ')}"
             )
-        return open_meeting(state, state.motion(amendment.motion).meeting)
+        motion = state.motion(amendment.motion)
+        if motion.state != MotionState.UNDER_DEBATE:
+            raise OutOfOrder(
+                f"{name!r} is out of order: amendment {amendment.number}'s motion "
+                f"{motion.title!r} is {motion.state.value.replace('_', ' ')}"
+            )
+        return open_meeting(state, motion.meeting)
     raise DomainError(f"there is no meeting, motion or amendment {target!r}")
 
 

@@ -7,7 +7,7 @@ import pytest
 from voting import commands as c
 from voting import events as ev
 from voting.edit import apply_all
-from voting.errors import DomainError, NotEntitled, OutOfOrder
+from voting.errors import DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.lifecycle import MotionState
 
 from .builders import CHAIR, MOTION, Room
@@ -221,6 +221,41 @@ def test_an_overturned_ruling_on_an_amendment_whose_words_are_gone_makes_it_fall
         room.take("a2")
         room.carry("a2", "b3")
     assert room.state.amendments["a2"].state in {MotionState.FELL, MotionState.CARRIED}
+
+
+def _ruled_then_motion_withdrawn() -> Room:
+    room = debating()
+    room.amendment("a1", kind="leave_out", leave_out="supports")
+    room.do(c.RuleOutOfOrder, CHAIR, amendment="a1", ground="other", reason="Late.")
+    room.do(c.MoveProcedural, room.state.motions[MOTION].mover, procedural="p1", kind="withdraw",
+            target=MOTION, seconder="m4", mover_consents=True)  # fmt: skip
+    room.carry("p1", "b1")
+    assert room.state.motions[MOTION].state is MotionState.WITHDRAWN
+    return room
+
+
+def test_a_ruling_cannot_be_challenged_once_the_motion_has_left_debate() -> None:
+    """Overturning it then would revive an amendment to a motion no longer before the meeting."""
+    room = _ruled_then_motion_withdrawn()
+    error = room.refuse(OutOfOrder, c.MoveProcedural, "m3", procedural="p2",
+                        kind="challenge_to_the_chair", target="a1", seconder="m4")  # fmt: skip
+    assert "motion 'Motion mot' is withdrawn" in str(error)
+    assert room.state.amendments["a1"].state is MotionState.OUT_OF_ORDER
+
+
+def test_a_logged_overturning_after_the_motion_left_debate_does_not_replay() -> None:
+    room = _ruled_then_motion_withdrawn()
+    room.log.append(ev.RulingOverturned(room.at(), "a1"))
+    with pytest.raises(InconsistentEvent, match="left debate"):
+        room.replayed()
+
+
+def test_a_logged_overturning_of_a_ruling_never_made_does_not_replay() -> None:
+    room = debating()
+    room.amendment("a1", kind="leave_out", leave_out="supports")
+    room.log.append(ev.RulingOverturned(room.at(), "a1"))
+    with pytest.raises(InconsistentEvent, match="not ruled out of order"):
+        room.replayed()
 
 
 # -- falling --------------------------------------------------------------------------
