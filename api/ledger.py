@@ -213,6 +213,14 @@ class Ledger:
         return self.store.all_checkpoints()
 
     def receipt(self, index: int) -> str:
+        """A c2sp.org/tlog-proof receipt for entry ``index``, for the member to keep.
+
+        Its checkpoint is one the ledger stores (signed now if the latest does
+        not cover the entry), so it is also in every bundle published later.
+        """
+        latest = self.log.latest_checkpoint
+        if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
+            self.checkpoint()
         return self.log.receipt(index)
 
     def close(self) -> None:

@@ -47,6 +47,7 @@ class Check(StrEnum):
     TIME = "C-TIME"
     ROOT = "C-ROOT"
     KNOWN = "C-KNOWN"
+    RECEIPT = "C-RECEIPT"
     REPLAY = "C-REPLAY"
     MEMBER = "C-MEMBER"
 

@@ -31,6 +31,10 @@ C-ROOT     the Merkle Tree Hash (RFC 9162 §2.1.1) of the first N entries is the
            every entry
 C-KNOWN    the latest checkpoint extends the last one this machine verified for
            the origin (no rollback, no rewritten history)
+C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, its
+           checkpoint's root is the published root at its size, and its inclusion
+           proof leads from the published entry at its index to that root; with a
+           member id, each proves an entry recorded in that member's name
 C-REPLAY   every entry decodes to an event the domain accepts in order
            (``voting.decider.evolve``), which recounts every ballot at its close
            and compares the declared counts and outcome
@@ -71,10 +75,11 @@ from audit.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, parse
 from audit.checkpoint import Checkpoint, parse_checkpoint
 from audit.cosignature import CosignatureVerifier
 from audit.entry_patterns import decode_line
-from audit.errors import AuditError, CanonicalError
+from audit.errors import AuditError, CanonicalError, ProofError
 from audit.known import KnownCheckpoint, KnownState
 from audit.merkle import EMPTY_ROOT, Frontier, leaf_hashes
 from audit.note import Ed25519Verifier, open_note, parse_note
+from audit.receipt import Receipt, parse_receipt, verify_receipt
 from audit.report import (
     Check,
     CheckResult,
@@ -339,8 +344,10 @@ class _Run:
         known: KnownState | None,
         member: str | None,
         progress: Progress | None,
+        receipts: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.bundle = bundle
+        self.receipts = tuple(receipts)
         self.key = key
         self.witnesses = tuple(witnesses)
         self.threshold = threshold
@@ -561,6 +568,8 @@ class _Run:
         wanted = {checkpoint.size for _, _, checkpoint in self.checkpoints}
         if self.previous is not None:
             wanted.add(self.previous.size)
+        wanted.update(parsed[1].size for _, _, parsed in self._parsed_receipts()
+                      if not isinstance(parsed, AuditError))
         state = scan.state
         # Fold as voting.decider.replay does (O(n) for n votes on a ballot), and without the
         # cycle collector: the pass makes millions of acyclic objects (decoded entries,
@@ -745,6 +754,76 @@ class _Run:
                 f"({self.member})")
 
 
+    # C-RECEIPT ------------------------------------------------------------------
+    def _parsed_receipts(self) -> list[tuple[str, str, tuple[Receipt, Checkpoint] | AuditError]]:
+        """Each receipt given: its name, its text, and it parsed with its checkpoint body
+        (unverified), or why it could not be parsed."""
+        parsed: list[tuple[str, str, tuple[Receipt, Checkpoint] | AuditError]] = []
+        for name, text in self.receipts:
+            try:
+                receipt = parse_receipt(text)
+                parsed.append((name, text, (receipt, receipt.checkpoint)))
+            except AuditError as exc:
+                parsed.append((name, text, exc))
+        return parsed
+
+    def check_receipts(self) -> str:
+        if not self.receipts:
+            raise _Skip("no receipts given")
+        verifier = self.verifier
+        if verifier is None:  # pragma: no cover - C-KEY sets it or fails
+            raise _Skip("no log key")
+        scan = self.run_scan()
+        entries = self.bundle.entries
+        count = len(entries)
+        for name, text, parsed in self._parsed_receipts():
+            if isinstance(parsed, AuditError):
+                self.fail(Check.RECEIPT, f"{name} is not a receipt: {parsed}")
+            receipt, checkpoint = parsed
+            index, size = receipt.index, checkpoint.size
+            if index >= count:
+                self.fail(Check.RECEIPT, f"{name} proves entry {index}, but the published log "
+                                         f"has only {count} entries: entries were removed")
+            if size > count:
+                self.fail(Check.RECEIPT, f"{name} holds the log's checkpoint of size {size}, "
+                                         f"but the published log has only {count} entries: "
+                                         "it was rolled back", entry=index)
+            try:
+                verify_receipt(text, entries[index], verifier)
+            except ProofError:
+                self.fail(Check.RECEIPT, f"{name}: the published entry {index} is not the one "
+                                         "this receipt was signed for: it was changed",
+                          entry=index)
+            except AuditError as exc:
+                self.fail(Check.RECEIPT, f"{name} is not a receipt signed by the log key: {exc}",
+                          entry=index)
+            if scan.roots[size] != checkpoint.root_hash:
+                self.fail(Check.RECEIPT, f"{name}: the log signed root "
+                                         f"{_b64(checkpoint.root_hash)} for size {size} when it "
+                                         f"issued this receipt, but the published entries give "
+                                         f"{_b64(scan.roots[size])}: the history was rewritten",
+                          entry=index)
+            if self.member is not None and not self._in_name_of(entries[index], index,
+                                                                self.member):
+                self.fail(Check.RECEIPT, f"{name} proves entry {index}, which records nothing in "
+                                         f"the name of {self.member}", entry=index)
+        whose = f", each an entry in the name of {self.member}" if self.member else ""
+        return (f"{len(self.receipts)} receipts: each signed by the log key, its checkpoint "
+                f"the published history, its entry included{whose}")
+
+
+    @staticmethod
+    def _in_name_of(line: bytes, index: int, member: str) -> bool:
+        """Whether the entry records something in ``member``'s name (decoded on its own, so
+        that the answer does not wait for the replay)."""
+        try:
+            decoded = decode_line(line)
+            event = decoded[2] if decoded is not None else from_entry(canonical_value(line))[1]
+        except (TellersError, ValueError, LookupError, TypeError):
+            return False
+        return next(member_records(index, event, member), None) is not None
+
+
 class _Skip(Exception):
     """A check that does not apply to this run."""
 
@@ -762,6 +841,7 @@ def verify(
     known: KnownState | None = None,
     member: str | None = None,
     progress: Progress | None = None,
+    receipts: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """Check ``bundle`` and say what holds (module docstring: the checks, in order).
 
@@ -772,9 +852,11 @@ def verify(
     ``known`` keeps the last checkpoint verified per origin on this machine;
     it is read before and updated only when every check passes. ``member``
     lists what the log records in that member's name. ``progress`` is called
-    with counts of entries processed.
+    with counts of entries processed. ``receipts`` are ``(name, text)`` pairs
+    of c2sp.org/tlog-proof receipts that members kept, checked against the
+    published entries (C-RECEIPT).
     """
-    run = _Run(bundle, key, witnesses, witness_threshold, known, member, progress)
+    run = _Run(bundle, key, witnesses, witness_threshold, known, member, progress, receipts)
     steps: tuple[tuple[Check, Callable[[], str]], ...] = (
         (Check.BUNDLE, run.check_bundle),
         (Check.KEY, run.check_key),
@@ -786,6 +868,7 @@ def verify(
         (Check.TIME, run.check_time),
         (Check.ROOT, run.check_roots),
         (Check.KNOWN, run.check_known),
+        (Check.RECEIPT, run.check_receipts),
         (Check.REPLAY, run.check_replay),
         (Check.MEMBER, run.check_member),
     )

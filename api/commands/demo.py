@@ -1,10 +1,12 @@
-"""``tellers demo [--bundle DIR] [--instance DIR]``: the organising group's meeting, end to end.
+"""``tellers demo [--bundle DIR] [--receipts DIR] [--instance DIR]``: the meeting, end to end.
 
-Runs the demo meeting (``api.demo_meeting``) through a ledger on the
-embedded SQLite store: every command decided by the pure core, every event
-stored and appended to the signed Merkle log. Prints the minutes, what the
-amendment took out, and the log's checkpoint; with ``--bundle`` writes the
-verification bundle a member checks with ``tellers verify``.
+Runs the organising group's meeting (``api.demo_meeting``) through a ledger
+on the embedded SQLite store: every command decided by the pure core, every
+event stored and appended to the signed Merkle log. Prints the minutes, what
+the amendment took out, and the log's checkpoint; with ``--bundle`` writes
+the verification bundle a member checks with ``tellers verify``; with
+``--receipts`` writes the receipt each voter was given as their vote was
+logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import click
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
+from voting import events as ev
 from voting.minutes import render_minutes
 from voting.report import watered_down
 
 __all__ = ["demo"]
 
 ORIGIN = "demo.tellers.invalid/left-organising-group"
+
+VOTES = frozenset({ev.VoteCast, ev.SecretVoteCast, ev.RankingCast, ev.SealedRankingCast})
+"""The events that record a member's vote: each voter gets a receipt for theirs."""
 
 
 @click.command()
@@ -32,11 +38,17 @@ ORIGIN = "demo.tellers.invalid/left-organising-group"
     help="Write the verification bundle to this directory.",
 )
 @click.option(
+    "--receipts",
+    "receipts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each voter's receipts to this directory, one file per vote.",
+)
+@click.option(
     "--instance",
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the store and keys here (default: a fresh temporary directory).",
 )
-def demo(bundle_dir: Path | None, instance: Path | None) -> None:
+def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | None) -> None:
     """Run the organising-group meeting on the embedded store, with the signed log."""
     with tempfile.TemporaryDirectory(prefix="tellers-demo-") as scratch:
         where = instance if instance is not None else Path(scratch)
@@ -44,8 +56,12 @@ def demo(bundle_dir: Path | None, instance: Path | None) -> None:
             raise click.UsageError(f"{instance} already holds a ledger; give an empty directory")
         ledger = Ledger.open(where, origin=ORIGIN)
         try:
+            receipts: dict[str, str] = {}
             for command in commands(lambda: ledger.log.root().hex()):
-                ledger.submit(command)
+                submitted = ledger.submit(command)
+                for index, event in zip(submitted.indices, submitted.events, strict=True):
+                    if type(event) in VOTES:  # the voter is given a receipt as it is logged
+                        receipts[f"{command.by}-{index}.proof"] = ledger.receipt(index)
             events = ledger.events()
             state = ledger.state
             click.echo(render_minutes(state, events))
@@ -67,5 +83,12 @@ def demo(bundle_dir: Path | None, instance: Path | None) -> None:
                 )
                 click.echo(f"Bundle written to {bundle_dir}: check it with")
                 click.echo(f"  tellers verify {bundle_dir} --key '{ledger.vkey}'")
+            if receipts_dir is not None:
+                receipts_dir.mkdir(parents=True, exist_ok=True)
+                for name, receipt in receipts.items():
+                    (receipts_dir / name).write_text(receipt, encoding="utf-8")
+                click.echo(f"{len(receipts)} voters' receipts written to {receipts_dir}; "
+                           "a member checks theirs with")
+                click.echo("  tellers verify BUNDLE --member ID --receipt FILE")
         finally:
             ledger.close()

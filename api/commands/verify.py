@@ -135,6 +135,10 @@ def _print_text(report: Report) -> None:
 @click.option("--threshold", type=click.IntRange(min=1), default=None,
               help="How many of the --witness keys must cosign (default: all).")
 @click.option("--member", metavar="ID", help="List everything the log records for this member.")
+@click.option("--receipt", "receipt_files", metavar="FILE", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A receipt you were given when you voted (c2sp.org/tlog-proof); "
+                   "repeat for each. Checked against the published entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the last verified checkpoint of each log is kept "
@@ -145,6 +149,7 @@ def verify(
     witnesses: tuple[str, ...],
     threshold: int | None,
     member: str | None,
+    receipt_files: tuple[Path, ...],
     as_json: bool,
     state_dir: Path | None,
 ) -> None:
@@ -160,6 +165,12 @@ def verify(
                                f"{len(witnesses)} witnesses given")
     pinned = _key_text(key) if key is not None else None
     witness_keys = [_key_text(w) for w in witnesses]
+    receipts = []
+    for path in receipt_files:
+        try:
+            receipts.append((path.name, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadBundle(f"cannot read the receipt {path}: {exc}") from None
     try:
         bundle = read_source(source)
     except BundleError as exc:
@@ -173,7 +184,7 @@ def verify(
         with bar as progress:
             report = run_verify(
                 bundle, key=pinned, witnesses=witness_keys, witness_threshold=threshold,
-                known=known, member=member,
+                known=known, member=member, receipts=receipts,
                 progress=progress.update if progress is not None else None,
             )
     except StateError as exc:

@@ -33,3 +33,27 @@ def test_demo_refuses_an_instance_that_already_holds_a_ledger(tmp_path: Path) ->
     again = runner.invoke(main, ["demo", "--instance", str(tmp_path)])
     assert again.exit_code == 2
     assert "already holds a ledger" in again.output
+
+
+def test_demo_writes_each_voters_receipts_and_they_verify(tmp_path: Path) -> None:
+    """Every vote gets a receipt; a member checks theirs against the published bundle."""
+    bundle, receipts, state = tmp_path / "bundle", tmp_path / "receipts", tmp_path / "state"
+    runner = CliRunner()
+    result = runner.invoke(main, ["demo", "--bundle", str(bundle), "--receipts", str(receipts)])
+    assert result.exit_code == 0, result.output
+    files = sorted(receipts.iterdir())
+    assert len(files) == 43  # 13 + 15 recorded votes and 15 sealed rankings
+    assert "43 voters' receipts written" in result.output
+    key = (bundle / "log.vkey").read_text(encoding="utf-8").strip()
+    mine = [str(f) for f in files if f.name.startswith("m03-")]
+    assert len(mine) == 3
+    args = ["verify", str(bundle), "--key", key, "--member", "m03", "--state-dir", str(state)]
+    checked = runner.invoke(main, [*args, *(x for f in mine for x in ("--receipt", f))])
+    assert checked.exit_code == 0, checked.output
+    assert "ok   C-RECEIPT  3 receipts" in checked.output
+    theirs = next(str(f) for f in files if f.name.startswith("m04-"))
+    refused = runner.invoke(main, [*args, "--receipt", theirs])
+    assert refused.exit_code == 1
+    assert "records nothing in the name of m03" in refused.output
+    missing = runner.invoke(main, [*args, "--receipt", str(tmp_path / "no-such.proof")])
+    assert missing.exit_code == 2

@@ -12,8 +12,10 @@ from api.demo_meeting import commands
 from api.ledger import Ledger
 from api.storage import entries, sealed_papers
 from audit.canonical import parse
+from audit.checkpoint import parse_checkpoint
 from audit.errors import AuditError
-from audit.receipt import verify_receipt
+from audit.note import parse_note
+from audit.receipt import parse_receipt, verify_receipt
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
@@ -39,6 +41,10 @@ def instance(demo_instance: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "instance"
     shutil.copytree(demo_instance, copy)
     return copy
+
+
+def size_of(note: str) -> int:
+    return parse_checkpoint(parse_note(note).text).size
 
 
 def demo_ledger(path: Path) -> Ledger:
@@ -89,6 +95,23 @@ def test_a_receipt_verifies_offline_with_the_public_key(instance: Path) -> None:
     assert verified.index == index
     with pytest.raises(AuditError):
         verify_receipt(ledger.receipt(index), ledger.entry_bytes()[index + 1], ledger.vkey)
+    ledger.close()
+
+
+def test_a_receipt_is_under_a_checkpoint_the_ledger_keeps(tmp_path: Path) -> None:
+    """With checkpoints every 50 entries, a receipt for a newer entry signs one and stores it,
+    so the checkpoint in the receipt is also in every bundle published later."""
+    ledger = Ledger.open(tmp_path, origin=ORIGIN, checkpoint_every=50)
+    for command in commands():
+        ledger.submit(command)
+    before = list(ledger.checkpoints())
+    assert [size_of(note) for note in before] == [50]
+    receipt = ledger.receipt(60)
+    after = list(ledger.checkpoints())
+    assert [size_of(note) for note in after] == [50, ledger.log.size]
+    assert parse_receipt(receipt).note == after[-1]
+    again = ledger.receipt(10)  # an older entry: under the latest checkpoint, nothing new
+    assert list(ledger.checkpoints()) == after and parse_receipt(again).note == after[-1]
     ledger.close()
 
 

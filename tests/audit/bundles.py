@@ -79,6 +79,14 @@ def sign(entries: Sequence[bytes], key: Ed25519Signer = LOG_KEY, every: int = EV
     return notes
 
 
+def receipt_for(entries: Sequence[bytes], index: int, key: Ed25519Signer = LOG_KEY) -> str:
+    """The receipt the voter of entry ``index`` was given as it was logged: the log of the
+    entries up to and including it, a checkpoint of that size, and the inclusion proof."""
+    log = Log(CheckpointSigner(key, MemorySignerState()))
+    log.extend(entries[:index + 1], validate=False)
+    return log.receipt(index)
+
+
 def size_of(note: str) -> int:
     return parse_checkpoint(parse_note(note).text).size
 

@@ -35,6 +35,7 @@ from tests.audit.bundles import (
     manifest,
     meeting_events,
     read_entries,
+    receipt_for,
     reseal,
     resign,
     sign,
@@ -572,3 +573,83 @@ def test_write_bundle_and_the_tamper_helpers_agree(tmp_path: Path) -> None:
     write_bundle(directory, entries=entries, checkpoints=notes, vkey=KEY,
                  cosigned=cosign(notes), witness_vkeys=WITNESS_KEYS)
     assert check(directory).ok
+
+
+# -- receipts members kept (C-RECEIPT) -------------------------------------------------
+
+
+def _receipt_failure(directory: Path, receipt: str) -> tuple[Check, int | None, str]:
+    report = verify(read_bundle(directory), key=KEY, witnesses=WITNESS_KEYS, member="m15",
+                    receipts=[("m15.proof", receipt)])
+    failure = report.failure
+    assert failure is not None, "the change was not detected"
+    return failure.check, failure.entry, failure.detail
+
+
+def _m15_vote(directory: Path) -> tuple[list[bytes], int, str]:
+    entries = read_entries(directory)
+    index = entry_index(entries, b'"member":"m15","voter":"m15"')
+    return entries, index, receipt_for(entries, index)
+
+
+def test_a_vote_changed_after_its_receipt_and_resigned_is_c_receipt(copy: Path) -> None:
+    """The body re-signs its whole log with one vote changed: the voter's receipt names that
+    entry, before the recount finds the declared count wrong at the close."""
+    _, index, receipt = _m15_vote(copy)
+    edit_entry(copy, index, lambda v: v["body"].update(abstain=0, against=1))
+    resign(copy)
+    kind, entry, detail = _receipt_failure(copy, receipt)
+    assert (kind, entry) == (Check.RECEIPT, index)
+    assert "is not the one this receipt was signed for" in detail
+    assert failed(copy)[0] is Check.REPLAY  # without the receipt, the recount catches it
+
+
+def test_history_rewritten_around_a_receipted_vote_is_c_receipt(copy: Path) -> None:
+    """Another entry before the vote changed, the log re-signed: the vote itself is intact,
+    but the receipt's signed root is not the published history's."""
+    entries, index, receipt = _m15_vote(copy)
+    earlier = entry_index(entries, b"Ciara Doyle")
+    assert earlier < index
+    entries[earlier] = entries[earlier].replace(b"Ciara", b"Ciarb")
+    write_entries(copy, entries)
+    resign(copy)
+    kind, entry, detail = _receipt_failure(copy, receipt)
+    assert kind is Check.RECEIPT and entry == index
+    assert "the history was rewritten" in detail
+
+
+def test_entries_removed_after_a_receipt_are_c_receipt(copy: Path) -> None:
+    entries, index, receipt = _m15_vote(copy)
+    write_entries(copy, entries[:index])
+    resign(copy)
+    kind, _, detail = _receipt_failure(copy, receipt)
+    assert kind is Check.RECEIPT and "entries were removed" in detail
+
+
+@pytest.mark.parametrize("where", ["proof", "signature", "index"])
+def test_a_changed_receipt_is_c_receipt(copy: Path, where: str) -> None:
+    _, index, receipt = _m15_vote(copy)
+    head, _, note = receipt.partition("\n\n")
+    lines = head.split("\n")
+    if where == "proof":
+        lines[2] = lines[3]  # a wrong hash in the path
+        changed = "\n".join(lines) + "\n\n" + note
+    elif where == "index":
+        lines[1] = f"index {index - 1}"
+        changed = "\n".join(lines) + "\n\n" + note
+    else:
+        changed = receipt[:-6] + ("A" if receipt[-6] != "A" else "B") + receipt[-5:]
+    kind, _, detail = _receipt_failure(copy, changed)
+    assert kind is Check.RECEIPT, detail
+
+
+def test_a_receipt_signed_by_another_key_is_c_receipt(copy: Path) -> None:
+    entries, index, _ = _m15_vote(copy)
+    forged = receipt_for(entries, index, key=FORGER_KEY)
+    kind, _, detail = _receipt_failure(copy, forged)
+    assert kind is Check.RECEIPT and "not a receipt signed by the log key" in detail
+
+
+def test_something_that_is_not_a_receipt_is_c_receipt(copy: Path) -> None:
+    kind, _, detail = _receipt_failure(copy, "hello\n")
+    assert kind is Check.RECEIPT and "is not a receipt" in detail

@@ -27,6 +27,7 @@ from tests.audit.bundles import (
     make_bundle,
     meeting_events,
     read_entries,
+    receipt_for,
     reseal,
     resign,
     write_entries,
@@ -46,8 +47,10 @@ def bundle_dir(tmp_path: Path) -> Path:
 
 
 def test_an_honest_bundle_passes_every_check(bundle_dir: Path, tmp_path: Path) -> None:
+    entries = read_entries(bundle_dir)
+    receipts = [(f"m15-{i}.proof", receipt_for(entries, i)) for i in _vote_indices(entries, "m15")]
     report = verify(read_bundle(bundle_dir), key=KEY, witnesses=WITNESS_KEYS,
-                    known=KnownState(tmp_path / "known.json"), member="m15")
+                    known=KnownState(tmp_path / "known.json"), member="m15", receipts=receipts)
     assert report.ok, report.failure
     assert [r.check for r in report.checks] == list(Check)
     assert all(r.status is Status.PASS for r in report.checks)
@@ -68,8 +71,8 @@ def test_without_a_pinned_key_the_report_says_so(bundle_dir: Path) -> None:
     assert report.ok
     assert not report.key_pinned
     assert any("not pinned" in note for note in report.notes)
-    assert report.checks[9].check is Check.KNOWN and report.checks[9].status is Status.SKIPPED
-    assert report.checks[11].status is Status.SKIPPED
+    skipped = [r.check for r in report.checks if r.status is Status.SKIPPED]
+    assert skipped == [Check.KNOWN, Check.RECEIPT, Check.MEMBER]
 
 
 def test_a_pinned_key_is_what_counts_not_the_bundles_own(bundle_dir: Path) -> None:
@@ -207,6 +210,43 @@ def test_an_unknown_member_fails_c_member(bundle_dir: Path) -> None:
     assert report.failure is not None and report.failure.check is Check.MEMBER
     with pytest.raises(VerificationError, match="C-MEMBER"):
         report.raise_for_failure()
+
+
+def entry_of(entries: list[bytes], needle: bytes) -> int:
+    return next(i for i, e in enumerate(entries) if needle in e)
+
+
+def _vote_indices(entries: list[bytes], member: str) -> list[int]:
+    needle = f'"member":"{member}","voter":"{member}"'.encode()
+    return [i for i, e in enumerate(entries) if needle in e]
+
+
+def test_a_members_receipts_check_against_the_published_log(bundle_dir: Path) -> None:
+    """The receipts m15 kept for their two recorded votes prove those entries, in their name."""
+    entries = read_entries(bundle_dir)
+    indices = _vote_indices(entries, "m15")
+    assert len(indices) == 1
+    indices.append(entry_of(entries, b'"voter":"m15"},'))  # the sealed ranking's marker
+    receipts = [(f"m15-{i}.proof", receipt_for(entries, i)) for i in indices]
+    report = verify(read_bundle(bundle_dir), key=KEY, member="m15", receipts=receipts)
+    assert report.ok, report.failure
+    (result,) = [r for r in report.checks if r.check is Check.RECEIPT]
+    assert result.status is Status.PASS
+    assert result.detail.startswith("2 receipts") and "in the name of m15" in result.detail
+    alone = verify(read_bundle(bundle_dir), key=KEY, receipts=receipts)
+    (result,) = [r for r in alone.checks if r.check is Check.RECEIPT]
+    assert alone.ok and "in the name" not in result.detail
+
+
+def test_a_receipt_for_another_members_entry_fails_c_receipt(bundle_dir: Path) -> None:
+    """One leaf cannot satisfy two members (RELIABILITY.md C6): it names only one of them."""
+    entries = read_entries(bundle_dir)
+    theirs = _vote_indices(entries, "m14")[0]
+    report = verify(read_bundle(bundle_dir), key=KEY, member="m15",
+                    receipts=[("r.proof", receipt_for(entries, theirs))])
+    failure = report.failure
+    assert failure is not None and failure.check is Check.RECEIPT and failure.entry == theirs
+    assert "records nothing in the name of m15" in failure.detail
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
