@@ -653,3 +653,21 @@ def test_a_receipt_signed_by_another_key_is_c_receipt(copy: Path) -> None:
 def test_something_that_is_not_a_receipt_is_c_receipt(copy: Path) -> None:
     kind, _, detail = _receipt_failure(copy, "hello\n")
     assert kind is Check.RECEIPT and "is not a receipt" in detail
+
+
+@fuzz
+@given(data=st.data())
+def test_any_changed_byte_in_a_receipt_is_caught(honest: Path, data: st.DataObject) -> None:
+    """A receipt is all signed or all proof: changing any byte of it fails C-RECEIPT."""
+    entries, index, receipt = _m15_vote(honest)
+    raw = bytearray(receipt.encode("utf-8"))
+    position = data.draw(st.integers(0, len(raw) - 1), label="position")
+    raw[position] ^= data.draw(st.integers(1, 255), label="xor")
+    try:
+        changed = raw.decode("utf-8")
+    except UnicodeDecodeError:  # a file that is not text is refused before any check
+        assume(False)
+        return
+    report = verify(read_bundle(honest), key=KEY, member="m15", receipts=[("r", changed)])
+    assert report.failure is not None, f"byte {position} of the receipt changed unnoticed"
+    assert report.failure.check is Check.RECEIPT
