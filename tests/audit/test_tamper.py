@@ -659,7 +659,7 @@ def test_something_that_is_not_a_receipt_is_c_receipt(copy: Path) -> None:
 @given(data=st.data())
 def test_any_changed_byte_in_a_receipt_is_caught(honest: Path, data: st.DataObject) -> None:
     """A receipt is all signed or all proof: changing any byte of it fails C-RECEIPT."""
-    entries, index, receipt = _m15_vote(honest)
+    *_, receipt = _m15_vote(honest)
     raw = bytearray(receipt.encode("utf-8"))
     position = data.draw(st.integers(0, len(raw) - 1), label="position")
     raw[position] ^= data.draw(st.integers(1, 255), label="xor")
