@@ -23,7 +23,7 @@ from voting.commands import (
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState
-from voting.state import BodyState, Meeting, Publication, Role, put, with_
+from voting.state import BodyState, ElectionStage, Meeting, Publication, Role, put, with_
 
 __all__ = [
     "appoint_proxy",
@@ -220,12 +220,22 @@ def evolve_business_started(state: BodyState, e: ev.BusinessStarted) -> BodyStat
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
 
+def require_elections_declared(state: BodyState, meeting_id: str) -> None:
+    """A meeting ends only after every election it holds is declared: its roll is the members
+    present, so none may go on voting once the meeting is over."""
+    for election in state.elections.values():
+        if election.meeting == meeting_id and election.stage != ElectionStage.DECLARED:
+            raise OutOfOrder(f"the election {election.title!r} is still open "
+                             f"({election.stage.value}): close it first")
+
+
 def close_meeting(state: BodyState, cmd: CloseMeeting) -> list[ev.Event]:
     meeting = open_meeting(state, cmd.meeting)
     state.require_chair(meeting, cmd.by)
     for ballot in state.ballots.values():
         if ballot.meeting == cmd.meeting and not ballot.closed:
             raise OutOfOrder(f"the ballot on {ballot.question!r} is still open")
+    require_elections_declared(state, cmd.meeting)
     for motion in state.motions.values():
         if motion.meeting == cmd.meeting and motion.state in OPEN_STATES:
             raise OutOfOrder(f"the motion {motion.title!r} {motion.state.value.replace('_', ' ')}")
@@ -233,5 +243,6 @@ def close_meeting(state: BodyState, cmd: CloseMeeting) -> list[ev.Event]:
 
 
 def evolve_closed(state: BodyState, e: ev.MeetingClosed) -> BodyState:
+    require_elections_declared(state, e.meeting)
     meeting = with_(state.meeting(e.meeting), closed=True)
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))

@@ -20,7 +20,7 @@ from voting.edit import check
 from voting.errors import AlreadyExists, DomainError, EditNoLongerApplies, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState
-from voting.meeting import open_meeting
+from voting.meeting import open_meeting, require_elections_declared
 from voting.motion import dependants_fall
 from voting.standing_orders import ProceduralKind
 from voting.state import BodyState, Meeting, Procedural, put, with_
@@ -102,6 +102,8 @@ def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
     for ballot in state.ballots.values():
         if ballot.meeting == meeting.id and not ballot.closed:
             raise OutOfOrder("a vote is in progress")
+    if kind == K.ADJOURN_MEETING:
+        require_elections_declared(state, meeting.id)
     if rule.by_target_mover:
         mover = (
             state.motions[cmd.target].mover

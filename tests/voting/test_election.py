@@ -213,3 +213,39 @@ def test_in_a_meeting_a_voter_who_has_left_may_not_cast_a_ranking() -> None:
     body.do(c.RecordAttendance(AT, "sec", meeting="agm", member="b", present=True))
     body.do(c.CastRanking(AT, "b", election="x", ranking=("a",)))
     assert replay(body.log) == body.state
+
+
+def _agm_election_voting(body: Body) -> None:
+    body.do(c.ConveneMeeting(AT, "sec", meeting="agm", title="AGM", chair="sec",
+                             secretary="sec", quorum_number=2))  # fmt: skip
+    for member in ("sec", "a", "b", "c"):
+        body.do(c.RecordAttendance(AT, "sec", meeting="agm", member=member, present=True))
+    body.do(c.StartBusiness(AT, "sec", meeting="agm"))
+    body.do(c.OpenNominations(AT, "sec", election="x", title="Chair", seats=1, method="irv",
+                              meeting="agm", secret=False))  # fmt: skip
+    body.do(c.Nominate(AT, "b", election="x", candidate="a", seconder="c"))
+
+
+def test_a_meeting_does_not_close_or_adjourn_while_its_election_is_open() -> None:
+    """Its roll is the members present: nobody may go on voting after the meeting is over."""
+    body = Body()
+    _agm_election_voting(body)
+    body.refused(c.CloseMeeting(AT, "sec", meeting="agm"), OutOfOrder, "still open \\(nominating")
+    body.do(c.CloseNominations(AT, "sec", election="x"))
+    body.refused(c.CloseMeeting(AT, "sec", meeting="agm"), OutOfOrder, "still open \\(voting")
+    adjourn = c.MoveProcedural(AT, "b", procedural="p1", kind="adjourn_the_meeting",
+                               target="agm", seconder="c")
+    body.refused(adjourn, OutOfOrder, "election 'Chair' is still open")
+    body.do(c.CastRanking(AT, "b", election="x", ranking=("a",)))
+    body.do(c.CloseElection(AT, "sec", election="x"))
+    body.do(c.CloseMeeting(AT, "sec", meeting="agm"))
+    assert replay(body.log) == body.state
+
+
+def test_a_logged_close_of_a_meeting_with_its_election_open_does_not_replay() -> None:
+    body = Body()
+    _agm_election_voting(body)
+    body.do(c.CloseNominations(AT, "sec", election="x"))
+    forged = [*body.log, ev.MeetingClosed(AT, "agm", "closed")]
+    with pytest.raises(OutOfOrder, match="still open"):
+        replay(forged)
