@@ -2,7 +2,7 @@
 
 Every bundle here is made the way the shell makes one: the domain's events
 (``examples/lla_organising_group.py``, or a random history from
-:func:`histories`) become log entries (:func:`voting.codec.to_entry`), their
+:func:`voting.testing.histories`) become log entries (:func:`voting.codec.to_entry`), their
 canonical bytes go into an :class:`audit.log.Log` that signs checkpoints, and
 witnesses cosign them. :func:`reseal` is the forger's last step: after
 changing a file it rewrites the (unsigned) manifest's hashes, so that only
@@ -19,8 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from hypothesis import strategies as st
-
 from audit.bundle import MANIFEST, write_bundle
 from audit.canonical import canonical
 from audit.checkpoint import parse_checkpoint
@@ -29,11 +27,8 @@ from audit.log import Log
 from audit.note import Ed25519Signer, parse_note
 from audit.signer import CheckpointSigner, MemorySignerState
 from tests.conftest import ROOT
-from voting import commands as c
 from voting.codec import to_entry
-from voting.decider import execute
 from voting.events import Event
-from voting.state import BodyState
 
 ORIGIN = "example.org/tellers/lla"
 LOG_KEY = Ed25519Signer.from_seed(ORIGIN, bytes([7]) * 32)
@@ -156,88 +151,3 @@ def make_bundle_files(directory: Path, entries: Sequence[bytes], notes: Sequence
                       key: Ed25519Signer = LOG_KEY) -> None:
     write_bundle(directory, entries=entries, checkpoints=notes, vkey=key.vkey(),
                  cosigned=cosign(notes), witness_vkeys=[w.vkey() for w in WITNESSES])
-
-
-# -- random histories -------------------------------------------------------------
-
-_METHODS = ("recorded", "secret", "show_of_hands", "card")
-_CHOICES = ("for", "against", "abstain")
-
-
-@st.composite
-def histories(draw: st.DrawFn) -> list[Event]:
-    """A body's history through the domain's own decider: members, a meeting, some ballots.
-
-    Members (weights 1 to 3), attendance, motions moved and seconded, then a
-    ballot on each by a drawn method (recorded, secret with trackers, show of
-    hands with tellers' counts, card with split cards), closed and declared.
-    """
-    state = BodyState()
-    log: list[Event] = []
-    minute = iter(range(10_000))
-
-    def at() -> str:
-        n = next(minute)
-        return f"2025-04-01T{10 + n // 60:02d}:{n % 60:02d}:00Z"
-
-    def do(command: c.Command) -> None:
-        nonlocal state
-        state, events = execute(state, command)
-        log.extend(events)
-
-    count = draw(st.integers(3, 8))
-    ids = [f"p{i:02d}" for i in range(count)]
-    do(c.FoundBody(at(), ids[0], name="Random Branch"))
-    for number, member in enumerate(ids):
-        roles = ("chair", "member") if number == 0 else ("member",)
-        do(c.AdmitMember(at(), ids[0], member=member, name=f"Person {number}",
-                         weight=draw(st.integers(1, 3)), roles=roles))
-    do(c.ConveneMeeting(at(), ids[0], meeting="m1", title="A meeting", chair=ids[0],
-                        secretary=ids[0], quorum_number=1))
-    present = [m for m in ids if m == ids[0] or draw(st.booleans())]
-    for member in present:
-        do(c.RecordAttendance(at(), ids[0], meeting="m1", member=member))
-    do(c.StartBusiness(at(), ids[0], meeting="m1"))
-    for number in range(draw(st.integers(1, 3))):
-        motion = f"motion-{number}"
-        mover, seconder = present[0], (present[1] if len(present) > 1 else None)
-        if seconder is None:
-            break
-        do(c.MoveMotion(at(), mover, motion=motion, meeting="m1", title=f"Motion {number}",
-                        text=f"That we do thing number {number}."))
-        do(c.SecondMotion(at(), seconder, motion=motion))
-        do(c.OpenDebate(at(), ids[0], motion=motion))
-        method = draw(st.sampled_from(_METHODS))
-        ballot = f"ballot-{number}"
-        do(c.OpenBallot(at(), ids[0], ballot=ballot, subject=motion, method=method))
-        papers: list[tuple[str, str]] = []
-        counts: tuple[int, int, int] | None = None
-        if method == "show_of_hands":
-            votes = [draw(st.integers(0, 2)) for _ in range(3)]
-            while sum(votes) > len(present):
-                votes[votes.index(max(votes))] -= 1
-            counts = (votes[0], votes[1], votes[2])
-        for voter in present:
-            if method == "show_of_hands" or not draw(st.booleans()):
-                continue
-            choice = draw(st.sampled_from(_CHOICES))
-            if method == "secret":
-                tracker = hashlib.sha256(f"{ballot}/{voter}/{draw(st.integers())}".encode()
-                                         ).hexdigest()
-                papers.append((tracker, choice))
-                do(c.CastVote(at(), voter, ballot=ballot, choice=choice, tracker=tracker))
-            elif method == "card" and draw(st.booleans()):
-                weight = state.members[voter].weight
-                first = draw(st.integers(0, weight))
-                do(c.CastVote(at(), voter, ballot=ballot, split=(first, weight - first, 0)))
-            else:
-                do(c.CastVote(at(), voter, ballot=ballot, choice=choice))
-        casting = ""
-        try:
-            do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers)))
-        except ValueError:
-            casting = "for"  # a tie the standing orders leave to the chair's casting vote
-            do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers),
-                             casting_vote=casting))
-    do(c.CloseMeeting(at(), ids[0], meeting="m1"))
-    return log

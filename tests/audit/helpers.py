@@ -1,15 +1,14 @@
-"""Shared helpers for the audit tests: vector loading, trees, keys and Hypothesis strategies."""
+"""Shared helpers for the audit tests: vector loading, trees and keys.
+
+The Hypothesis strategies for entries are public, in :mod:`audit.testing`.
+"""
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from functools import cache
 from typing import Any
 
-from hypothesis import strategies as st
-
-from audit.canonical import MAX_SAFE_INTEGER, JSONValue
 from audit.merkle import Frontier, leaf_hash
 from audit.note import Ed25519Signer
 from audit.store import MemoryStore
@@ -51,17 +50,3 @@ def flip_bit(data: bytes, bit: int) -> bytes:
 def log_key(name: str = "example.org/tellers/log", seed: int = 7) -> Ed25519Signer:
     """A deterministic log signing key for tests."""
     return Ed25519Signer.from_seed(name, bytes([seed]) * 32)
-
-
-# Hypothesis strategies for entries inside the canonical schema.
-
-nfc_text = st.text(max_size=20).map(lambda s: unicodedata.normalize("NFC", s))
-ascii_keys = st.text(st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=10)
-safe_integers = st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
-
-json_values: st.SearchStrategy[JSONValue] = st.recursive(
-    st.none() | st.booleans() | safe_integers | nfc_text,
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(ascii_keys, children, max_size=5),
-    max_leaves=25,
-)

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from audit.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, canonical, parse, to_nfc
 from audit.errors import AuditError, CanonicalError
-from tests.audit.helpers import json_values, vectors
+from audit.testing import json_values
+from tests.audit.helpers import vectors
 
 JCS = vectors("jcs_rfc8785.json")
 

@@ -29,7 +29,6 @@ from tests.audit.bundles import (
     LOG_KEY,
     WITNESSES,
     cosign,
-    histories,
     make_bundle,
     make_bundle_files,
     manifest,
@@ -43,6 +42,7 @@ from tests.audit.bundles import (
     write_entries,
 )
 from voting.events import Event
+from voting.testing import histories
 
 pytestmark = pytest.mark.unit
 

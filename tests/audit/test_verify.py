@@ -19,11 +19,11 @@ from audit.canonical import canonical, parse
 from audit.errors import CanonicalError, StateError
 from audit.known import KnownState
 from audit.report import Check, Status, VerificationError
+from audit.testing import json_values
 from audit.verify import canonical_value, verifier_identity, verify
 from tests.audit.bundles import (
     LOG_KEY,
     WITNESSES,
-    histories,
     make_bundle,
     meeting_events,
     read_entries,
@@ -32,8 +32,9 @@ from tests.audit.bundles import (
     resign,
     write_entries,
 )
-from tests.audit.helpers import flip_bit, json_values, vectors
+from tests.audit.helpers import flip_bit, vectors
 from voting.events import Event
+from voting.testing import histories
 
 pytestmark = pytest.mark.unit
 
