@@ -194,9 +194,8 @@ def test_nominations_close_with_nobody_nominated_is_refused() -> None:
     body.refused(c.CloseNominations(AT, "sec", election="x"), OutOfOrder, "nobody")
 
 
-def test_in_a_meeting_a_voter_who_has_left_may_not_cast_a_ranking() -> None:
-    """The roll is the members present when nominations close; one who then leaves may not vote."""
-    body = Body()
+def _agm_election_voting(body: Body) -> None:
+    """An AGM with sec, a, b and c present, and an election there with one nominee."""
     body.do(c.ConveneMeeting(AT, "sec", meeting="agm", title="AGM", chair="sec",
                              secretary="sec", quorum_number=2))  # fmt: skip
     for member in ("sec", "a", "b", "c"):
@@ -205,6 +204,12 @@ def test_in_a_meeting_a_voter_who_has_left_may_not_cast_a_ranking() -> None:
     body.do(c.OpenNominations(AT, "sec", election="x", title="Chair", seats=1, method="irv",
                               meeting="agm", secret=False))  # fmt: skip
     body.do(c.Nominate(AT, "b", election="x", candidate="a", seconder="c"))
+
+
+def test_in_a_meeting_a_voter_who_has_left_may_not_cast_a_ranking() -> None:
+    """The roll is the members present when nominations close; one who then leaves may not vote."""
+    body = Body()
+    _agm_election_voting(body)
     body.do(c.CloseNominations(AT, "sec", election="x"))
     body.refused(c.CastRanking(AT, "d", election="x", ranking=("a",)), NotEntitled, "roll")
     body.do(c.RecordAttendance(AT, "sec", meeting="agm", member="b", present=False))
@@ -213,17 +218,6 @@ def test_in_a_meeting_a_voter_who_has_left_may_not_cast_a_ranking() -> None:
     body.do(c.RecordAttendance(AT, "sec", meeting="agm", member="b", present=True))
     body.do(c.CastRanking(AT, "b", election="x", ranking=("a",)))
     assert replay(body.log) == body.state
-
-
-def _agm_election_voting(body: Body) -> None:
-    body.do(c.ConveneMeeting(AT, "sec", meeting="agm", title="AGM", chair="sec",
-                             secretary="sec", quorum_number=2))  # fmt: skip
-    for member in ("sec", "a", "b", "c"):
-        body.do(c.RecordAttendance(AT, "sec", meeting="agm", member=member, present=True))
-    body.do(c.StartBusiness(AT, "sec", meeting="agm"))
-    body.do(c.OpenNominations(AT, "sec", election="x", title="Chair", seats=1, method="irv",
-                              meeting="agm", secret=False))  # fmt: skip
-    body.do(c.Nominate(AT, "b", election="x", candidate="a", seconder="c"))
 
 
 def test_a_meeting_does_not_close_or_adjourn_while_its_election_is_open() -> None:
