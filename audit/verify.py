@@ -347,7 +347,7 @@ class _Run:
         receipts: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.bundle = bundle
-        self.receipts = tuple(receipts)
+        self.receipts = [(name, text, _parse_receipt(text)) for name, text in receipts]
         self.key = key
         self.witnesses = tuple(witnesses)
         self.threshold = threshold
@@ -568,7 +568,7 @@ class _Run:
         wanted = {checkpoint.size for _, _, checkpoint in self.checkpoints}
         if self.previous is not None:
             wanted.add(self.previous.size)
-        wanted.update(parsed[1].size for _, _, parsed in self._parsed_receipts()
+        wanted.update(parsed[1].size for _, _, parsed in self.receipts
                       if not isinstance(parsed, AuditError))
         state = scan.state
         # Fold as voting.decider.replay does (O(n) for n votes on a ballot), and without the
@@ -728,45 +728,7 @@ class _Run:
                                    f"{self.known.path} as evidence)")
         return f"extends size {previous.size}, verified here before"
 
-    # C-REPLAY -------------------------------------------------------------------
-    def check_replay(self) -> str:
-        scan = self.run_scan()
-        if scan.replay is not None:
-            raise scan.replay
-        return (f"{len(self.bundle.entries)} events replayed; {scan.ballots} ballots recounted "
-                f"from {scan.votes} votes, every declared count and outcome as recounted")
-
-    # C-MEMBER -------------------------------------------------------------------
-    def check_member(self) -> str:
-        if self.member is None:
-            raise _Skip("no member asked for")
-        scan = self.run_scan()
-        if not scan.admitted:
-            self.fail(Check.MEMBER, f"the log admits no member {self.member!r}")
-        for position, ballot in scan.sealed:
-            close = scan.closes.get(ballot)
-            if close is not None:
-                record = scan.records[position]
-                scan.records[position] = MemberRecord(
-                    record.seq, record.time, record.type, record.role,
-                    f"{record.summary}; the papers are in entry {close}")
-        return (f"{len(scan.records)} records in the name of {scan.member_name} "
-                f"({self.member})")
-
-
     # C-RECEIPT ------------------------------------------------------------------
-    def _parsed_receipts(self) -> list[tuple[str, str, tuple[Receipt, Checkpoint] | AuditError]]:
-        """Each receipt given: its name, its text, and it parsed with its checkpoint body
-        (unverified), or why it could not be parsed."""
-        parsed: list[tuple[str, str, tuple[Receipt, Checkpoint] | AuditError]] = []
-        for name, text in self.receipts:
-            try:
-                receipt = parse_receipt(text)
-                parsed.append((name, text, (receipt, receipt.checkpoint)))
-            except AuditError as exc:
-                parsed.append((name, text, exc))
-        return parsed
-
     def check_receipts(self) -> str:
         if not self.receipts:
             raise _Skip("no receipts given")
@@ -776,7 +738,7 @@ class _Run:
         scan = self.run_scan()
         entries = self.bundle.entries
         count = len(entries)
-        for name, text, parsed in self._parsed_receipts():
+        for name, text, parsed in self.receipts:
             if isinstance(parsed, AuditError):
                 self.fail(Check.RECEIPT, f"{name} is not a receipt: {parsed}")
             receipt, checkpoint = parsed
@@ -811,7 +773,6 @@ class _Run:
         return (f"{len(self.receipts)} receipts: each signed by the log key, its checkpoint "
                 f"the published history, its entry included{whose}")
 
-
     @staticmethod
     def _in_name_of(line: bytes, index: int, member: str) -> bool:
         """Whether the entry records something in ``member``'s name (decoded on its own, so
@@ -822,6 +783,40 @@ class _Run:
         except (TellersError, ValueError, LookupError, TypeError):
             return False
         return next(member_records(index, event, member), None) is not None
+
+    # C-REPLAY -------------------------------------------------------------------
+    def check_replay(self) -> str:
+        scan = self.run_scan()
+        if scan.replay is not None:
+            raise scan.replay
+        return (f"{len(self.bundle.entries)} events replayed; {scan.ballots} ballots recounted "
+                f"from {scan.votes} votes, every declared count and outcome as recounted")
+
+    # C-MEMBER -------------------------------------------------------------------
+    def check_member(self) -> str:
+        if self.member is None:
+            raise _Skip("no member asked for")
+        scan = self.run_scan()
+        if not scan.admitted:
+            self.fail(Check.MEMBER, f"the log admits no member {self.member!r}")
+        for position, ballot in scan.sealed:
+            close = scan.closes.get(ballot)
+            if close is not None:
+                record = scan.records[position]
+                scan.records[position] = MemberRecord(
+                    record.seq, record.time, record.type, record.role,
+                    f"{record.summary}; the papers are in entry {close}")
+        return (f"{len(scan.records)} records in the name of {scan.member_name} "
+                f"({self.member})")
+
+
+def _parse_receipt(text: str) -> tuple[Receipt, Checkpoint] | AuditError:
+    """A receipt and its checkpoint body, unverified (C-RECEIPT verifies), or why not."""
+    try:
+        receipt = parse_receipt(text)
+        return receipt, receipt.checkpoint
+    except AuditError as exc:
+        return exc
 
 
 class _Skip(Exception):
