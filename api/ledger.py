@@ -31,6 +31,7 @@ from audit.entry_patterns import decode_line
 from audit.log import Log
 from audit.merkle import Frontier, leaf_hash, leaf_hashes
 from audit.note import Ed25519Signer
+from audit.receipt import tracker_extra
 from audit.signer import CheckpointSigner, MemorySignerState, SignedCheckpoint
 from audit.signer_state import FileSignerState
 from audit.store import MemoryStore
@@ -212,16 +213,18 @@ class Ledger:
     def checkpoints(self) -> Sequence[str]:
         return self.store.all_checkpoints()
 
-    def receipt(self, index: int) -> str:
+    def receipt(self, index: int, *, tracker: str = "") -> str:
         """A c2sp.org/tlog-proof receipt for entry ``index``, for the member to keep.
 
         Its checkpoint is one the ledger stores (signed now if the latest does
         not cover the entry), so it is also in every bundle published later.
+        For a sealed vote, ``tracker`` goes in the receipt's extra line, so the
+        voter's verifier finds their paper when the papers are published.
         """
         latest = self.log.latest_checkpoint
         if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
             self.checkpoint()
-        return self.log.receipt(index)
+        return self.log.receipt(index, extra=tracker_extra(tracker) if tracker else None)
 
     def close(self) -> None:
         self.store.close()

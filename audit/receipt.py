@@ -15,6 +15,11 @@ the checkpoint note with that key, checks the checkpoint's origin is that
 key's name, and checks the inclusion proof of SHA-256(0x00 || entry) at the
 index against the checkpoint's root. A :class:`audit.witness.WitnessPolicy`
 adds "and k of these witnesses cosigned it".
+
+The ``extra`` line is for the log to fill; tellers puts a secret ballot's
+tracker there (:func:`tracker_extra`), so that the voter's receipt also
+finds their paper when the ballot's papers are published. It is not signed:
+it tells the voter where to look, and proves nothing by itself.
 """
 
 from __future__ import annotations
@@ -31,15 +36,21 @@ from audit.witness import WitnessPolicy
 __all__ = [
     "HEADER",
     "MAX_PROOF_LINES",
+    "TRACKER_EXTRA",
     "Receipt",
     "VerifiedReceipt",
     "format_receipt",
     "parse_receipt",
+    "receipt_tracker",
+    "tracker_extra",
     "verify_receipt",
 ]
 
 HEADER = "c2sp.org/tlog-proof@v1"
 """The first line of every receipt."""
+
+TRACKER_EXTRA = b"tracker "
+"""How a receipt's extra data starts when it carries a secret ballot's tracker."""
 
 MAX_PROOF_LINES = 63
 """The longest inclusion proof in a tree of fewer than 2**63 leaves."""
@@ -71,6 +82,18 @@ def format_receipt(receipt: Receipt) -> str:
     lines.append(f"index {receipt.index}")
     lines.extend(base64.b64encode(h).decode("ascii") for h in receipt.proof)
     return "".join(f"{line}\n" for line in lines) + "\n" + receipt.note
+
+
+def tracker_extra(tracker: str) -> bytes:
+    """The extra data of a receipt for a sealed vote: ``tracker <hex>``."""
+    return TRACKER_EXTRA + tracker.encode("ascii")
+
+
+def receipt_tracker(extra: bytes | None) -> str | None:
+    """The tracker a receipt's extra data carries, if it carries one."""
+    if extra is None or not extra.startswith(TRACKER_EXTRA):
+        return None
+    return extra[len(TRACKER_EXTRA):].decode("ascii", errors="replace")
 
 
 def _field(line: str, word: str) -> str | None:

@@ -79,7 +79,7 @@ from audit.errors import AuditError, CanonicalError, ProofError
 from audit.known import KnownCheckpoint, KnownState
 from audit.merkle import EMPTY_ROOT, Frontier, leaf_hashes
 from audit.note import Ed25519Verifier, open_note, parse_note
-from audit.receipt import Receipt, parse_receipt, verify_receipt
+from audit.receipt import Receipt, parse_receipt, receipt_tracker, verify_receipt
 from audit.report import (
     Check,
     CheckResult,
@@ -328,7 +328,7 @@ class _Scan:
     member_name: str = ""
     admitted: bool = False
     records: list[MemberRecord] = field(default_factory=list)
-    closes: dict[str, int] = field(default_factory=dict)
+    closes: dict[tuple[str, str], int] = field(default_factory=dict)  # question -> its close
     sealed: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -652,6 +652,7 @@ class _Run:
                         scan.votes += 1
                     elif kind is ev.BallotClosed or kind is ev.ElectionClosed:
                         scan.ballots += 1  # an election is a ballot, recounted at its close
+                        scan.closes[_question(event)] = index
                     if member is not None:
                         self._note_member(scan, index, event, member)
         if progress is not None and len(entries) > reported:
@@ -660,9 +661,7 @@ class _Run:
 
     @staticmethod
     def _note_member(scan: _Scan, index: int, event: ev.Event, member: str) -> None:
-        if isinstance(event, ev.BallotClosed):
-            scan.closes[event.ballot] = index
-        elif isinstance(event, ev.MemberAdmitted) and event.member == member:
+        if isinstance(event, ev.MemberAdmitted) and event.member == member:
             scan.admitted = True
             scan.member_name = event.name
         elif isinstance(event, ev.SecretVoteCast) and member in (event.voter, event.member):
@@ -738,6 +737,7 @@ class _Run:
         scan = self.run_scan()
         entries = self.bundle.entries
         count = len(entries)
+        papers: list[str] = []
         for name, text, parsed in self.receipts:
             if isinstance(parsed, AuditError):
                 self.fail(Check.RECEIPT, f"{name} is not a receipt: {parsed}")
@@ -765,24 +765,39 @@ class _Run:
                                          f"issued this receipt, but the published entries give "
                                          f"{_b64(scan.roots[size])}: the history was rewritten",
                           entry=index)
-            if self.member is not None and not self._in_name_of(entries[index], index,
-                                                                self.member):
+            event = _decode(entries[index])
+            if self.member is not None and (
+                    event is None or next(member_records(index, event, self.member), None) is None):
                 self.fail(Check.RECEIPT, f"{name} proves entry {index}, which records nothing in "
                                          f"the name of {self.member}", entry=index)
+            tracker = receipt_tracker(receipt.extra)
+            if tracker is not None:
+                papers.append(self._paper(name, index, event, tracker, scan))
         whose = f", each an entry in the name of {self.member}" if self.member else ""
         return (f"{len(self.receipts)} receipts: each signed by the log key, its checkpoint "
-                f"the published history, its entry included{whose}")
+                f"the published history, its entry included{whose}" + "".join(papers))
 
-    @staticmethod
-    def _in_name_of(line: bytes, index: int, member: str) -> bool:
-        """Whether the entry records something in ``member``'s name (decoded on its own, so
-        that the answer does not wait for the replay)."""
-        try:
-            decoded = decode_line(line)
-            event = decoded[2] if decoded is not None else from_entry(canonical_value(line))[1]
-        except (TellersError, ValueError, LookupError, TypeError):
-            return False
-        return next(member_records(index, event, member), None) is not None
+    def _paper(self, name: str, index: int, event: ev.Event | None, tracker: str,
+               scan: _Scan) -> str:
+        """Where the sealed vote of entry ``index`` was counted: its paper among those
+        published at the close, found by the tracker the receipt carries."""
+        if not isinstance(event, ev.SecretVoteCast | ev.SealedRankingCast):
+            self.fail(Check.RECEIPT, f"{name} carries a tracker, but entry {index} is not a "
+                                     "sealed vote", entry=index)
+        question = _question(event)
+        close = scan.closes.get(question)
+        if close is None:
+            return f"; {question[0]} {question[1]} is not closed yet: tracker {tracker[:12]}… "\
+                   "not counted yet"
+        closed = _decode(self.bundle.entries[close])
+        papers = closed.papers if isinstance(closed, ev.BallotClosed | ev.ElectionClosed) else ()
+        for paper, choice in papers:
+            if paper == tracker:
+                said = choice if isinstance(choice, str) else "ranked " + ", ".join(choice)
+                return f"; tracker {tracker[:12]}… counted as {said} (entry {close})"
+        self.fail(Check.RECEIPT, f"{name}: no paper with tracker {tracker} is among the "
+                                 f"{len(papers)} papers published at entry {close}: this vote "
+                                 "was not counted", entry=close)
 
     # C-REPLAY -------------------------------------------------------------------
     def check_replay(self) -> str:
@@ -800,7 +815,7 @@ class _Run:
         if not scan.admitted:
             self.fail(Check.MEMBER, f"the log admits no member {self.member!r}")
         for position, ballot in scan.sealed:
-            close = scan.closes.get(ballot)
+            close = scan.closes.get(("ballot", ballot))
             if close is not None:
                 record = scan.records[position]
                 scan.records[position] = MemberRecord(
@@ -808,6 +823,25 @@ class _Run:
                     f"{record.summary}; the papers are in entry {close}")
         return (f"{len(scan.records)} records in the name of {scan.member_name} "
                 f"({self.member})")
+
+
+def _question(event: ev.Event) -> tuple[str, str]:
+    """The ballot or election a vote or close belongs to, as a key of ``_Scan.closes``."""
+    if isinstance(event, ev.SecretVoteCast | ev.BallotClosed):
+        return ("ballot", event.ballot)
+    if isinstance(event, ev.SealedRankingCast | ev.ElectionClosed):
+        return ("election", event.election)
+    raise TypeError(f"{event.TYPE} belongs to no ballot or election")
+
+
+def _decode(line: bytes) -> ev.Event | None:
+    """An entry's event, decoded on its own (so that C-RECEIPT need not wait for the
+    replay); ``None`` if it does not decode."""
+    try:
+        decoded = decode_line(line)
+        return decoded[2] if decoded is not None else from_entry(canonical_value(line))[1]
+    except (TellersError, ValueError, LookupError, TypeError):
+        return None
 
 
 def _parse_receipt(text: str) -> tuple[Receipt, Checkpoint] | AuditError:

@@ -61,7 +61,9 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                 submitted = ledger.submit(command)
                 for index, event in zip(submitted.indices, submitted.events, strict=True):
                     if type(event) in VOTES:  # the voter is given a receipt as it is logged
-                        receipts[f"{command.by}-{index}.proof"] = ledger.receipt(index)
+                        tracker = getattr(command, "tracker", "")
+                        receipts[f"{command.by}-{index}.proof"] = ledger.receipt(
+                            index, tracker=tracker)
             events = ledger.events()
             state = ledger.state
             click.echo(render_minutes(state, events))

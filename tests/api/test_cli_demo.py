@@ -51,6 +51,8 @@ def test_demo_writes_each_voters_receipts_and_they_verify(tmp_path: Path) -> Non
     checked = runner.invoke(main, [*args, *(x for f in mine for x in ("--receipt", f))])
     assert checked.exit_code == 0, checked.output
     assert "ok   C-RECEIPT  3 receipts" in checked.output
+    # The sealed ranking's receipt carries m03's tracker: their paper is found and shown.
+    assert "counted as ranked m03, m05" in checked.output
     theirs = next(str(f) for f in files if f.name.startswith("m04-"))
     refused = runner.invoke(main, [*args, "--receipt", theirs])
     assert refused.exit_code == 1

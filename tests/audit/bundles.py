@@ -25,6 +25,7 @@ from audit.checkpoint import parse_checkpoint
 from audit.cosignature import Cosigner
 from audit.log import Log
 from audit.note import Ed25519Signer, parse_note
+from audit.receipt import tracker_extra
 from audit.signer import CheckpointSigner, MemorySignerState
 from tests.conftest import ROOT
 from voting.codec import to_entry
@@ -74,12 +75,14 @@ def sign(entries: Sequence[bytes], key: Ed25519Signer = LOG_KEY, every: int = EV
     return notes
 
 
-def receipt_for(entries: Sequence[bytes], index: int, key: Ed25519Signer = LOG_KEY) -> str:
+def receipt_for(entries: Sequence[bytes], index: int, key: Ed25519Signer = LOG_KEY,
+                tracker: str = "") -> str:
     """The receipt the voter of entry ``index`` was given as it was logged: the log of the
-    entries up to and including it, a checkpoint of that size, and the inclusion proof."""
+    entries up to and including it, a checkpoint of that size, and the inclusion proof
+    (with a sealed vote's tracker in the extra line, as the ledger gives it)."""
     log = Log(CheckpointSigner(key, MemorySignerState()))
     log.extend(entries[:index + 1], validate=False)
-    return log.receipt(index)
+    return log.receipt(index, extra=tracker_extra(tracker) if tracker else None)
 
 
 def size_of(note: str) -> int:

@@ -12,7 +12,14 @@ from audit.cosignature import Cosigner
 from audit.errors import AuditError, PolicyError, ProofError, ReceiptError, SignatureError
 from audit.log import Log
 from audit.note import sign_note
-from audit.receipt import Receipt, format_receipt, parse_receipt, verify_receipt
+from audit.receipt import (
+    Receipt,
+    format_receipt,
+    parse_receipt,
+    receipt_tracker,
+    tracker_extra,
+    verify_receipt,
+)
 from audit.signer import CheckpointSigner, MemorySignerState
 from audit.witness import MemoryWitnessState, Witness, WitnessPolicy
 from tests.audit.helpers import flip_bit, log_key, vectors
@@ -149,3 +156,10 @@ def test_any_bit_flip_in_a_receipt_is_rejected(data: st.DataObject) -> None:
         return  # not text any more: no receipt to check
     with pytest.raises(AuditError):
         verify_receipt(mutated, canonical(ENTRIES[13]), KEY.vkey())
+
+
+def test_a_tracker_travels_in_the_extra_line_and_nothing_else_does() -> None:
+    tracker = "0123456789abcdef" * 2
+    assert receipt_tracker(tracker_extra(tracker)) == tracker
+    assert receipt_tracker(None) is None
+    assert receipt_tracker(b"something else") is None

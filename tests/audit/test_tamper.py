@@ -377,6 +377,59 @@ def test_secret_ballot_papers_are_recounted(tmp_path: Path, change: Callable[[di
     assert failed(directory)[:2] == (Check.REPLAY, index)
 
 
+def test_a_sealed_paper_swapped_for_another_is_caught_by_the_voters_receipt(tmp_path: Path
+                                                                           ) -> None:
+    """s3's paper is replaced by one with another tracker and the same choice: the count,
+    the number of papers and their order all still hold, so only s3's receipt, which
+    carries s3's tracker, can tell that s3's vote was not counted."""
+    directory = make_bundle(tmp_path / "secret", _secret_meeting())
+    entries = read_entries(directory)
+    vote = entry_index(entries, b'"voter":"s3"},"seq"')
+    mine = "03" * 16
+    receipt = [("s3.proof", receipt_for(entries, vote, tracker=mine))]
+    honest = verify(read_bundle(directory), key=KEY, member="s3", receipts=receipt)
+    assert honest.ok, honest.failure
+    assert "counted as against" in next(r for r in honest.checks if r.check is Check.RECEIPT
+                                        ).detail
+    close = len(entries) - 1
+    edit_entry(directory, close, lambda value: value["body"].update(papers=sorted(
+        ["0a" * 16 if tracker == mine else tracker, choice]
+        for tracker, choice in value["body"]["papers"])))
+    resign(directory)
+    assert check(directory).ok  # nothing else can see it
+    report = verify(read_bundle(directory), key=KEY, member="s3", receipts=receipt)
+    failure = report.failure
+    assert failure is not None and (failure.check, failure.entry) == (Check.RECEIPT, close)
+    assert f"no paper with tracker {mine}" in failure.detail
+
+
+def test_a_tracker_on_a_receipt_for_an_entry_that_is_no_sealed_vote_is_c_receipt(copy: Path
+                                                                                ) -> None:
+    entries, index, _ = _m15_vote(copy)
+    kind, entry, detail = _receipt_failure(copy, receipt_for(entries, index, tracker="ab" * 16))
+    assert (kind, entry) == (Check.RECEIPT, index) and "is not a sealed vote" in detail
+
+
+def test_a_tracker_missing_from_the_published_papers_is_c_receipt(copy: Path) -> None:
+    entries = read_entries(copy)
+    sealed = entry_index(entries, b'{"body":{"election":"delegates","voter":"m15"}')
+    kind, _, detail = _receipt_failure(copy, receipt_for(entries, sealed, tracker="ab" * 16))
+    assert kind is Check.RECEIPT and f"no paper with tracker {'ab' * 16}" in detail
+
+
+def test_a_receipted_sealed_vote_before_the_close_is_not_counted_yet(tmp_path: Path) -> None:
+    """Before the papers are published, the receipt proves the vote is logged, and says so."""
+    events = _secret_meeting()[:-1]  # the ballot is still open
+    directory = make_bundle(tmp_path / "open", events)
+    entries = read_entries(directory)
+    vote = entry_index(entries, b'"voter":"s3"},"seq"')
+    receipt = receipt_for(entries, vote, tracker="03" * 16)
+    report = verify(read_bundle(directory), key=KEY, member="s3", receipts=[("s3", receipt)])
+    assert report.ok, report.failure
+    detail = next(r for r in report.checks if r.check is Check.RECEIPT).detail
+    assert "ballot b is not closed yet" in detail and "not counted yet" in detail
+
+
 # -- history: rollback, rewrite and fork (RELIABILITY.md C5) ------------------------------
 
 
