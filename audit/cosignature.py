@@ -19,13 +19,19 @@ and witness keys can be handed to :func:`audit.note.open_note` together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.checkpoint import MAX_TREE_SIZE, parse_checkpoint
 from audit.errors import NoteError
-from audit.note import KeyId, NoteSignature, VerifierKey, check_key_name, key_id, parse_vkey
+from audit.note import (
+    Ed25519Key,
+    KeyId,
+    NoteSignature,
+    check_key_name,
+    key_id,
+)
 
 __all__ = [
     "COSIGNATURE_ED25519",
@@ -56,33 +62,11 @@ def cosignature_timestamp(signature: NoteSignature) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519Key):
     """Checks one witness's Ed25519 cosignatures (type 0x04)."""
 
-    name: str
-    public_key: bytes
-    key_id: KeyId = field(init=False)
-    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        check_key_name(self.name)
-        if len(self.public_key) != 32:
-            raise NoteError(f"an Ed25519 public key is 32 bytes, not {len(self.public_key)}")
-        object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_key))
-        object.__setattr__(self, "key_id", key_id(self.name, COSIGNATURE_ED25519,
-                                                   self.public_key))
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """The verifier for a type 0x04 vkey string; other types are refused."""
-        parsed = parse_vkey(vkey)
-        if parsed.sig_type != COSIGNATURE_ED25519:
-            raise NoteError(f"verifier key {parsed.name} is type {parsed.sig_type:#04x}, "
-                            "not an Ed25519 cosignature key (0x04)")
-        return cls(parsed.name, parsed.public_key)
-
-    def vkey(self) -> str:
-        return str(VerifierKey(self.name, COSIGNATURE_ED25519, self.public_key))
+    SIG_TYPE: ClassVar[int] = COSIGNATURE_ED25519
+    KIND: ClassVar[str] = "an Ed25519 cosignature key (0x04)"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """Whether ``signature`` (timestamp and Ed25519 bytes) cosigns checkpoint ``text``."""
@@ -91,11 +75,7 @@ class CosignatureVerifier:
         timestamp = int.from_bytes(signature[:8], "big")
         if timestamp > MAX_TREE_SIZE:
             return False
-        try:
-            self._key.verify(signature[8:], cosignature_message(text, timestamp))
-        except InvalidSignature:
-            return False
-        return True
+        return self._valid(signature[8:], cosignature_message(text, timestamp))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import NewType, Protocol
+from typing import ClassVar, NewType, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -34,6 +34,7 @@ from audit.errors import NoteError, SignatureError
 __all__ = [
     "ED25519",
     "MAX_SIGNATURES",
+    "Ed25519Key",
     "Ed25519Signer",
     "Ed25519Verifier",
     "KeyId",
@@ -261,8 +262,16 @@ def _ed25519_public(material: bytes) -> Ed25519PublicKey:
 
 
 @dataclass(frozen=True, slots=True)
-class Ed25519Verifier:
-    """Checks Ed25519 note signatures (type 0x01) of one key."""
+class Ed25519Key:
+    """An Ed25519 public key under a signed-note key name, for one signature type.
+
+    The key ID is SHA-256(name || 0x0A || type || key)[:4] (c2sp.org/signed-note),
+    so the same key under another type is another key. Subclasses say which type
+    (``SIG_TYPE``) and what a signature of theirs covers (``verify``).
+    """
+
+    SIG_TYPE: ClassVar[int] = ED25519
+    KIND: ClassVar[str] = "Ed25519 (0x01)"
 
     name: str
     public_key: bytes
@@ -272,26 +281,34 @@ class Ed25519Verifier:
     def __post_init__(self) -> None:
         check_key_name(self.name)
         object.__setattr__(self, "_key", _ed25519_public(self.public_key))
-        object.__setattr__(self, "key_id", key_id(self.name, ED25519, self.public_key))
+        object.__setattr__(self, "key_id", key_id(self.name, self.SIG_TYPE, self.public_key))
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
-        """The verifier for an Ed25519 vkey string; other signature types are refused."""
+    def from_vkey(cls, vkey: str) -> Self:
+        """The key of a vkey string of this class's signature type; other types are refused."""
         parsed = parse_vkey(vkey)
-        if parsed.sig_type != ED25519:
+        if parsed.sig_type != cls.SIG_TYPE:
             raise NoteError(f"verifier key {parsed.name} is type {parsed.sig_type:#04x}, "
-                            "not Ed25519 (0x01)")
+                            f"not {cls.KIND}")
         return cls(parsed.name, parsed.public_key)
 
     def vkey(self) -> str:
-        return str(VerifierKey(self.name, ED25519, self.public_key))
+        return str(VerifierKey(self.name, self.SIG_TYPE, self.public_key))
 
-    def verify(self, text: bytes, signature: bytes) -> bool:
+    def _valid(self, signature: bytes, message: bytes) -> bool:
         try:
-            self._key.verify(signature, text)
+            self._key.verify(signature, message)
         except InvalidSignature:
             return False
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class Ed25519Verifier(Ed25519Key):
+    """Checks Ed25519 note signatures (type 0x01) of one key."""
+
+    def verify(self, text: bytes, signature: bytes) -> bool:
+        return self._valid(signature, text)
 
 
 def _ed25519_private(seed: bytes) -> Ed25519PrivateKey:
