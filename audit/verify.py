@@ -738,6 +738,7 @@ class _Run:
         entries = self.bundle.entries
         count = len(entries)
         papers: list[str] = []
+        trackers: dict[int, tuple[str, str]] = {}  # entry -> the first receipt's name, tracker
         for name, text, parsed in self.receipts:
             if isinstance(parsed, AuditError):
                 self.fail(Check.RECEIPT, f"{name} is not a receipt: {parsed}")
@@ -772,6 +773,11 @@ class _Run:
                                          f"the name of {self.member}", entry=index)
             tracker = receipt_tracker(receipt.extra)
             if tracker is not None:
+                other = trackers.setdefault(index, (name, tracker))
+                if other[1] != tracker:  # pooled receipts (RELIABILITY.md C6)
+                    self.fail(Check.RECEIPT, f"{other[0]} and {name} prove the same entry "
+                                             f"{index} with different trackers: one sealed vote "
+                                             "was shown to two voters as theirs", entry=index)
                 papers.append(self._paper(name, index, event, tracker, scan))
         whose = f", each an entry in the name of {self.member}" if self.member else ""
         return (f"{len(self.receipts)} receipts: each signed by the log key, its checkpoint "

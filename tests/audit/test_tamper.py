@@ -417,6 +417,24 @@ def test_a_tracker_missing_from_the_published_papers_is_c_receipt(copy: Path) ->
     assert kind is Check.RECEIPT and f"no paper with tracker {'ab' * 16}" in detail
 
 
+def test_one_sealed_vote_receipted_to_two_voters_is_c_receipt(tmp_path: Path) -> None:
+    """A clash (RELIABILITY.md C6): the log gives s3's entry to s4 as well, with s4's tracker.
+    Each receipt alone passes without ``--member`` (both papers are published); pooled,
+    the two give it away."""
+    directory = make_bundle(tmp_path / "secret", _secret_meeting())
+    entries = read_entries(directory)
+    vote = entry_index(entries, b'"voter":"s3"},"seq"')
+    pooled = [("s3.proof", receipt_for(entries, vote, tracker="03" * 16)),
+              ("s4.proof", receipt_for(entries, vote, tracker="04" * 16))]
+    report = verify(read_bundle(directory), key=KEY, receipts=pooled)
+    failure = report.failure
+    assert failure is not None and (failure.check, failure.entry) == (Check.RECEIPT, vote)
+    assert "s3.proof and s4.proof prove the same entry" in failure.detail
+    assert all(verify(read_bundle(directory), key=KEY, receipts=[one]).ok for one in pooled)
+    same = [pooled[0], ("again.proof", pooled[0][1])]  # a voter's receipt given twice is fine
+    assert verify(read_bundle(directory), key=KEY, receipts=same).ok
+
+
 def test_a_receipted_sealed_vote_before_the_close_is_not_counted_yet(tmp_path: Path) -> None:
     """Before the papers are published, the receipt proves the vote is logged, and says so."""
     events = _secret_meeting()[:-1]  # the ballot is still open
