@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from api.storage import Store, checkpoints, entries, sealed_papers, sealed_rankings
 from audit.canonical import canonical
@@ -44,6 +45,8 @@ from voting.errors import DomainError
 from voting.state import BallotMethod, BodyState, transient
 
 __all__ = ["Ledger", "Submitted"]
+
+_ANOTHER_WRITER = "the log was changed by another writer; reopen the ledger"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,18 +175,26 @@ class Ledger:
                     "leaf_hash": leaf_hash(data),
                 }
             )
-        with self.store.transaction() as conn:
-            if self.store.size(conn) != first:
-                raise DomainError("the log was changed by another writer; reopen the ledger")
-            if rows:
-                conn.execute(insert(entries), rows)
-            if sealed is not None:
-                ballot_id, tracker, choice = sealed
-                conn.execute(
-                    insert(sealed_papers).values(ballot=ballot_id, tracker=tracker, choice=choice)
-                )
-            if sealed_ranking is not None:
-                conn.execute(insert(sealed_rankings).values(**sealed_ranking))
+        try:
+            with self.store.transaction() as conn:
+                if self.store.size(conn) != first:
+                    raise DomainError(_ANOTHER_WRITER)
+                if rows:
+                    conn.execute(insert(entries), rows)
+                if sealed is not None:
+                    ballot_id, tracker, choice = sealed
+                    conn.execute(insert(sealed_papers).values(ballot=ballot_id, tracker=tracker,
+                                                              choice=choice))
+                if sealed_ranking is not None:
+                    conn.execute(insert(sealed_rankings).values(**sealed_ranking))
+        except IntegrityError:
+            # Rolled back. On PostgreSQL a writer that committed first shows up here, as a
+            # taken seq (entries' key), not at the size check above; otherwise the only key
+            # left to clash is a sealed paper's tracker.
+            if self.store.size() != first:
+                raise DomainError(_ANOTHER_WRITER) from None
+            raise DomainError("a sealed paper with this tracker is already held for this ballot "
+                              "or election: draw another tracker") from None
         for row in rows:
             self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
         self.state = replay(events, self.state)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.demo_meeting import commands
 from api.ledger import Ledger
 from api.storage import entries, sealed_papers
+from tests.api.races import ledgers, open_ballot, race
 from audit.canonical import parse
 from audit.checkpoint import parse_checkpoint
 from audit.errors import AuditError
@@ -207,3 +208,44 @@ def test_a_changed_entry_in_the_store_is_found_on_opening(instance: Path) -> Non
     ledger.close()
     with pytest.raises(DomainError, match="leaf hash"):
         Ledger.open(instance, origin=ORIGIN)
+
+
+def test_racing_writers_on_sqlite_one_vote_wins_nothing_lost(tmp_path: Path) -> None:
+    """RELIABILITY.md A1 and A2: eight writers cast the same member's vote at once on one
+    SQLite file; exactly one is logged, the others are refused, the log has no gap."""
+    opener = lambda path: Ledger.open(path, origin=ORIGIN)  # noqa: E731
+    first = opener(tmp_path)
+    open_ballot(first)
+    size = first.log.size
+    first.close()
+    opened = ledgers(tmp_path, 8, opener)
+    outcomes = race(opened, lambda i: c.CastVote(AT, "a", ballot="v1", choice="for"))
+    for ledger in opened:
+        ledger.close()
+    assert sum(outcome is None for outcome in outcomes) == 1
+    for outcome in outcomes:
+        assert outcome is None or (isinstance(outcome, DomainError)
+                                   and "another writer" in str(outcome)), repr(outcome)
+    again = opener(tmp_path)
+    stored = again.store.all_entries()
+    assert [seq for seq, _, _ in stored] == list(range(size + 1))
+    assert again.state.ballots["v1"].votes.keys() == {"a"}
+    again.close()
+
+
+def test_a_tracker_already_sealed_on_the_ballot_is_refused_and_changes_nothing(
+        tmp_path: Path) -> None:
+    """Two papers of one ballot cannot share a tracker: the store's key refuses the second,
+    the ledger says why, and the store, the state and the tree are as they were."""
+    ledger = Ledger.open(tmp_path, origin=ORIGIN)
+    open_ballot(ledger, "secret")
+    tracker = "ab" * 16
+    ledger.submit(c.CastVote(AT, "a", ballot="v1", choice="for", tracker=tracker))
+    before = (ledger.state, ledger.store.all_entries(), ledger.log.size, ledger.log.root(),
+              ledger.store.papers("v1"))
+    with pytest.raises(DomainError, match="already held for this ballot"):
+        ledger.submit(c.CastVote(AT, "b", ballot="v1", choice="against", tracker=tracker))
+    assert (ledger.state, ledger.store.all_entries(), ledger.log.size, ledger.log.root(),
+            ledger.store.papers("v1")) == before
+    ledger.submit(c.CastVote(AT, "b", ballot="v1", choice="against", tracker="cd" * 16))
+    ledger.close()
