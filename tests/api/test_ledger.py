@@ -11,12 +11,12 @@ from sqlalchemy import select
 from api.demo_meeting import commands
 from api.ledger import Ledger
 from api.storage import entries, sealed_papers
-from tests.api.races import ledgers, open_ballot, race
 from audit.canonical import parse
 from audit.checkpoint import parse_checkpoint
 from audit.errors import AuditError
 from audit.note import parse_note
 from audit.receipt import parse_receipt, verify_receipt
+from tests.api.races import ledgers, open_ballot, race
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
