@@ -213,7 +213,9 @@ def test_a_changed_entry_in_the_store_is_found_on_opening(instance: Path) -> Non
 def test_racing_writers_on_sqlite_one_vote_wins_nothing_lost(tmp_path: Path) -> None:
     """RELIABILITY.md A1 and A2: eight writers cast the same member's vote at once on one
     SQLite file; exactly one is logged, the others are refused, the log has no gap."""
-    opener = lambda path: Ledger.open(path, origin=ORIGIN)  # noqa: E731
+    def opener(path: Path) -> Ledger:
+        return Ledger.open(path, origin=ORIGIN)
+
     first = opener(tmp_path)
     open_ballot(first)
     size = first.log.size
