@@ -310,9 +310,6 @@ def _roots(entries: Sequence[bytes], sizes: set[int]) -> dict[int, bytes]:
 # -- the run -------------------------------------------------------------------------
 
 
-_VOTES = frozenset({ev.VoteCast, ev.SecretVoteCast, ev.RankingCast, ev.SealedRankingCast})
-
-
 @dataclass(slots=True)
 class _Scan:
     """What one pass over the entries found: the first failure of each kind, and the rest."""
@@ -648,7 +645,7 @@ class _Run:
                     replaying = False
                 else:
                     kind = type(event)
-                    if kind in _VOTES:
+                    if kind in ev.VOTES:
                         scan.votes += 1
                     elif kind is ev.BallotClosed or kind is ev.ElectionClosed:
                         scan.ballots += 1  # an election is a ballot, recounted at its close

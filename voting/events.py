@@ -18,6 +18,7 @@ from typing import ClassVar
 __all__ = [
     "EVENT_TYPES",
     "EVENT_VERSION",
+    "VOTES",
     "AmendmentFell",
     "AmendmentMoved",
     "AmendmentRuledOutOfOrder",
@@ -562,3 +563,8 @@ def _register() -> None:
 
 
 _register()
+
+VOTES: frozenset[type[Event]] = frozenset(
+    {VoteCast, SecretVoteCast, RankingCast, SealedRankingCast}
+)
+"""The events that record one member's vote (recorded or sealed, on a ballot or an election)."""

@@ -18,6 +18,7 @@ import click
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
+from voting import commands as c
 from voting import events as ev
 from voting.minutes import render_minutes
 from voting.report import watered_down
@@ -25,9 +26,6 @@ from voting.report import watered_down
 __all__ = ["demo"]
 
 ORIGIN = "demo.tellers.invalid/left-organising-group"
-
-VOTES = frozenset({ev.VoteCast, ev.SecretVoteCast, ev.RankingCast, ev.SealedRankingCast})
-"""The events that record a member's vote: each voter gets a receipt for theirs."""
 
 
 @click.command()
@@ -60,8 +58,9 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
             for command in commands(lambda: ledger.log.root().hex()):
                 submitted = ledger.submit(command)
                 for index, event in zip(submitted.indices, submitted.events, strict=True):
-                    if type(event) in VOTES:  # the voter is given a receipt as it is logged
-                        tracker = getattr(command, "tracker", "")
+                    if type(event) in ev.VOTES:  # the voter is given a receipt as it is logged
+                        tracker = (command.tracker
+                                   if isinstance(command, c.CastVote | c.CastRanking) else "")
                         receipts[f"{command.by}-{index}.proof"] = ledger.receipt(
                             index, tracker=tracker)
             events = ledger.events()
