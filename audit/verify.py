@@ -379,7 +379,8 @@ class _Run:
         names = m.get("checkpoints")
         if not isinstance(names, list) or not names or len(b.checkpoint_names) != len(names):
             self.fail(c, "the manifest lists no checkpoints, or not as file names")
-        if len(set(names)) != len(names):
+        listed = set(names)
+        if len(listed) != len(names):
             self.fail(c, "the manifest lists a checkpoint file twice")
         if not all(_CHECKPOINT_FILE.fullmatch(name) for name in names):
             self.fail(c, f"the manifest's checkpoints are not all {CHECKPOINT_DIR}/NNNNNN.note")
@@ -392,7 +393,7 @@ class _Run:
         for name, described in files.items():
             if not isinstance(described, dict) or set(described) != {"sha256", "bytes"}:
                 self.fail(c, f"the manifest's entry for {name!r} is not {{sha256, bytes}}")
-            if name.startswith(f"{CHECKPOINT_DIR}/") and name not in names:
+            if name.startswith(f"{CHECKPOINT_DIR}/") and name not in listed:
                 self.fail(c, f"{name} is listed as a file but not as a checkpoint")
             got = b.digests.get(name)
             if got is None:
