@@ -110,7 +110,9 @@ __all__ = [
 ]
 
 Progress = Callable[[int], None]
-"""Called with the number of entries just processed (for a progress bar)."""
+"""Called with the number of checkpoints or entries just processed (for a progress bar):
+every checkpoint's signature is checked, then every entry, so a run reports
+``len(checkpoint_names) + len(entries)`` in all."""
 
 PROGRESS_STEP = 10_000
 
@@ -444,7 +446,10 @@ class _Run:
         verifier = self.verifier
         if verifier is None:  # pragma: no cover - C-KEY sets it or fails
             self.fail(Check.KEY, "no log key")
-        for name in self.bundle.checkpoint_names:
+        progress = self.progress
+        for position, name in enumerate(self.bundle.checkpoint_names, start=1):
+            if progress is not None and position % PROGRESS_STEP == 0:
+                progress(PROGRESS_STEP)
             data = self.bundle.files[name]
             try:
                 opened = open_note(data, [verifier])
@@ -455,6 +460,8 @@ class _Run:
                 self.fail(Check.SIG, f"the checkpoint is for origin {checkpoint.origin!r}",
                           checkpoint=name)
             self.checkpoints.append((name, data.decode("utf-8"), checkpoint))
+        if progress is not None and len(self.checkpoints) % PROGRESS_STEP:
+            progress(len(self.checkpoints) % PROGRESS_STEP)
         return f"{len(self.checkpoints)} checkpoints signed by {verifier.name}"
 
     # C-WITNESS ------------------------------------------------------------------
@@ -885,9 +892,9 @@ def verify(
     ``known`` keeps the last checkpoint verified per origin on this machine;
     it is read before and updated only when every check passes. ``member``
     lists what the log records in that member's name. ``progress`` is called
-    with counts of entries processed. ``receipts`` are ``(name, text)`` pairs
-    of c2sp.org/tlog-proof receipts that members kept, checked against the
-    published entries (C-RECEIPT).
+    with counts of checkpoints and entries processed (:data:`Progress`).
+    ``receipts`` are ``(name, text)`` pairs of c2sp.org/tlog-proof receipts
+    that members kept, checked against the published entries (C-RECEIPT).
     """
     run = _Run(bundle, key, witnesses, witness_threshold, known, member, progress, receipts)
     steps: tuple[tuple[Check, Callable[[], str]], ...] = (

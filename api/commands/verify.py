@@ -33,7 +33,8 @@ from audit.verify import verify as run_verify
 __all__ = ["fetch_url", "read_source", "verify"]
 
 LARGE = 100_000
-"""Entries from which a progress bar is shown even when stderr is not a terminal."""
+"""Checkpoints and entries from which a progress bar is shown even when stderr is not a
+terminal."""
 
 MAX_FILE = 1 << 34
 """The most bytes read for one file of a bundle over HTTP (16 GiB)."""
@@ -176,7 +177,7 @@ def verify(
     except BundleError as exc:
         raise BadBundle(str(exc)) from None
     known = KnownState.in_directory(state_dir)
-    count = len(bundle.entries)
+    count = len(bundle.checkpoint_names) + len(bundle.entries)  # each checked in turn
     show = sys.stderr.isatty() or count >= LARGE
     bar = click.progressbar(length=count, label="verifying", file=sys.stderr) if show \
         else nullcontext(None)

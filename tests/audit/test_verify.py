@@ -268,10 +268,17 @@ def test_random_histories_verify(tmp_path_factory: pytest.TempPathFactory,
     assert all("the papers are in entry" in r.summary for r in records)
 
 
-def test_progress_counts_every_entry(bundle_dir: Path) -> None:
+def test_progress_counts_every_checkpoint_and_every_entry(bundle_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    bundle = read_bundle(bundle_dir)
     seen: list[int] = []
-    verify(read_bundle(bundle_dir), key=KEY, progress=seen.append)
-    assert sum(seen) == len(meeting_events())
+    verify(bundle, key=KEY, progress=seen.append)
+    assert sum(seen) == len(bundle.checkpoint_names) + len(meeting_events())
+    monkeypatch.setattr(verify_module, "PROGRESS_STEP", 4)  # steps, then the remainder
+    steps: list[int] = []
+    verify(bundle, key=KEY, progress=steps.append)
+    assert sum(steps) == sum(seen) and steps[0] == 4 and max(steps) == 4
 
 
 def test_the_report_as_json(bundle_dir: Path) -> None:
