@@ -1,11 +1,12 @@
-"""kill -9 in the middle of writing (RELIABILITY.md D1): nothing acknowledged is lost.
+"""Crashes in the middle of writing (RELIABILITY.md D1, D3): nothing acknowledged is lost.
 
 A child process logs one member after another through a ledger on SQLite and prints
 ``acked N`` after each commit; the test kills it with SIGKILL at a random moment, over
 several rounds, and after each one reopens the ledger itself. Reopening is the small fsck
 (INV-FSCK): the stored tree must hold the last signed checkpoint. Then every acknowledged
 entry must be there, the log dense from 0, the state its replay, and at the end the
-published bundle must verify, checkpoints signed across the crashes included.
+published bundle must verify, checkpoints signed across the crashes included. The
+failpoint tests kill the writer at a chosen point of a write instead of at random.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import pytest
 
 from api.ledger import Ledger
 from audit.bundle import read_bundle, write_bundle
+from audit.signer_state import FileSignerState
 from audit.verify import verify
-from tests.api.crash_child import ORIGIN
+from tests.api.crash_child import AT, FAILPOINTS, ORIGIN
 from tests.conftest import ROOT
+from voting import commands as c
 
 pytestmark = [pytest.mark.api, pytest.mark.slow]
 
@@ -77,3 +80,38 @@ def test_kill_9_while_writing_loses_nothing_acknowledged(tmp_path: Path) -> None
     report = verify(read_bundle(tmp_path / "bundle"), key=ledger.vkey)
     assert report.ok, report.failure
     assert report.counts.entries == seen
+
+
+@pytest.mark.parametrize("failpoint", FAILPOINTS)
+def test_a_crash_at_each_point_of_a_write_leaves_a_ledger_that_reopens(
+        tmp_path: Path, failpoint: str) -> None:
+    """RELIABILITY.md D3: the writer dies at a chosen point of its sixth write. Reopening
+    finds the store and the signer consistent, the next write is signed, and the bundle
+    verifies. ``after_commit``: the unacknowledged entry was committed, so it is logged.
+    ``after_sign``: the signer's state is ahead of the stored notes, so the same size is
+    signed again with the same root, which the signer allows."""
+    instance = tmp_path / "instance"
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.api.crash_child", str(instance), failpoint, "5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert child.returncode == 137, child.stderr
+    acked = [int(line.split()[1]) for line in child.stdout.splitlines()]
+    assert len(acked) == 5
+    ledger = Ledger.open(instance, origin=ORIGIN)
+    stored = ledger.store.all_entries()
+    assert [seq for seq, _, _ in stored] == list(range(len(stored)))
+    assert len(stored) == max(acked) + 2  # the crashed write's entry was committed
+    stored_notes = [int(note.split("\n")[1]) for note in ledger.checkpoints()]
+    assert max(stored_notes) == len(stored) - 1  # the crashed write's note never got stored
+    head = FileSignerState(instance / "signer.state").load()
+    assert head is not None
+    # after_commit died before signing; after_sign, after the signer saved its new head.
+    assert head.size == (len(stored) - 1 if failpoint == "after_commit" else len(stored))
+    ledger.submit(c.AdmitMember(AT, "s", member="late", name="Late"))
+    ledger.checkpoint()
+    write_bundle(tmp_path / "bundle", entries=ledger.entry_bytes(),
+                 checkpoints=list(ledger.checkpoints()), vkey=ledger.vkey)
+    ledger.close()
+    report = verify(read_bundle(tmp_path / "bundle"), key=ledger.vkey)
+    assert report.ok, report.failure
