@@ -8,6 +8,7 @@ from pathlib import Path
 
 from api.ledger import Ledger
 from voting import commands as c
+from voting.errors import DomainError
 
 AT = "2026-01-15T18:00:00Z"
 MEMBERS = ("s", "a", "b", "c")
@@ -51,6 +52,23 @@ def race(opened: list[Ledger], command: Callable[[int], c.Command]) -> list[Base
     return outcomes
 
 
-def ledgers(instance: Path, count: int, opener: Callable[[Path], Ledger]) -> list[Ledger]:
-    """``count`` ledgers on one instance and store, as the processes of one server would be."""
-    return [opener(instance) for _ in range(count)]
+def one_vote_wins(instance: Path, opener: Callable[[Path], Ledger], writers: int = 8) -> None:
+    """``writers`` ledgers on one instance and store (as the processes of one server would
+    be) cast member a's vote at once: exactly one is logged, the others are refused as
+    stale writers, and the log has no gap."""
+    first = opener(instance)
+    open_ballot(first)
+    size = first.log.size
+    first.close()
+    opened = [opener(instance) for _ in range(writers)]
+    outcomes = race(opened, lambda _: c.CastVote(AT, "a", ballot="v1", choice="for"))
+    for ledger in opened:
+        ledger.close()
+    assert sum(outcome is None for outcome in outcomes) == 1
+    for outcome in outcomes:
+        assert outcome is None or (isinstance(outcome, DomainError)
+                                   and "another writer" in str(outcome)), repr(outcome)
+    again = opener(instance)
+    assert [seq for seq, _, _ in again.store.all_entries()] == list(range(size + 1))
+    assert again.state.ballots["v1"].votes.keys() == {"a"}
+    again.close()

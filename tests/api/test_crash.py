@@ -23,6 +23,7 @@ import pytest
 
 from api.ledger import Ledger
 from audit.bundle import read_bundle, write_bundle
+from audit.report import Report
 from audit.signer_state import FileSignerState
 from audit.verify import verify
 from tests.api.crash_child import AT, FAILPOINTS, ORIGIN
@@ -58,6 +59,17 @@ def _run_and_kill(instance: Path, rng: random.Random) -> list[int]:
     return acked
 
 
+def _published_bundle_verifies(ledger: Ledger, directory: Path) -> Report:
+    """Sign the latest size, write the ledger's bundle, close it, and verify the bundle."""
+    ledger.checkpoint()
+    write_bundle(directory, entries=ledger.entry_bytes(),
+                 checkpoints=list(ledger.checkpoints()), vkey=ledger.vkey)
+    ledger.close()
+    report = verify(read_bundle(directory), key=ledger.vkey)
+    assert report.ok, report.failure
+    return report
+
+
 def test_kill_9_while_writing_loses_nothing_acknowledged(tmp_path: Path) -> None:
     rng = random.Random(20261123)
     instance = tmp_path / "instance"
@@ -73,13 +85,7 @@ def test_kill_9_while_writing_loses_nothing_acknowledged(tmp_path: Path) -> None
         seen = len(stored)
         ledger.close()
     ledger = Ledger.open(instance, origin=ORIGIN)
-    ledger.checkpoint()
-    write_bundle(tmp_path / "bundle", entries=ledger.entry_bytes(),
-                 checkpoints=list(ledger.checkpoints()), vkey=ledger.vkey)
-    ledger.close()
-    report = verify(read_bundle(tmp_path / "bundle"), key=ledger.vkey)
-    assert report.ok, report.failure
-    assert report.counts.entries == seen
+    assert _published_bundle_verifies(ledger, tmp_path / "bundle").counts.entries == seen
 
 
 @pytest.mark.parametrize("failpoint", FAILPOINTS)
@@ -109,9 +115,4 @@ def test_a_crash_at_each_point_of_a_write_leaves_a_ledger_that_reopens(
     # after_commit died before signing; after_sign, after the signer saved its new head.
     assert head.size == (len(stored) - 1 if failpoint == "after_commit" else len(stored))
     ledger.submit(c.AdmitMember(AT, "s", member="late", name="Late"))
-    ledger.checkpoint()
-    write_bundle(tmp_path / "bundle", entries=ledger.entry_bytes(),
-                 checkpoints=list(ledger.checkpoints()), vkey=ledger.vkey)
-    ledger.close()
-    report = verify(read_bundle(tmp_path / "bundle"), key=ledger.vkey)
-    assert report.ok, report.failure
+    _published_bundle_verifies(ledger, tmp_path / "bundle")

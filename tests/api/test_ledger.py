@@ -16,7 +16,7 @@ from audit.checkpoint import parse_checkpoint
 from audit.errors import AuditError
 from audit.note import parse_note
 from audit.receipt import parse_receipt, verify_receipt
-from tests.api.races import ledgers, open_ballot, race
+from tests.api.races import one_vote_wins, open_ballot
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
@@ -212,27 +212,8 @@ def test_a_changed_entry_in_the_store_is_found_on_opening(instance: Path) -> Non
 
 def test_racing_writers_on_sqlite_one_vote_wins_nothing_lost(tmp_path: Path) -> None:
     """RELIABILITY.md A1 and A2: eight writers cast the same member's vote at once on one
-    SQLite file; exactly one is logged, the others are refused, the log has no gap."""
-    def opener(path: Path) -> Ledger:
-        return Ledger.open(path, origin=ORIGIN)
-
-    first = opener(tmp_path)
-    open_ballot(first)
-    size = first.log.size
-    first.close()
-    opened = ledgers(tmp_path, 8, opener)
-    outcomes = race(opened, lambda i: c.CastVote(AT, "a", ballot="v1", choice="for"))
-    for ledger in opened:
-        ledger.close()
-    assert sum(outcome is None for outcome in outcomes) == 1
-    for outcome in outcomes:
-        assert outcome is None or (isinstance(outcome, DomainError)
-                                   and "another writer" in str(outcome)), repr(outcome)
-    again = opener(tmp_path)
-    stored = again.store.all_entries()
-    assert [seq for seq, _, _ in stored] == list(range(size + 1))
-    assert again.state.ballots["v1"].votes.keys() == {"a"}
-    again.close()
+    SQLite file (BEGIN IMMEDIATE serialises them; the losers fail the size check)."""
+    one_vote_wins(tmp_path, lambda path: Ledger.open(path, origin=ORIGIN))
 
 
 def test_a_tracker_already_sealed_on_the_ballot_is_refused_and_changes_nothing(

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.canonical import parse
-from tests.api.races import ledgers, open_ballot, race
+from tests.api.races import one_vote_wins
 from tests.postgres import postgres_server
 from voting import commands as c
 from voting.codec import from_entry
@@ -81,22 +81,6 @@ def test_a_second_writer_cannot_leave_a_gap_or_a_duplicate(tmp_path: Path, datab
 
 def test_racing_writers_on_postgres_one_vote_wins_nothing_lost(tmp_path: Path,
                                                                database: str) -> None:
-    """RELIABILITY.md A1: eight writers cast the same member's vote at once on one database;
-    exactly one is logged, the others are refused with the same clear error as on SQLite
-    (a unique key, not a lock, decides between them), and the log has no gap."""
-    first = open_ledger(tmp_path, database)
-    open_ballot(first)
-    size = first.log.size
-    first.close()
-    opened = ledgers(tmp_path, 8, lambda path: open_ledger(path, database))
-    outcomes = race(opened, lambda i: c.CastVote(AT, "a", ballot="v1", choice="for"))
-    for ledger in opened:
-        ledger.close()
-    assert sum(outcome is None for outcome in outcomes) == 1
-    for outcome in outcomes:
-        assert outcome is None or (isinstance(outcome, DomainError)
-                                   and "another writer" in str(outcome)), repr(outcome)
-    again = open_ledger(tmp_path, database)
-    assert [seq for seq, _, _ in again.store.all_entries()] == list(range(size + 1))
-    assert again.state.ballots["v1"].votes.keys() == {"a"}
-    again.close()
+    """RELIABILITY.md A1: the same race on one PostgreSQL database, where a unique key, not
+    a lock, decides between the writers; the losers get the same clear refusal."""
+    one_vote_wins(tmp_path, lambda path: open_ledger(path, database))
