@@ -58,6 +58,7 @@ __all__ = [
     "BundleError",
     "Fetch",
     "FileDigest",
+    "check_bundle_target",
     "format_cosignatures",
     "parse_cosignatures",
     "read_bundle",
@@ -268,6 +269,17 @@ def _checkpoint_name(position: int) -> str:
     return f"{CHECKPOINT_DIR}/{position:06d}.note"
 
 
+def check_bundle_target(directory: str | os.PathLike[str]) -> None:
+    """Refuse (:class:`BundleError`) a place :func:`write_bundle` would not write to: a file,
+    or a directory that holds other files and no bundle. A missing directory is fine."""
+    path = Path(directory)
+    if path.exists():
+        if not path.is_dir():
+            raise BundleError(f"{path} exists and is not a directory")
+        if any(path.iterdir()) and not (path / MANIFEST).exists():
+            raise BundleError(f"{path} holds other files and no bundle: refusing to write there")
+
+
 def write_bundle(
     directory: str | os.PathLike[str],
     *,
@@ -299,11 +311,8 @@ def write_bundle(
     for vkey_line in witness_vkeys:
         if not vkey_line or "\n" in vkey_line.strip("\n"):
             raise BundleError("each witness verifier key is one non-empty line")
+    check_bundle_target(path)
     if path.exists():
-        if not path.is_dir():
-            raise BundleError(f"{path} exists and is not a directory")
-        if any(path.iterdir()) and not (path / MANIFEST).exists():
-            raise BundleError(f"{path} holds other files and no bundle: refusing to write there")
         (path / MANIFEST).unlink(missing_ok=True)
         old = path / CHECKPOINT_DIR
         if old.is_dir():

@@ -18,6 +18,7 @@ import click
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
+from audit.bundle import BundleError, check_bundle_target, write_bundle
 from voting import commands as c
 from voting import events as ev
 from voting.minutes import render_minutes
@@ -48,6 +49,7 @@ ORIGIN = "demo.tellers.invalid/left-organising-group"
 )
 def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | None) -> None:
     """Run the organising-group meeting on the embedded store, with the signed log."""
+    _check_targets(bundle_dir, receipts_dir)
     with tempfile.TemporaryDirectory(prefix="tellers-demo-") as scratch:
         where = instance if instance is not None else Path(scratch)
         if instance is not None and (instance / "tellers.sqlite3").exists():
@@ -74,8 +76,6 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
             click.echo("")
             click.echo(latest.note)
             if bundle_dir is not None:
-                from audit.bundle import write_bundle
-
                 write_bundle(
                     bundle_dir,
                     entries=ledger.entry_bytes(),
@@ -93,3 +93,16 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                 click.echo("  tellers verify BUNDLE --member ID --receipt FILE")
         finally:
             ledger.close()
+
+
+def _check_targets(bundle_dir: Path | None, receipts_dir: Path | None) -> None:
+    """Refuse output places that cannot be written before the meeting is held, so that a bad
+    option changes nothing (no instance is created, no ledger written)."""
+    if bundle_dir is not None:
+        try:
+            check_bundle_target(bundle_dir)
+        except BundleError as exc:
+            raise click.UsageError(f"--bundle: {exc}") from None
+    if receipts_dir is not None and receipts_dir.exists() and any(receipts_dir.iterdir()):
+        raise click.UsageError(f"--receipts: {receipts_dir} is not empty; give an empty "
+                               "directory, so that only this meeting's receipts are there")

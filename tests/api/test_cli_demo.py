@@ -59,3 +59,21 @@ def test_demo_writes_each_voters_receipts_and_they_verify(tmp_path: Path) -> Non
     assert "records nothing in the name of m03" in refused.output
     missing = runner.invoke(main, [*args, "--receipt", str(tmp_path / "no-such.proof")])
     assert missing.exit_code == 2
+
+
+def test_demo_refuses_output_places_it_cannot_use_before_holding_the_meeting(
+        tmp_path: Path) -> None:
+    """A bad --bundle or --receipts is refused first: no instance, ledger or file is made."""
+    runner = CliRunner()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    for option, place in (("--bundle", other), ("--bundle", a_file), ("--receipts", other),
+                          ("--receipts", a_file)):
+        instance = tmp_path / f"instance{option}{place.name}"
+        result = runner.invoke(main, ["demo", "--instance", str(instance), option, str(place)])
+        assert result.exit_code == 2, result.output
+        assert not instance.exists()
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
