@@ -3,13 +3,24 @@
 The domain is a pure state machine: ``execute(state, command)`` returns the
 new state and the events the command caused, or raises a typed error and
 changes nothing. Events are plain data: store them, hash them, replay them.
+At the end the events go into a signed Merkle log, and a voter's receipt for
+their vote is checked offline with nothing but the log's public key.
 
 Run: ``python examples/embedding.py``
 """
 
 from __future__ import annotations
 
+import secrets
+
+from audit.canonical import canonical
+from audit.log import Log
+from audit.note import Ed25519Signer
+from audit.receipt import verify_receipt
+from audit.signer import CheckpointSigner, MemorySignerState
 from voting import commands as c
+from voting import events as ev
+from voting.codec import to_entry
 from voting.decider import execute, replay
 from voting.errors import DomainError
 from voting.minutes import render_minutes
@@ -18,7 +29,7 @@ from voting.state import BodyState
 AT = "2026-01-15T18:00:00Z"  # the domain reads no clock: the caller says when
 
 state = BodyState()
-log = []
+log: list[ev.Event] = []
 
 
 def do(command: c.Command) -> None:
@@ -63,3 +74,16 @@ print(state.motions["rent"].text.plain())  # That we ballot all members on a ren
 print(state.ballots["v2"].outcome)  # carried
 assert replay(log) == state  # the events alone rebuild everything
 print(render_minutes(state, log))
+
+# The audit log: each event's canonical entry (RFC 8785) is a leaf of an RFC 9162 Merkle
+# tree, and the log signs checkpoints of it (a real shell keeps the key and the signer's
+# state on disk: api.ledger). A receipt proves one entry is in the log.
+key = Ed25519Signer.from_seed("tenants.example/log", secrets.token_bytes(32))
+audit_log = Log(CheckpointSigner(key, MemorySignerState()))
+entries = [canonical(to_entry(seq, event)) for seq, event in enumerate(log)]  # type: ignore[arg-type]
+audit_log.extend(entries)
+vote = next(i for i, e in enumerate(log) if isinstance(e, ev.VoteCast) and e.member == "ana")
+receipt = audit_log.receipt(vote)  # what Ana keeps
+checked = verify_receipt(receipt, entries[vote], key.vkey())  # offline, with the public key
+print(f"Ana's vote is entry {checked.index}, under the checkpoint of size "
+      f"{checked.checkpoint.size} signed by {key.name}")
