@@ -24,6 +24,7 @@ from tests.audit.bundles import (
     make_bundle,
     meeting_events,
     read_entries,
+    receipt_for,
     reseal,
     write_entries,
 )
@@ -178,6 +179,24 @@ def test_a_bundle_over_http(bundle: Path, state: str, serve: Any) -> None:
     report = json.loads(result.stdout)
     assert report["ok"] and report["source"] == base
     assert run(base + "/", "--key", KEY, "--state-dir", state).exit_code == 0
+
+
+def test_a_members_receipt_against_a_bundle_over_http(bundle: Path, state: str, serve: Any,
+                                                      tmp_path: Path) -> None:
+    """The receipt is a local file, the bundle a URL; a receipt for another entry fails."""
+    entries = read_entries(bundle)
+    vote = next(i for i, e in enumerate(entries) if b'"member":"m15","voter":"m15"' in e)
+    mine, theirs = tmp_path / "mine.proof", tmp_path / "theirs.proof"
+    mine.write_text(receipt_for(entries, vote), encoding="utf-8")
+    theirs.write_text(receipt_for(entries, vote - 1), encoding="utf-8")
+    base = serve(bundle)
+    args = [base, "--key", KEY, "--state-dir", state, "--member", "m15"]
+    result = run(*args, "--receipt", str(mine))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "ok   C-RECEIPT  1 receipts" in result.stdout
+    refused = run(*args, "--receipt", str(theirs))
+    assert refused.exit_code == 1
+    assert "C-RECEIPT" in refused.stderr
 
 
 def test_a_tampered_bundle_over_http_exits_1(bundle: Path, state: str, serve: Any) -> None:
