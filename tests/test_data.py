@@ -96,4 +96,3 @@ def test_every_row_names_the_repositories_its_files_cite(folder: str) -> None:
 def test_a_file_not_in_the_data_folder_fails_loudly() -> None:
     with pytest.raises(pytest.fail.Exception, match="tests/data"):
         data_path("vectors", "no-such-file.json")
-

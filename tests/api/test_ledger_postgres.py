@@ -12,7 +12,7 @@ from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.canonical import parse
 from tests.api.races import one_vote_wins
-from tests.postgres import postgres_server
+from tests.postgres import postgres_server, require_server
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
@@ -26,6 +26,7 @@ AT = "2026-01-15T18:00:00Z"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
+    require_server()
     with postgres_server() as url:
         yield url
 
