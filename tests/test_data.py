@@ -1,25 +1,37 @@
-"""The test data is what its READMEs list.
+"""The test data is what its READMEs list, and the repository cites only itself.
 
 Each folder under ``tests/data`` has a README.md whose "Files" table names every file in it
 (one row per file, or per pair for an election), where it comes from and under which
 licence. The folder must hold exactly those files, as regular files; every row must name a
 licence; and every row must name each repository that its JSON files cite in their own
-``source``/``sources`` fields.
+``source``/``sources`` fields. A fresh clone must need nothing beside it, so no text in the
+repository may point at documents outside it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, data_path
+from tests.conftest import DATA, ROOT, data_path
 
 pytestmark = pytest.mark.unit
 
 FOLDERS = ("vectors", "elections")
+
+# Names of documents that do not live in the repository, and the folder that once stood
+# beside the checkout. Built from parts so that this file does not cite them itself.
+OUTSIDE = (
+    *(f"{name}.md" for name in ("DESIGN", "COUNTING", "RELIABILITY", "STACK", "STYLE")),
+    "../" + "shared",
+)
+TEXT_SUFFIXES = {".py", ".md", ".json", ".toml", ".cfg", ".txt", ".yml", ".yaml", ".html", ""}
+SKIPPED_DIRS = {"build", "dist", "__pycache__", "node_modules", "venv"}
 
 
 def _table(readme: str) -> tuple[list[str], list[list[str]]]:
@@ -96,3 +108,35 @@ def test_every_row_names_the_repositories_its_files_cite(folder: str) -> None:
 def test_a_file_not_in_the_data_folder_fails_loudly() -> None:
     with pytest.raises(pytest.fail.Exception, match="tests/data"):
         data_path("vectors", "no-such-file.json")
+
+
+def _repository_texts() -> Iterator[Path]:
+    for directory, subdirectories, files in os.walk(ROOT):
+        subdirectories[:] = [
+            name
+            for name in subdirectories
+            if name not in SKIPPED_DIRS
+            and not name.endswith(".egg-info")
+            and (not name.startswith(".") or name == ".ci")
+        ]
+        for name in files:
+            path = Path(directory, name)
+            if path.suffix in TEXT_SUFFIXES and not path.is_symlink():
+                yield path
+
+
+def test_nothing_cites_a_document_outside_the_repository() -> None:
+    """Docs, code comments and tests cite only what a fresh clone holds."""
+    offending = []
+    scanned = 0
+    for path in _repository_texts():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        scanned += 1
+        for number, line in enumerate(text.splitlines(), 1):
+            if any(name in line for name in OUTSIDE):
+                offending.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert scanned > 100
+    assert not offending, "\n".join(offending)

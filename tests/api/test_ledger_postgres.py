@@ -82,6 +82,6 @@ def test_a_second_writer_cannot_leave_a_gap_or_a_duplicate(tmp_path: Path, datab
 
 def test_racing_writers_on_postgres_one_vote_wins_nothing_lost(tmp_path: Path,
                                                                database: str) -> None:
-    """RELIABILITY.md A1: the same race on one PostgreSQL database, where a unique key, not
+    """docs/architecture.md A1: the same race on one PostgreSQL database, where a unique key, not
     a lock, decides between the writers; the losers get the same clear refusal."""
     one_vote_wins(tmp_path, lambda path: open_ledger(path, database))

@@ -1,4 +1,4 @@
-"""The BLT reader and writer (COUNTING.md, "The BLT ballot file format").
+"""The BLT reader and writer (docs/counting.md, "The BLT ballot file format").
 
 Every tolerance the reader allows must be reported as a warning; every
 malformed or ambiguous file must raise BallotFileError naming its line; the
