@@ -140,3 +140,18 @@ def test_nothing_cites_a_document_outside_the_repository() -> None:
                 offending.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert scanned > 100
     assert not offending, "\n".join(offending)
+
+
+def test_links_between_the_docs_lead_to_files_that_exist() -> None:
+    """A relative link in docs/ or in a data README names a file in the repository."""
+    pages = [*(ROOT / "docs").glob("*.md"), *DATA.glob("*/README.md")]
+    links = 0
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "#", "mailto:")):
+                continue
+            links += 1
+            resolved = (page.parent / target.split("#", 1)[0]).resolve()
+            assert resolved.is_file(), f"{page.relative_to(ROOT)} links to missing {target}"
+            assert ROOT in resolved.parents, f"{page.relative_to(ROOT)} links outside: {target}"
+    assert links >= 10
