@@ -2,7 +2,7 @@
 
 Each command lives in its own module (``api/commands/<name>.py``) so that
 ``tellers count`` does not pay for importing what ``tellers verify`` needs.
-DESIGN.md, "Fixed interfaces", lists the commands and their options.
+docs/architecture.md, "Interfaces others build on", lists the commands and their options.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """A body's ledger: a command becomes events, log entries and leaves, in one transaction.
 
-This is the imperative shell around the pure core (DESIGN.md): ``voting``
+This is the imperative shell around the pure core (docs/architecture.md): ``voting``
 decides, ``audit`` hashes and signs, and the ledger stores. On opening it
 rebuilds the state by replaying every stored entry through ``voting`` and
 rebuilds the Merkle tree from the stored leaves, then checks the tree
-against the last checkpoint the signer signed (RELIABILITY.md INV-FSCK):
+against the last checkpoint the signer signed (docs/architecture.md INV-FSCK):
 a store behind its own signed log refuses to open.
 
-Write path (RELIABILITY.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): decide on
+Write path (docs/architecture.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): decide on
 the current state; in one ``BEGIN IMMEDIATE`` transaction check that nobody
 appended meanwhile, insert the entries at the next dense sequence numbers
 (the primary key refuses a gap or a duplicate) and any sealed ballot paper;

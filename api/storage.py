@@ -2,7 +2,7 @@
 
 SQLAlchemy 2 Core on SQLite (the embedded default) or PostgreSQL. The log's
 canonical bytes are kept as bytes with their leaf hash, never as JSON
-columns (STACK.md: jsonb reorders keys). On SQLite the connection uses WAL,
+columns (docs/architecture.md, "Storage": jsonb reorders keys). On SQLite the connection uses WAL,
 ``synchronous=FULL``, foreign keys and a busy timeout, and every write
 transaction starts with ``BEGIN IMMEDIATE`` so two writers never interleave
 (the SQLAlchemy "pysqlite serializable" recipe: Python 3.11's sqlite3 has no

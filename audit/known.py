@@ -1,6 +1,6 @@
 """The last checkpoint this machine verified, per log: the member's memory against rollback.
 
-RELIABILITY.md C5 (the rekor-monitor pattern): a verifier that remembers the
+docs/threat-model.md C5 (the rekor-monitor pattern): a verifier that remembers the
 latest checkpoint it accepted for an origin can demand that every later
 bundle extends it, so a rollback to a smaller tree, a rewritten history or a
 fork shown only to this member is caught (check ``C-KNOWN``). It also
@@ -46,7 +46,7 @@ class KnownCheckpoint:
 class KnownState:
     """The last checkpoint this machine verified, per origin, in one small JSON file.
 
-    The rekor-monitor pattern (RELIABILITY.md C5): a member's verifier keeps
+    The rekor-monitor pattern (docs/threat-model.md C5): a member's verifier keeps
     the latest checkpoint it accepted and demands that every later bundle
     extends it, so a rollback, a rewritten history or a fork shown only to
     this member is caught. Writes replace the file atomically.

@@ -14,7 +14,7 @@
   ``checkpoint_every=N`` it also happens after every N-th append;
 * proofs and receipts come from the store in O(log n) reads.
 
-Opening a log over an existing store is a small fsck (RELIABILITY.md
+Opening a log over an existing store is a small fsck (docs/architecture.md
 INV-FSCK): the stored tree must contain the last signed checkpoint, with the
 same root, or the log refuses to open. The log reads no clock; it keeps the
 hashes, not the entries, which the shell stores beside them.

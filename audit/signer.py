@@ -1,6 +1,6 @@
 """The log signer: signs checkpoints, and never two that contradict each other.
 
-RELIABILITY.md INV-CHECKPOINT: a checkpoint is derived data, signed after
+docs/architecture.md INV-CHECKPOINT: a checkpoint is derived data, signed after
 commit; the signer durably records the last ``(size, root)`` it signed and
 **refuses** to sign a smaller size, or the same size with a different root.
 c2sp.org/tlog-checkpoint says the same from the other side: "a log MUST not

@@ -3,7 +3,7 @@
 This is the upper half of :mod:`audit`: it replays the log through
 :mod:`voting` (which recounts every ballot through :mod:`tallying`), so the
 server and every member's verifier share one definition of the rules
-(DESIGN.md; RELIABILITY.md C1, R4). It never imports :mod:`api`.
+(docs/architecture.md; docs/threat-model.md C1, R4). It never imports :mod:`api`.
 
 :func:`verify` runs these checks in this order and stops at the first that
 fails, naming the entry or checkpoint and the reason (``docs/verifying.md``
@@ -121,7 +121,7 @@ PROGRESS_STEP = 10_000
 
 
 def verifier_identity() -> dict[str, str]:
-    """The verifier's name, version and the SHA-256 of the code it runs (RELIABILITY.md H1).
+    """The verifier's name, version and the SHA-256 of the code it runs (docs/threat-model.md H1).
 
     The hash covers every ``.py`` file of :mod:`audit`, :mod:`voting` and
     :mod:`tallying`, by relative path and content, in path order.
@@ -779,7 +779,7 @@ class _Run:
             tracker = receipt_tracker(receipt.extra)
             if tracker is not None:
                 other = trackers.setdefault(index, (name, tracker))
-                if other[1] != tracker:  # pooled receipts (RELIABILITY.md C6)
+                if other[1] != tracker:  # pooled receipts (docs/threat-model.md C6)
                     self.fail(Check.RECEIPT, f"{other[0]} and {name} prove the same entry "
                                              f"{index} with different trackers: one sealed vote "
                                              "was shown to two voters as theirs", entry=index)

@@ -6,7 +6,7 @@ Two rules, used in this order where a rule set calls for them:
   unequal votes" of SSI 2007/42 Sch. 1 r.51, which classic AV counts use for
   exclusions too): :func:`narrow_backwards`.
 * **Lot**: :func:`draw_lot`, which hands the tie to the seeded draw of
-  :mod:`tallying.lots` (COUNTING.md, "Verifiable random selection") and
+  :mod:`tallying.lots` (docs/counting.md, "Lots") and
   records it as a :class:`~tallying.result.Lot`. A count never calls a random
   generator of its own.
 """

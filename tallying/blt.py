@@ -1,7 +1,7 @@
 """The BLT ballot file: a tolerant reader and a strict, canonical writer.
 
 The format is Hill, Wichmann and Woodall's (Algorithm 123, 1987), as
-COUNTING.md "The BLT ballot file format" describes it::
+docs/counting.md, "The BLT ballot file format", describes it::
 
     4 2                  number of candidates, number of seats
     -2                   optional: withdrawn candidates, negative indices, one line
@@ -24,7 +24,7 @@ numbers, skipped ranks (``-``), ballot IDs, a missing end-of-ballots ``0``.
 
 Each ballot line is read from its own line: the 1987 text lets a ballot run
 on over a newline, but real files end ballots at the newline without a ``0``
-(COUNTING.md), and the newline reading is the one they need. Identical ballot
+(docs/counting.md), and the newline reading is the one they need. Identical ballot
 lines are parsed once and their weights added, so a million-line file reads
 in about a second. The profile's ballots are the distinct rankings in order
 of first appearance, each with the weights of all its lines added.
@@ -401,7 +401,7 @@ def _read_header(text: str) -> tuple[int, int, int, int, frozenset[int], list[st
 
 
 def parse_blt(text: str, *, progress: Progress | None = None) -> BltFile:
-    """Read a BLT file's text into a :class:`Profile` (COUNTING.md, "What we should implement").
+    """Read BLT text into a :class:`Profile` (docs/counting.md, "The BLT ballot file format").
 
     ``progress``, if given, is called as ``progress(done, total)`` while the
     distinct ballot lines are parsed. Raises :class:`BallotFileError` naming

@@ -1,9 +1,9 @@
 """Electoral colleges: each section's votes scaled to its share of the result, then added.
 
-COUNTING.md ("Thresholds, card votes, colleges"): "An electoral college gives
-each section a share of the result. Each section's votes are normalised to its
-share (section weight / section turnout per vote) and then added. [...] The
-arithmetic must then be exact (``Fraction``)."
+docs/counting.md ("Card votes and electoral colleges"): each section has a
+fixed share of the result; every vote cast in a section is worth that share
+divided by the section's votes cast, and the sections' votes are added, in
+exact fractions (``Fraction``).
 
 Choices, and why:
 
@@ -131,7 +131,7 @@ def _normalise(section: Section, raw: Tally) -> Tally:
 
 
 def combine(sections: Sequence[Section], tallies: Mapping[str, Tally]) -> CollegeResult:
-    """Combine the sections' tallies into one college tally (COUNTING.md, colleges).
+    """Combine the sections' tallies into one college tally (docs/counting.md, colleges).
 
     Every section must have a tally, the names must match, and the shares must
     sum to exactly 1; otherwise :class:`CountError`.

@@ -14,7 +14,7 @@ working for an embedder who does not know our classes)::
     └── audit.errors.AuditError ...                    a log, proof or signature fails
 
 The root lives here because ``tallying`` is the package every other one may
-import (DESIGN.md: ``api -> voting -> tallying``); it imports nothing of ours.
+import (docs/architecture.md: ``api -> voting -> tallying``); it imports nothing of ours.
 """
 
 from __future__ import annotations

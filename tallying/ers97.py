@@ -2,7 +2,7 @@
 
 Source: Electoral Reform Society, *How to conduct an election by the Single
 Transferable Vote*, 3rd edition (1997), sections 4 to 6, as summarised in
-COUNTING.md ("ERS97"). Paragraph numbers below (5.1.6, 5.2.2, ...) are the
+docs/counting.md ("ERS97"). Paragraph numbers below (5.1.6, 5.2.2, ...) are the
 book's.
 
 Arithmetic is exact, in integer hundredths of a vote: the rules work to two

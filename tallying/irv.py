@@ -18,7 +18,7 @@ The rule, stated plainly (one seat):
    at every stage, decide by lot with the count's seed. This is the backwards
    rule of SSI 2007/42 Sch. 1 r.51.
 
-This is not ``scottish_stv_2007`` with one seat (COUNTING.md): that rule fixes
+This is not ``scottish_stv_2007`` with one seat (docs/counting.md): that rule fixes
 the quota at floor(V/2)+1 of *all* valid papers and usually runs to the last
 two candidates; the winner is the same, the stages differ. It is also not the
 United Kingdom's alternative vote as enacted in the Parliamentary Voting System

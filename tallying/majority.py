@@ -3,7 +3,7 @@
 A question put to a body is decided by a *threshold* (which votes must outnumber
 which), a *tie rule* (what an exact equality at the threshold means) and a
 *quorum* (whether the meeting may decide at all). Each is a named value shown
-next to the result (DESIGN.md principle 3), so that two people reading a result
+next to the result (docs/architecture.md principle 3), so that two people reading a result
 cannot disagree about what it means.
 
 Sources for the rules:

@@ -1,6 +1,6 @@
 """STV by Meek's method: rule values ``meek_1987`` and ``meek_nz``.
 
-Sources (COUNTING.md, "Meek"): I. D. Hill, B. A. Wichmann and D. R. Woodall,
+Sources (docs/counting.md, "Meek"): I. D. Hill, B. A. Wichmann and D. R. Woodall,
 "Algorithm 123 - Single Transferable Vote by Meek's method", *The Computer
 Journal* 30(3):277-281, 1987; and the New Zealand Local Electoral
 Regulations 2001, Schedule 1A. Paragraph references below are to those

@@ -76,7 +76,7 @@ class Profile:
 def validate_ballot(ballot: RankedBallot, candidates: int) -> None:
     """Reject a ballot that ranks a candidate twice or one outside ``0..candidates-1``.
 
-    COUNTING.md, "What we should implement": rankings that repeat a candidate
+    docs/counting.md, "What the reader refuses": rankings that repeat a candidate
     or use an index outside the list are rejected, not repaired.
     """
     if isinstance(ballot.weight, bool) or not isinstance(ballot.weight, int):

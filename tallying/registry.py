@@ -23,8 +23,8 @@ __all__ = ["CountMethod", "CountOptions", "count", "method", "methods"]
 class CountOptions:
     """What a count takes besides the ballots.
 
-    ``seed`` is the public seed of any lot the count has to draw (COUNTING.md,
-    "Verifiable random selection"); a count never calls a random generator.
+    ``seed`` is the public seed of any lot the count has to draw (docs/counting.md,
+    "Lots"); a count never calls a random generator.
     """
 
     seats: int

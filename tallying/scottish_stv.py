@@ -1,7 +1,7 @@
 """Scottish STV: the Scottish Local Government Elections Order 2007, Sch. 1 rr.45-52.
 
 Rule value ``scottish_stv_2007`` (SSI 2007/42, re-made unchanged in SSI
-2011/399), exactly as COUNTING.md states it:
+2011/399), exactly as docs/counting.md states it:
 
 * r.45 first stage: every valid paper is worth 1 and goes to its first preference;
 * r.46 quota ``floor(V / (S + 1)) + 1`` from the valid papers, fixed for the count;

@@ -1,4 +1,4 @@
-"""Shared test configuration: Hypothesis profiles and the paths to ../shared."""
+"""Test configuration: Hypothesis profiles and the test data kept in ``tests/data``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
 
 settings.register_profile(
     "ci",
@@ -24,9 +24,13 @@ settings.register_profile("nightly", deadline=None, max_examples=2000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def shared_path(*parts: str) -> Path:
-    """A file under ../shared (vectors, elections), which tests read in place."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.fail(f"{path} is missing: the tests read ../shared beside the checkout")
+def data_path(*parts: str) -> Path:
+    """A file under ``tests/data`` (conformance vectors, real elections).
+
+    Each folder's README.md says where every file in it comes from and under
+    which licence; ``tests/test_data.py`` holds the folder to that list.
+    """
+    path = DATA.joinpath(*parts)
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: every file the tests read is in tests/data")
     return path

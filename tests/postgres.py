@@ -3,6 +3,11 @@
 The server refuses to run as root, so as root it is run as the ``postgres``
 user (``runuser``); otherwise as the current user. It listens on 127.0.0.1
 only, on a free port, with ``fsync`` and ``synchronous_commit`` left on.
+
+Where the server binaries are not installed, :func:`require_server` skips the
+tests that need one and says why; under ``CI=true`` (set by CI services) the
+same absence is a failure, so a CI run can never pass with the PostgreSQL tests
+quietly skipped.
 """
 
 from __future__ import annotations
@@ -16,18 +21,50 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["postgres_server"]
+import pytest
+
+__all__ = ["missing_binaries", "postgres_server", "require_server"]
+
+SERVER_BINARIES = ("initdb", "pg_ctl")
+VERSIONS = ("17", "16", "15", "14")  # Debian's /usr/lib/postgresql/<version>/bin, newest first
 
 
 def _binary(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    for version in ("17", "16", "15", "14"):
+    for version in VERSIONS:
         candidate = Path(f"/usr/lib/postgresql/{version}/bin/{name}")
         if candidate.exists():
             return str(candidate)
     return None
+
+
+def missing_binaries() -> tuple[str, ...]:
+    """The server binaries this machine lacks (none when the tests can start a server)."""
+    return tuple(name for name in SERVER_BINARIES if _binary(name) is None)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1"}
+
+
+def require_server() -> None:
+    """Skip the calling test, with the reason, when no server can be started here.
+
+    Under ``CI=true`` the missing binaries fail the test instead: CI must run
+    against a real server, and a skip there would hide that it did not.
+    """
+    missing = missing_binaries()
+    if not missing:
+        return
+    reason = (
+        f"PostgreSQL server binaries not installed ({', '.join(missing)} not on PATH "
+        f"nor in /usr/lib/postgresql/{{{','.join(VERSIONS)}}}/bin)"
+    )
+    if _in_ci():
+        pytest.fail(f"{reason}; CI=true, where the PostgreSQL tests must run", pytrace=False)
+    pytest.skip(reason)
 
 
 def _free_port() -> int:

@@ -57,7 +57,7 @@ def test_ruff_clean() -> None:
 
 
 def test_core_imports_no_shell() -> None:
-    """STYLE.md 1: the core imports only the standard library, cryptography and rfc8785."""
+    """docs/architecture.md, convention 1: the core imports only stdlib, cryptography, rfc8785."""
     forbidden = ("flask", "sqlalchemy", "api", "datetime.now", "time.time", "random")
     for package in ("voting", "tallying", "audit"):
         for path in (ROOT / package).rglob("*.py"):

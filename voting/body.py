@@ -103,7 +103,7 @@ def check_roles(roles: tuple[str, ...]) -> None:
 
 
 def check_weight(weight: object) -> None:
-    """A card weight is a whole number of at least 1 (COUNTING.md: integer weights)."""
+    """A card weight is a whole number of at least 1 (docs/counting.md, card votes)."""
     if isinstance(weight, bool) or not isinstance(weight, int):
         raise InvalidWeight(f"a member's weight must be a whole number, not {weight!r}")
     if weight < 1:

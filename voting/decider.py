@@ -5,7 +5,7 @@ causes, or raises a :class:`voting.errors.DomainError` and changes nothing.
 Before returning, it folds its own events into the state with ``evolve``, so
 a command is accepted only if every event it produces is one a replay of the
 log would accept too. ``replay(events)`` rebuilds any state from the log
-(DESIGN.md principle 1: the log is the one source of truth).
+(docs/architecture.md principle 1: the log is the one source of truth).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ member, not for a developer::
             └── EditNoLongerApplies(TextError)         an earlier amendment removed its words
 
 Every command that raises leaves state and events exactly as they were
-(DESIGN.md principle 4): ``decide`` returns events only when nothing is wrong.
+(docs/architecture.md principle 4): ``decide`` returns events only when nothing is wrong.
 """
 
 from __future__ import annotations

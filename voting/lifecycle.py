@@ -5,7 +5,7 @@ carried, lost, withdrawn, remitted, referred back, dropped by next business,
 or fallen. Citrine, *ABC of Chairmanship*, ch. "Motions" and "Procedural
 motions", describes each of these ends. Every change of state goes through
 :func:`require_transition`, so the rules live in one table, not in scattered
-``if`` statements (STYLE.md 4).
+``if`` statements (docs/architecture.md, convention 4).
 """
 
 from __future__ import annotations

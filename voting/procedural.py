@@ -1,7 +1,7 @@
 """Procedural motions, and what each does when carried.
 
 Which procedural motion is in order on what is data (:data:`RULES`), not
-scattered conditions (STYLE.md 4). The practice is Citrine's (*ABC of
+scattered conditions (docs/architecture.md, convention 4). The practice is Citrine's (*ABC of
 Chairmanship*, ch. "Procedural motions"): the closure ("that the question be
 now put") moved during an amendment applies to the amendment only; "next
 business" may not be moved on an amendment; remission needs the consent of

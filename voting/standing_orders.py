@@ -2,7 +2,7 @@
 
 Every threshold, tie rule, withdrawal rule, amendment order and revote policy
 a body uses is a named value here, and every result states the rule that
-produced it (DESIGN.md principle 3). A body picks a profile when it is
+produced it (docs/architecture.md principle 3). A body picks a profile when it is
 founded; the profile's name and every value in it go into the log.
 
 Sources: Walter Citrine, *ABC of Chairmanship* (the practice of UK trade

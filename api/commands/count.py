@@ -5,7 +5,7 @@ method (``tallying.registry``) and prints the result: the stage sheet a
 returning officer would publish (``text``), the full result as JSON, or one
 CSV row per stage. Exit 0 on success; 2 with a message naming the line for a
 bad file, and 2 for an unknown method, a bad seed or a count that cannot be
-made (DESIGN.md, "Fixed interfaces"; principle 4).
+made (docs/architecture.md, "Interfaces others build on"; principle 4).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``tellers verify BUNDLE_OR_URL``: check a body's published log on this machine.
 
-Exit status (DESIGN.md, "Fixed interfaces"): 0 only when every check holds;
+Exit status (docs/architecture.md, "Interfaces others build on"): 0 only when every check holds;
 1 when a check fails, naming the first bad entry or checkpoint and why; 2
 for a usage error (no such bundle, an unreadable one, a malformed option or
 an unreadable state file). The checks are :mod:`audit.verify`'s;

@@ -1,7 +1,7 @@
 """A writer for the crash tests: logs members one by one and says so after each commit.
 
 Run as ``python -m tests.api.crash_child INSTANCE [FAILPOINT COUNT]``. Without a
-failpoint it never stops by itself, and the parent kills it at random (RELIABILITY.md
+failpoint it never stops by itself, and the parent kills it at random (docs/architecture.md
 D1). With one, it acknowledges ``COUNT`` entries and then dies with exit status 137 at
 that point of the next write (D3):
 

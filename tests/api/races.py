@@ -1,4 +1,4 @@
-"""Racing writers on one ledger store (RELIABILITY.md A1, A2): a helper for both databases."""
+"""Racing writers on one ledger store (docs/architecture.md A1, A2): a helper for both databases."""
 
 from __future__ import annotations
 

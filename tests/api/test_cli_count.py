@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from api.cli import main
 from api.commands.count import csv_safe
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 pytestmark = pytest.mark.api
 
@@ -25,13 +25,13 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def official(name: str) -> dict[str, object]:
-    data = json.loads(shared_path("elections", f"{name}.json").read_text(encoding="utf-8"))
+    data = json.loads(data_path("elections", f"{name}.json").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
 
 
 def test_json_carries_the_result_with_the_rules_precision() -> None:
-    path = shared_path("elections", f"{LINN}.blt")
+    path = data_path("elections", f"{LINN}.blt")
     code, out, _ = run(str(path), "--method", "scottish_stv", "--format", "json")
     assert code == 0
     data = json.loads(out)
@@ -74,7 +74,7 @@ def test_seats_and_seed_options_reach_the_count(tmp_path: Path) -> None:
 
 
 def test_text_is_a_stage_sheet() -> None:
-    path = shared_path("elections", f"{LINN}.blt")
+    path = data_path("elections", f"{LINN}.blt")
     code, out, _ = run(str(path), "--method", "scottish_stv")
     assert code == 0
     lines = out.splitlines()
@@ -88,7 +88,7 @@ def test_text_is_a_stage_sheet() -> None:
 
 
 def test_csv_has_one_row_per_stage() -> None:
-    path = shared_path("elections", f"{LINN}.blt")
+    path = data_path("elections", f"{LINN}.blt")
     code, out, _ = run(str(path), "--method", "scottish_stv", "--format", "csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
@@ -127,14 +127,14 @@ def test_a_bad_file_exits_2_naming_the_line(tmp_path: Path) -> None:
 
 
 def test_an_unknown_method_exits_2_listing_the_known() -> None:
-    path = shared_path("elections", f"{LINN}.blt")
+    path = data_path("elections", f"{LINN}.blt")
     code, _, err = run(str(path), "--method", "no_such_method")
     assert code == 2
     assert "no_such_method" in err and "scottish_stv" in err
 
 
 def test_a_bad_seed_and_a_missing_file_exit_2(tmp_path: Path) -> None:
-    path = shared_path("elections", f"{LINN}.blt")
+    path = data_path("elections", f"{LINN}.blt")
     code, _, err = run(str(path), "--method", "scottish_stv", "--seed", "not-hex")
     assert code == 2 and "--seed" in err
     code, _, _ = run(str(tmp_path / "missing.blt"), "--method", "scottish_stv")
@@ -166,7 +166,7 @@ def test_reader_warnings_are_reported(tmp_path: Path) -> None:
 
 def test_large_files_show_a_progress_bar_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("api.commands.count.PROGRESS_BYTES", 0)
-    path = shared_path("elections", f"{LINN}.blt")
+    path = data_path("elections", f"{LINN}.blt")
     code, out, err = run(str(path), "--method", "scottish_stv", "--format", "json")
     assert code == 0
     assert "Reading ballots" in err

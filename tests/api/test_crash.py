@@ -1,4 +1,4 @@
-"""Crashes in the middle of writing (RELIABILITY.md D1, D3): nothing acknowledged is lost.
+"""Crashes in the middle of writing (docs/architecture.md D1, D3): nothing acknowledged is lost.
 
 A child process logs one member after another through a ledger on SQLite and prints
 ``acked N`` after each commit; the test kills it with SIGKILL at a random moment, over
@@ -91,7 +91,7 @@ def test_kill_9_while_writing_loses_nothing_acknowledged(tmp_path: Path) -> None
 @pytest.mark.parametrize("failpoint", FAILPOINTS)
 def test_a_crash_at_each_point_of_a_write_leaves_a_ledger_that_reopens(
         tmp_path: Path, failpoint: str) -> None:
-    """RELIABILITY.md D3: the writer dies at a chosen point of its sixth write. Reopening
+    """docs/architecture.md D3: the writer dies at a chosen point of its sixth write. Reopening
     finds the store and the signer consistent, the next write is signed, and the bundle
     verifies. ``after_commit``: the unacknowledged entry was committed, so it is logged.
     ``after_sign``: the signer's state is ahead of the stored notes, so the same size is

@@ -183,7 +183,7 @@ def test_secret_papers_are_sealed_then_published_sorted_by_tracker(instance: Pat
 
 
 def test_a_store_restored_from_an_older_backup_refuses_to_open(instance: Path) -> None:
-    """RELIABILITY.md D7 / INV-FSCK: the signer remembers more than the store holds."""
+    """docs/architecture.md D7 / INV-FSCK: the signer remembers more than the store holds."""
     ledger = demo_ledger(instance)
     ledger.close()
     backup = instance / "backup.sqlite3"
@@ -211,7 +211,7 @@ def test_a_changed_entry_in_the_store_is_found_on_opening(instance: Path) -> Non
 
 
 def test_racing_writers_on_sqlite_one_vote_wins_nothing_lost(tmp_path: Path) -> None:
-    """RELIABILITY.md A1 and A2: eight writers cast the same member's vote at once on one
+    """docs/architecture.md A1 and A2: eight writers cast the same member's vote at once on one
     SQLite file (BEGIN IMMEDIATE serialises them; the losers fail the size check)."""
     one_vote_wins(tmp_path, lambda path: Ledger.open(path, origin=ORIGIN))
 

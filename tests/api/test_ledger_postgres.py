@@ -12,7 +12,7 @@ from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.canonical import parse
 from tests.api.races import one_vote_wins
-from tests.postgres import postgres_server
+from tests.postgres import postgres_server, require_server
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
@@ -26,6 +26,7 @@ AT = "2026-01-15T18:00:00Z"
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
+    require_server()
     with postgres_server() as url:
         yield url
 
@@ -81,6 +82,6 @@ def test_a_second_writer_cannot_leave_a_gap_or_a_duplicate(tmp_path: Path, datab
 
 def test_racing_writers_on_postgres_one_vote_wins_nothing_lost(tmp_path: Path,
                                                                database: str) -> None:
-    """RELIABILITY.md A1: the same race on one PostgreSQL database, where a unique key, not
+    """docs/architecture.md A1: the same race on one PostgreSQL database, where a unique key, not
     a lock, decides between the writers; the losers get the same clear refusal."""
     one_vote_wins(tmp_path, lambda path: open_ledger(path, database))

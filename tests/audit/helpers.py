@@ -12,16 +12,16 @@ from typing import Any
 from audit.merkle import Frontier, leaf_hash
 from audit.note import Ed25519Signer
 from audit.store import MemoryStore
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 
 @cache
 def _vectors_text(name: str) -> str:
-    return shared_path("vectors", name).read_text(encoding="utf-8")
+    return data_path("vectors", name).read_text(encoding="utf-8")
 
 
 def vectors(name: str) -> Any:
-    """A conformance vector file from ../shared/vectors, parsed (read in place, never copied)."""
+    """A conformance vector file from tests/data/vectors, parsed (its README gives the source)."""
     return json.loads(_vectors_text(name))
 
 

@@ -83,7 +83,7 @@ def schema_errors(value: Any, schema: dict[str, Any], where: str = "$") -> list[
 
 
 def test_the_published_schema_is_the_one_the_code_holds() -> None:
-    """RELIABILITY.md H2: the bundle format is published; docs/bundle.schema.json is it."""
+    """docs/threat-model.md H2: the bundle format is published; docs/bundle.schema.json is it."""
     published = json.loads((ROOT / "docs" / "bundle.schema.json").read_text(encoding="utf-8"))
     assert published == json.loads(json.dumps(MANIFEST_SCHEMA))
 

@@ -120,7 +120,7 @@ def test_reopening_a_store_resumes() -> None:
 
 
 def test_restored_backup_is_refused(tmp_path: Path) -> None:
-    """RELIABILITY.md C5 case 4: a store restored from before the last signed checkpoint."""
+    """docs/threat-model.md C5 case 4: a store restored from before the last signed checkpoint."""
     state = FileSignerState(tmp_path / "signer.state")
     backup = MemoryStore()
     old = Log(CheckpointSigner(KEY, state), backup)

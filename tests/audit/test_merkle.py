@@ -145,7 +145,7 @@ def test_production_ct_inclusion_proof_variants(variant: dict[str, Any]) -> None
                          bytes.fromhex(variant.get("root", CT_LARGE["root"])))
 
 
-# Domain separation and odd leaves (RELIABILITY.md C4)
+# Domain separation and odd leaves (docs/threat-model.md C4)
 
 
 def test_an_inner_node_preimage_is_not_a_leaf() -> None:
@@ -168,7 +168,7 @@ def test_empty_tree_root() -> None:
     assert Frontier().root() == EMPTY_ROOT
 
 
-# Generation bounds (RELIABILITY.md C3.4)
+# Generation bounds (docs/threat-model.md C3, point 4)
 
 
 @pytest.mark.parametrize(("index", "size"), [(8, 8), (-1, 8), (0, 0), (0, 9), (True, 8)])
@@ -284,7 +284,7 @@ def test_any_bit_flip_breaks_a_consistency_proof(size: int, data: st.DataObject)
 
 @given(sizes, st.data())
 def test_a_proof_for_another_position_is_rejected(size: int, data: st.DataObject) -> None:
-    """Index ±1, a truncated, extended or reordered proof (RELIABILITY.md C3.2) fail.
+    """Index ±1, a truncated, extended or reordered proof (docs/threat-model.md C3, point 2) fail.
 
     (A size change alone is not in this list: a proof can have the same shape
     in a neighbouring size, and then it only claims a root no tree of that

@@ -1,4 +1,4 @@
-"""The refusing log signer (RELIABILITY.md INV-CHECKPOINT), audit.signer and audit.signer_state."""
+"""The refusing log signer (docs/architecture.md INV-CHECKPOINT): audit.signer, signer_state."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tamper detection (RELIABILITY.md C2, C5): every change to a real bundle is caught, rightly.
+"""Tamper detection (docs/threat-model.md C2, C5): every change to a real bundle is caught, rightly.
 
 Each test starts from an honest bundle of the example meeting (or of a
 random history), makes one change, and, where the forger would, rewrites
@@ -148,7 +148,7 @@ def test_a_bad_or_earlier_time_is_c_time(copy: Path, time: object) -> None:
 def test_deleted_inserted_duplicated_reordered_entries(
     copy: Path, mutation: str, expected: Check, at: int | None
 ) -> None:
-    """RELIABILITY.md C2: delete, insert, duplicate or swap leaves; truncate below a checkpoint."""
+    """docs/threat-model.md C2: delete, insert, duplicate, swap leaves; cut below a checkpoint."""
     entries = read_entries(copy)
     if mutation == "delete":
         del entries[20]
@@ -418,7 +418,7 @@ def test_a_tracker_missing_from_the_published_papers_is_c_receipt(copy: Path) ->
 
 
 def test_one_sealed_vote_receipted_to_two_voters_is_c_receipt(tmp_path: Path) -> None:
-    """A clash (RELIABILITY.md C6): the log gives s3's entry to s4 as well, with s4's tracker.
+    """A clash (docs/threat-model.md C6): the log gives s3's entry to s4 as well, with s4's tracker.
     Each receipt alone passes without ``--member`` (both papers are published); pooled,
     the two give it away."""
     directory = make_bundle(tmp_path / "secret", _secret_meeting())
@@ -448,7 +448,7 @@ def test_a_receipted_sealed_vote_before_the_close_is_not_counted_yet(tmp_path: P
     assert "ballot b is not closed yet" in detail and "not counted yet" in detail
 
 
-# -- history: rollback, rewrite and fork (RELIABILITY.md C5) ------------------------------
+# -- history: rollback, rewrite and fork (docs/threat-model.md C5) -------------------------
 
 
 def test_a_rollback_to_an_older_checkpoint_is_c_known(tmp_path: Path) -> None:

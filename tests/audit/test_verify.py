@@ -240,7 +240,7 @@ def test_a_members_receipts_check_against_the_published_log(bundle_dir: Path) ->
 
 
 def test_a_receipt_for_another_members_entry_fails_c_receipt(bundle_dir: Path) -> None:
-    """One leaf cannot satisfy two members (RELIABILITY.md C6): it names only one of them."""
+    """One leaf cannot satisfy two members (docs/threat-model.md C6): it names only one of them."""
     entries = read_entries(bundle_dir)
     theirs = _vote_indices(entries, "m14")[0]
     report = verify(read_bundle(bundle_dir), key=KEY, member="m15",
@@ -291,7 +291,7 @@ def test_the_report_as_json(bundle_dir: Path) -> None:
 
 
 def test_every_check_id_has_its_section_in_the_docs() -> None:
-    """RELIABILITY.md H2: every verifier check id has a matching section in docs/verifying.md."""
+    """docs/threat-model.md H2: every verifier check id has its section in docs/verifying.md."""
     from tests.conftest import ROOT
 
     text = (ROOT / "docs" / "verifying.md").read_text(encoding="utf-8")
@@ -300,7 +300,7 @@ def test_every_check_id_has_its_section_in_the_docs() -> None:
 
 
 def test_the_verifier_names_its_own_code() -> None:
-    """RELIABILITY.md H1: the report carries the verifier's version and a hash of its code."""
+    """docs/threat-model.md H1: the report carries the verifier's version and a hash of its code."""
     first, second = verifier_identity(), verifier_identity()
     assert first == second
     assert first["version"] and len(first["sha256"]) == 64

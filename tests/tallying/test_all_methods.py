@@ -1,4 +1,4 @@
-"""Invariants every registered counting method must keep (STYLE.md point 4).
+"""Invariants every registered counting method must keep (docs/architecture.md, convention 4).
 
 One parametrised test per invariant runs over ``tallying.registry.methods()``,
 so a method is held to them the moment it is registered. A method's

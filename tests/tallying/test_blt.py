@@ -1,4 +1,4 @@
-"""The BLT reader and writer (COUNTING.md, "The BLT ballot file format").
+"""The BLT reader and writer (docs/counting.md, "The BLT ballot file format").
 
 Every tolerance the reader allows must be reported as a warning; every
 malformed or ambiguous file must raise BallotFileError naming its line; the
@@ -20,7 +20,7 @@ from tallying.blt import BltFile, canonical_blt, parse_blt, read_blt, write_blt
 from tallying.errors import BallotFileError, InvalidProfile
 from tallying.profile import Profile, RankedBallot, merge_identical
 from tallying.testing import profiles
-from tests.conftest import SHARED, shared_path
+from tests.conftest import DATA, data_path
 
 pytestmark = pytest.mark.unit
 
@@ -249,11 +249,11 @@ def test_progress_is_reported() -> None:
     assert calls and calls[-1][0] == calls[-1][1] > 0
 
 
-@pytest.mark.parametrize("name", sorted(path.name for path in (SHARED / "elections").glob("*.blt")))
+@pytest.mark.parametrize("name", sorted(path.name for path in (DATA / "elections").glob("*.blt")))
 def test_every_real_file_reads_without_complaint(name: str) -> None:
-    read = read_blt(shared_path("elections", name))
+    read = read_blt(data_path("elections", name))
     header = next(
-        line for line in shared_path("elections", name).read_text().splitlines() if line[:1] != "#"
+        line for line in data_path("elections", name).read_text().splitlines() if line[:1] != "#"
     )
     n, seats = (int(x) for x in header.split())
     assert len(read.profile.candidates) == n

@@ -67,7 +67,7 @@ def test_voting_matters_12(name: str) -> None:
     gets nothing from the last four ballots, is excluded; X is ahead of Y by
     about 1/16,000,000 of a vote from the ABX/BAX papers and, in exact
     arithmetic, X wins the last seat. X and Y finish within 0.08 votes
-    (COUNTING.md)."""
+    (docs/counting.md, "Meek")."""
     result = run(parse_blt(VOTING_MATTERS_12).profile, name)
     assert result.elected_names == ("A", "B", "X")
     first, exclusion, last = result.stages

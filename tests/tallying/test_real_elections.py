@@ -1,6 +1,6 @@
 """Real Scottish council elections, every stage, against the official sheets.
 
-Each ``scot-*`` election in ../shared/elections is read in place, counted by
+Each ``scot-*`` election in tests/data/elections (README there) is counted by
 ``scottish_stv`` (SSI 2007/42 Sch. 1 rr.45-52) and compared with the
 published result: quota, valid papers, order of election, and at every stage
 each candidate's total to the last of five decimal places. Where the source
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,22 +22,22 @@ import pytest
 from tallying.blt import read_blt
 from tallying.registry import CountOptions, count
 from tallying.result import ElectionResult, StageKind, format_value
-from tests.conftest import SHARED, shared_path
+from tests.conftest import DATA, data_path
 
 pytestmark = pytest.mark.unit
 
-ELECTIONS = sorted(path.stem for path in (SHARED / "elections").glob("scot-*.json"))
+ELECTIONS = sorted(path.stem for path in (DATA / "elections").glob("scot-*.json"))
 
 
 def test_the_scottish_elections_are_there() -> None:
-    """The shared folder holds the eight Scottish wards this suite is meant to check."""
-    shared_path("elections", "README.md")
+    """tests/data/elections holds the eight Scottish wards this suite is meant to check."""
+    data_path("elections", "README.md")
     assert len(ELECTIONS) >= 8
 
 
 def _load(name: str) -> tuple[dict[str, Any], ElectionResult, tuple[str, ...]]:
-    official = json.loads(shared_path("elections", f"{name}.json").read_text(encoding="utf-8"))
-    read = read_blt(shared_path("elections", f"{name}.blt"))
+    official = json.loads(data_path("elections", f"{name}.json").read_text(encoding="utf-8"))
+    read = read_blt(data_path("elections", f"{name}.blt"))
     profile = read.profile
     result = count(profile, "scottish_stv", CountOptions(seats=official["seats"]))
     return official, result, profile.candidates
@@ -150,8 +149,3 @@ def test_linn_2007_non_transferable_column_is_official() -> None:
     column = [format_value(stage.non_transferable, 5) for stage in result.stages]
     assert column == [stage["non_transferable_official"] for stage in official["stages"]]
 
-
-def test_shared_files_are_read_in_place() -> None:
-    """The tests read ../shared; nothing is copied into the repository."""
-    here = Path(__file__).resolve().parent
-    assert not list(here.rglob("scot-*.blt"))

@@ -1,7 +1,7 @@
 """Debian constitution A.6: ``schulze``, rule ``debian_constitution_a6_condorcet_schulze``.
 
 Worked examples reasoned out in the comments, the two Debian leader elections
-in ../shared/elections against their declared winners, and differential tests
+in tests/data/elections against their declared winners, and differential tests
 against pref-voting's Beat Path (Schulze) with the same defeat strengths.
 """
 
@@ -33,7 +33,7 @@ from tallying.schulze import (
     schwartz_sequential_dropping,
 )
 from tallying.testing import cyclic_profiles, profiles
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 pytestmark = pytest.mark.unit
 
@@ -202,8 +202,8 @@ def read_blt(path: Path) -> Profile:
 
 @pytest.mark.parametrize("election", ["debian-2002-dpl", "debian-2010-dpl"])
 def test_debian_leader_elections_give_the_declared_winner(election: str) -> None:
-    expected = json.loads(shared_path("elections", f"{election}.json").read_text("utf-8"))
-    profile = read_blt(shared_path("elections", f"{election}.blt"))
+    expected = json.loads(data_path("elections", f"{election}.json").read_text("utf-8"))
+    profile = read_blt(data_path("elections", f"{election}.blt"))
     assert expected["rule_set"] == RULE
     assert list(profile.candidates) == expected["candidates"]
     assert profile.total_weight == expected["ballots"]

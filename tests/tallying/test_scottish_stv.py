@@ -276,7 +276,7 @@ def test_no_valid_paper_is_refused() -> None:
 def reference_count(profile: Profile, seats: int) -> list[tuple[int, ...]]:
     """Stage totals (units) by moving every paper one at a time; no ties allowed.
 
-    Written from COUNTING.md alone: each paper is [ranking, position, value].
+    Written from docs/counting.md alone: each paper is [ranking, position, value].
     Returns None-free totals per stage; raises LookupError when a tie would
     need the history or a lot (those cases are tested by hand above).
     """

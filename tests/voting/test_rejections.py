@@ -1,4 +1,4 @@
-"""Bad input gets a clear error and changes nothing (DESIGN.md principle 4).
+"""Bad input gets a clear error and changes nothing (docs/architecture.md principle 4).
 
 One table: for every command type, invalid cases, each with the specific error
 class, the builtin it also is, and a phrase its message must contain. Each is

@@ -1,4 +1,4 @@
-"""A5: a stateful model-based test of the domain (RELIABILITY.md, A5).
+"""A5: a stateful model-based test of the domain (docs/architecture.md, A5).
 
 Hypothesis drives random meetings through ``decide``: members arrive and leave,
 motions are moved, seconded and debated, amendments (quoting random spans of the
@@ -426,7 +426,7 @@ class Meetings(RuleBasedStateMachine):
 
     @invariant()
     def the_log_is_the_state(self) -> None:
-        """DESIGN.md principle 1: replaying every event so far gives the state."""
+        """docs/architecture.md principle 1: replaying every event so far gives the state."""
         assert self.state.size == len(self.log)
         assert replay(self.log) == self.state
 
