@@ -475,8 +475,9 @@ def read_file(root: Path, name: str, limit: int) -> bytes | None:
             raise BundleError(f"{path} was replaced while it was being read: refused")
         chunks = []
         wanted = limit + 1
-        while wanted > 0:
-            chunk = os.read(descriptor, min(wanted, _READ_STEP))
+        while wanted > 0:  # asking for one byte more than the size shows whether it grew
+            step = min(wanted, _READ_STEP, max(after.st_size - (limit + 1 - wanted), 0) + 1)
+            chunk = os.read(descriptor, step)
             if not chunk:
                 break
             chunks.append(chunk)

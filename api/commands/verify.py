@@ -89,7 +89,7 @@ class _Deadline:
     A per-read timeout does not bound a server that sends a byte every few
     seconds; so a watchdog thread shuts down every socket still open when the
     deadline passes, which ends any read blocked on it at once, and every
-    fetch checks :attr:`expired` before it believes what it read.
+    fetch checks :attr:`passed` before it believes what it read.
     """
 
     def __init__(self, seconds: float, source: str) -> None:
@@ -106,6 +106,11 @@ class _Deadline:
     def error(self) -> BundleError:
         return BundleError(f"{self.source}: the bundle did not arrive within the overall "
                            f"deadline of {self.seconds:g} s (--timeout gives more)")
+
+    @property
+    def passed(self) -> bool:
+        """Whether the deadline has passed (whether or not the watchdog has run yet)."""
+        return self.expired or time.monotonic() >= self.end
 
     def left(self) -> float:
         """Seconds left; :class:`BundleError` when none are."""
@@ -280,14 +285,14 @@ class HttpFetch:
                 got += len(chunk)
         except (OSError, http.client.HTTPException, ValueError) as exc:
             self._fail(url, exc)
-        if self.deadline.expired:
+        if self.deadline.passed:
             raise self.deadline.error()
         if got > limit:
             raise FileTooLarge(name, limit)
         return b"".join(chunks)
 
     def _fail(self, url: str, exc: BaseException) -> NoReturn:
-        if self.deadline.expired:
+        if self.deadline.passed:
             raise self.deadline.error() from None
         reason = getattr(exc, "reason", None) or exc or type(exc).__name__
         raise BundleError(f"{url}: {reason}") from None
