@@ -417,7 +417,7 @@ _KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
-_READ_STEP = 1 << 26
+_READ_STEP = 1 << 30
 
 
 def _kind(mode: int) -> str:
