@@ -19,16 +19,22 @@ base) holding::
 JSON Schema of ``bundle.json`` (also published as ``docs/bundle.schema.json``).
 
 :func:`read_bundle` reads the files and checks only that the directory is a
-bundle at all (a manifest of a known format). It judges nothing: a missing
-file, a wrong hash or a bad signature is for :func:`audit.verify.verify` to
-find and name. The manifest is not signed; its hashes catch a damaged copy,
-the signed checkpoints catch everything else.
+bundle that can be read safely: a manifest of a known format and of
+:data:`MANIFEST_SCHEMA`, regular files only (no links, devices or FIFOs),
+each read up to the byte count the manifest gives it, and a limit on the
+whole. It judges nothing else: a missing file, a wrong hash or a bad
+signature is for :func:`audit.verify.verify` to find and name. The manifest
+is not signed; its hashes catch a damaged copy, the signed checkpoints catch
+everything else.
 
 Errors::
 
     AuditError
-    └── BundleError       not a bundle (no readable manifest, unknown format),
-                          or write_bundle was given something it cannot write
+    └── BundleError       not a bundle that can be read (no readable manifest,
+        │                 unknown format, a malformed manifest, a file that is
+        │                 not a regular file, too large in all), or write_bundle
+        │                 was given something it cannot write
+        └── FileTooLarge  one file holds more bytes than it may (left unread)
 """
 
 from __future__ import annotations
@@ -36,10 +42,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+import stat
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from audit.errors import AuditError
 from audit.note import Ed25519Verifier
@@ -47,6 +55,7 @@ from audit.note import Ed25519Verifier
 __all__ = [
     "CHECKPOINT_DIR",
     "COSIGNATURES",
+    "DEFAULT_MAX_BYTES",
     "ENTRIES",
     "FORMAT",
     "LOG_VKEY",
@@ -58,11 +67,14 @@ __all__ = [
     "BundleError",
     "Fetch",
     "FileDigest",
+    "FileTooLarge",
     "check_bundle_target",
     "format_cosignatures",
+    "manifest_problem",
     "parse_cosignatures",
     "read_bundle",
     "read_bundle_from",
+    "read_file",
     "write_bundle",
 ]
 
@@ -158,8 +170,10 @@ class Bundle:
     (a truncated copy). ``files`` holds the bytes of every other file found,
     by its path in the bundle; ``digests`` the SHA-256 of every file read,
     ``entries.jsonl`` included. ``checkpoint_names`` are the checkpoint files
-    in the manifest's order; ``unlisted`` names files found in a bundle
-    directory's ``checkpoints/`` that the manifest does not list.
+    in the manifest's order; ``unlisted`` names files found that the manifest
+    does not list (in a bundle directory's ``checkpoints/``, or a file a bundle
+    may hold); ``oversized`` names listed files larger than the manifest says,
+    left unread.
     """
 
     source: str
@@ -170,6 +184,7 @@ class Bundle:
     digests: Mapping[str, FileDigest]
     checkpoint_names: tuple[str, ...]
     unlisted: tuple[str, ...] = ()
+    oversized: tuple[str, ...] = ()
 
     @property
     def origin(self) -> str:
@@ -371,12 +386,116 @@ def _write_entries(path: Path, entries: Iterable[bytes]) -> FileDigest:
 
 # -- reading ----------------------------------------------------------------------
 
-Fetch = Callable[[str], "bytes | None"]
-"""Reads one file of a bundle by its path in the bundle; ``None`` when there is no such file."""
+DEFAULT_MAX_BYTES = 1 << 30
+"""The most bytes a bundle may hold, manifest included, unless the reader raises it (1 GiB:
+about four million entries of the usual size)."""
 
 
-def read_bundle(path: str | os.PathLike[str]) -> Bundle:
-    """Read the bundle in directory ``path`` (see :func:`read_bundle_from`).
+class FileTooLarge(BundleError):
+    """A file of the bundle holds more bytes than it may: it was left unread."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        super().__init__(f"{name} holds more than {limit} bytes")
+
+
+class Fetch(Protocol):
+    """Reads one file of a bundle by its path in the bundle, at most ``limit`` bytes of it.
+
+    Returns ``None`` when there is no such file; raises :class:`FileTooLarge`
+    when it holds more than ``limit`` bytes (reading at most ``limit + 1`` of
+    them, none when its size is known beforehand), and :class:`BundleError`
+    when it cannot be read or is not a plain file.
+    """
+
+    def __call__(self, name: str, limit: int, /) -> bytes | None: ...
+
+
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
+          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_READ_STEP = 1 << 30
+
+
+def _kind(mode: int) -> str:
+    return next((word for test, word in _KINDS if test(mode)), "not a regular file")
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_file(root: Path, name: str, limit: int) -> bytes | None:
+    """The bytes of file ``name`` (a bundle path, ``/``-separated) in directory ``root``.
+
+    Only a regular file inside ``root`` is read: every component of ``name``
+    is looked at without following links (``os.lstat``), so a symbolic link
+    (even to a file inside the bundle), a device, a FIFO or a socket is
+    refused with :class:`BundleError` before anything is opened; the file is
+    then opened without following links or blocking, and must still be the
+    one looked at. A file larger than ``limit`` bytes raises
+    :class:`FileTooLarge` unread; at most ``limit + 1`` bytes are ever read.
+    ``None`` when there is no such file.
+    """
+    *folders, _ = name.split("/")
+    path = root
+    for part in folders:
+        path = path / part
+        found = _lstat(path)
+        if found is None:
+            return None
+        if not stat.S_ISDIR(found.st_mode):
+            raise BundleError(f"{path} is {_kind(found.st_mode)}, not a folder of the bundle: "
+                              "refused")
+    path = root / name
+    before = _lstat(path)
+    if before is None:
+        return None
+    if not stat.S_ISREG(before.st_mode):
+        raise BundleError(f"{path} is {_kind(before.st_mode)}: a bundle holds only regular "
+                          "files, so it is refused")
+    if before.st_size > limit:
+        raise FileTooLarge(name, limit)
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        after = os.fstat(descriptor)
+        if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) \
+                or not stat.S_ISREG(after.st_mode):
+            raise BundleError(f"{path} was replaced while it was being read: refused")
+        chunks = []
+        wanted = limit + 1
+        while wanted > 0:  # asking for one byte more than the size shows whether it grew
+            step = min(wanted, _READ_STEP, max(after.st_size - (limit + 1 - wanted), 0) + 1)
+            chunk = os.read(descriptor, step)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk)
+    except OSError as exc:
+        raise BundleError(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise FileTooLarge(name, limit)
+    return data
+
+
+def read_bundle(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:
+    """Read the bundle in directory ``path`` (see :func:`read_bundle_from` and
+    :func:`read_file`: regular files inside the directory only, each read up to its size in
+    the manifest, ``max_bytes`` in all).
 
     Files in ``checkpoints/`` that the manifest does not list are reported
     in :attr:`Bundle.unlisted`, for the verifier to refuse.
@@ -385,61 +504,140 @@ def read_bundle(path: str | os.PathLike[str]) -> Bundle:
     if not root.is_dir():
         raise BundleError(f"{root} is not a directory")
 
-    def fetch(name: str) -> bytes | None:
-        try:
-            return (root / name).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return None
-        except OSError as exc:
-            raise BundleError(f"cannot read {root / name}: {exc.strerror}") from None
+    def fetch(name: str, limit: int) -> bytes | None:
+        return read_file(root, name, limit)
 
-    bundle = read_bundle_from(fetch, str(root))
+    bundle = read_bundle_from(fetch, str(root), max_bytes=max_bytes)
     folder = root / CHECKPOINT_DIR
-    present = (f"{CHECKPOINT_DIR}/{item.name}" for item in folder.iterdir()) \
-        if folder.is_dir() else iter(())
-    listed = set(bundle.checkpoint_names) | set(bundle.digests)
+    found = _lstat(folder)
+    try:
+        present = [f"{CHECKPOINT_DIR}/{name}" for name in os.listdir(folder)] \
+            if found is not None and stat.S_ISDIR(found.st_mode) else []
+    except OSError as exc:
+        raise BundleError(f"cannot read {folder}: {exc.strerror}") from None
+    listed = set(bundle.checkpoint_names) | set(bundle.digests) | set(bundle.unlisted)
     unlisted = tuple(sorted(name for name in present if name not in listed))
-    return replace(bundle, unlisted=unlisted) if unlisted else bundle
+    return replace(bundle, unlisted=(*bundle.unlisted, *unlisted)) if unlisted else bundle
 
 
-def read_bundle_from(fetch: Fetch, source: str) -> Bundle:
+def manifest_problem(manifest: Mapping[str, Any]) -> str | None:
+    """What makes ``manifest`` not a manifest :data:`MANIFEST_SCHEMA` allows, or ``None``.
+
+    The schema's rules by hand (there is no JSON Schema library among the
+    dependencies): exactly its fields, of its types (a JSON ``true`` is no
+    integer), file names of a bundle's layout only (so none can lead out of
+    the bundle's folder), hex SHA-256 digests and non-negative byte counts.
+    """
+    fields = {"format", "version", "origin", "size", "checkpoints", "files"}
+    missing = sorted(fields - set(manifest))
+    if missing:
+        return f"it has no {missing[0]!r}"
+    extra = sorted(set(manifest) - fields)
+    if extra:
+        return f"it has an unknown field {extra[0][:40]!r}"
+    origin = manifest["origin"]
+    if not isinstance(origin, str) or not origin:
+        return "its origin is not a non-empty string"
+    if not _whole(manifest["size"]):
+        return "its size is not a whole number"
+    names = manifest["checkpoints"]
+    if not isinstance(names, list) or not names:
+        return "its checkpoints are not a non-empty list"
+    for name in names:
+        if not isinstance(name, str) or not re.fullmatch(_CHECKPOINT_NAME, name):
+            return f"it lists a checkpoint {str(name)[:60]!r} that is not checkpoints/NNNNNN.note"
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        return "its files are not an object"
+    for name, described in files.items():
+        if not re.fullmatch(_FILE_NAME, name):
+            return f"it lists a file {name[:60]!r} that no bundle holds (refused unread)"
+        if not isinstance(described, dict) or set(described) != {"sha256", "bytes"}:
+            return f"its entry for {name} is not {{sha256, bytes}}"
+        digest = described["sha256"]
+        if not isinstance(digest, str) or not re.fullmatch(_SHA256_HEX, digest):
+            return f"its sha256 for {name} is not 64 lowercase hex digits"
+        if not _whole(described["bytes"]):
+            return f"its byte count for {name} is not a whole number"
+    return None
+
+
+def _whole(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+def read_bundle_from(fetch: Fetch, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+                     ) -> Bundle:
     """Read a bundle through ``fetch``: the manifest, then every file it lists or requires.
 
-    Raises :class:`BundleError` only when there is no bundle to judge: no
-    manifest, a manifest that is not a JSON object, or another format or
-    version. Everything else (missing files, bad hashes, bad contents) is
-    left for the verifier to report by check id.
+    Raises :class:`BundleError` when there is no bundle to judge: no
+    manifest; a manifest that is not JSON (or nested too deeply to parse),
+    not UTF-8, of another format or version, or not of :data:`MANIFEST_SCHEMA`
+    (:func:`manifest_problem`); more than ``max_bytes`` in the manifest and
+    the files it declares together; or a file that is not a plain file
+    (:func:`read_file`). Each listed file is read only up to the byte count
+    the manifest gives it: a longer one is left unread and named in
+    :attr:`Bundle.oversized`. Files the manifest does not list but a bundle
+    may hold are only looked for, and named in :attr:`Bundle.unlisted`.
+    Everything else (missing files, bad hashes, bad contents) is left for
+    the verifier to report by check id.
     """
-    raw = fetch(MANIFEST)
+    try:
+        raw = fetch(MANIFEST, max_bytes)
+    except FileTooLarge:
+        raise BundleError(f"{source}/{MANIFEST} is larger than the limit of {max_bytes} bytes "
+                          "for a whole bundle: refused unread") from None
     if raw is None:
         raise BundleError(f"{source} has no {MANIFEST}: it is not a tellers bundle")
     try:
         manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        raise BundleError(f"{source}/{MANIFEST} is not UTF-8") from None
+    except ValueError as exc:
         raise BundleError(f"{source}/{MANIFEST} is not JSON: {exc}") from None
+    except RecursionError:
+        raise BundleError(f"{source}/{MANIFEST} is nested too deeply to be a manifest") from None
     if not isinstance(manifest, dict):
         raise BundleError(f"{source}/{MANIFEST} is not a JSON object")
     if manifest.get("format") != FORMAT:
         raise BundleError(f"{source}/{MANIFEST} is not a {FORMAT} manifest")
-    if manifest.get("version") != VERSION:
+    version = manifest.get("version")
+    if type(version) is not int or version != VERSION:
+        shown = repr(version) if isinstance(version, int | str) else "not a number"
         raise BundleError(
-            f"{source}/{MANIFEST} is version {manifest.get('version')!r}; "
-            f"this verifier reads version {VERSION}"
+            f"{source}/{MANIFEST} is version {shown[:40]}; this verifier reads version {VERSION}"
         )
-    listed = manifest.get("files")
-    names = [name for name in listed if isinstance(name, str)] if isinstance(listed, dict) else []
-    ordered = manifest.get("checkpoints")
-    checkpoint_names = tuple(
-        name for name in (ordered if isinstance(ordered, list) else ()) if isinstance(name, str)
-    )
-    wanted = [n for n in (*REQUIRED, COSIGNATURES, WITNESS_VKEYS, *names, *checkpoint_names)
-              if _safe_name(n)]
+    problem = manifest_problem(manifest)
+    if problem is not None:
+        raise BundleError(f"{source}/{MANIFEST} is malformed: {problem}")
+    declared: dict[str, int] = {name: item["bytes"] for name, item in manifest["files"].items()}
+    total = len(raw) + sum(declared.values())
+    if total > max_bytes:
+        raise BundleError(f"{source} declares {total} bytes, more than the limit of "
+                          f"{max_bytes} bytes for a whole bundle: refused unread")
+    checkpoint_names = tuple(manifest["checkpoints"])
     files: dict[str, bytes] = {}
     digests: dict[str, FileDigest] = {}
+    oversized: list[str] = []
+    unlisted: list[str] = []
     entries: tuple[bytes, ...] = ()
     terminated = True
-    for name in dict.fromkeys(wanted):
-        data = fetch(name)
+    for name in dict.fromkeys((*REQUIRED, COSIGNATURES, WITNESS_VKEYS, *declared,
+                               *checkpoint_names)):
+        limit = declared.get(name)
+        if limit is None:  # not listed: only whether it is there matters
+            try:
+                present = fetch(name, 0) is not None
+            except FileTooLarge:
+                present = True
+            if present:
+                unlisted.append(name)
+            continue
+        try:
+            data = fetch(name, limit)
+        except FileTooLarge:
+            oversized.append(name)
+            continue
         if data is None:
             continue
         digests[name] = FileDigest.of(data)
@@ -449,13 +647,5 @@ def read_bundle_from(fetch: Fetch, source: str) -> Bundle:
             entries = tuple(lines[:-1] if terminated else lines)
         else:
             files[name] = data
-    return Bundle(source, manifest, entries, terminated, files, digests, checkpoint_names)
-
-
-def _safe_name(name: str) -> bool:
-    """Whether ``name`` is one of the file names a bundle may hold (no ``..``, no absolute path)."""
-    if name in (*REQUIRED, COSIGNATURES, WITNESS_VKEYS):
-        return True
-    stem = name.removeprefix(f"{CHECKPOINT_DIR}/").removesuffix(".note")
-    return name.startswith(f"{CHECKPOINT_DIR}/") and name.endswith(".note") and stem.isdigit() \
-        and stem.isascii() and len(stem) >= 6
+    return Bundle(source, manifest, entries, terminated, files, digests, checkpoint_names,
+                  tuple(unlisted), tuple(oversized))

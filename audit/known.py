@@ -4,14 +4,23 @@ docs/threat-model.md C5 (the rekor-monitor pattern): a verifier that remembers t
 latest checkpoint it accepted for an origin can demand that every later
 bundle extends it, so a rollback to a smaller tree, a rewritten history or a
 fork shown only to this member is caught (check ``C-KNOWN``). It also
-remembers the log key it saw first for the origin (``C-KEY``: trust on first
-use, when no key is pinned).
+remembers the log key for the origin (``C-KEY``): **pinned** when the member
+gave it (``tellers verify --key``), so that later runs without ``--key``
+verify against it; only **seen** when it was taken from a bundle, which
+still catches a later change of key but is trusted for nothing.
 
 The file is small JSON::
 
     {"version": 1,
      "logs": {"<origin>": {"size": N, "root": "<base64>", "vkey": "<vkey>",
-                           "checkpoint": "<the signed note, verbatim>"}}}
+                           "pinned": true,
+                           "checkpoint": "<the signed note, verbatim>"}},
+     "replaced": [{"origin": "<origin>", "size": N, ...}, ...]}
+
+An entry without ``pinned`` (written before pins were told apart) counts as
+seen, not pinned. ``replaced`` keeps, as evidence, every entry that a member
+replaced on purpose (:meth:`KnownState.replacing`: ``tellers verify --key NEW
+--replace-pin``); a member may also delete an origin's entry by hand.
 
 It is written only after every check passed, by replacing the file
 atomically (a temporary file and ``os.replace``). An unreadable file raises
@@ -34,13 +43,15 @@ __all__ = ["KnownCheckpoint", "KnownState"]
 
 @dataclass(frozen=True, slots=True)
 class KnownCheckpoint:
-    """The last checkpoint verified for an origin here: its size, root, key and signed note."""
+    """The last checkpoint verified for an origin here: its size, root, key and signed note,
+    and whether the key was pinned by the member (``False``: only seen in a bundle)."""
 
     origin: str
     size: int
     root_hash: bytes
     vkey: str
     note: str
+    pinned: bool = False
 
 
 class KnownState:
@@ -52,12 +63,20 @@ class KnownState:
     this member is caught. Writes replace the file atomically.
     """
 
-    __slots__ = ("_path",)
+    __slots__ = ("_path", "_replacing")
 
     FILE_NAME = "known.json"
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, replacing: str | None = None) -> None:
         self._path = Path(path)
+        self._replacing = replacing
+
+    def replacing(self, origin: str) -> KnownState:
+        """The same file, with what it holds for ``origin`` set aside: :meth:`get` says this
+        machine never verified it, and :meth:`record` moves the old entry to ``replaced``
+        (kept as evidence) instead of overwriting it. For a member who confirmed with the
+        body that its log key changed (docs/verifying.md, "When the key changes")."""
+        return KnownState(self._path, replacing=origin)
 
     @classmethod
     def in_directory(cls, directory: str | os.PathLike[str] | None = None) -> KnownState:
@@ -84,30 +103,45 @@ class KnownState:
         except (UnicodeDecodeError, ValueError):
             raise StateError(f"{self._path} is not JSON") from None
         if not isinstance(data, dict) or data.get("version") != 1 \
-                or not isinstance(data.get("logs"), dict):
+                or not isinstance(data.get("logs"), dict) \
+                or not isinstance(data.get("replaced", []), list):
             raise StateError(f"{self._path} is not a tellers known-checkpoint file")
         return data
 
     def get(self, origin: str) -> KnownCheckpoint | None:
-        """The last checkpoint verified for ``origin``, or ``None`` the first time."""
+        """The last checkpoint verified for ``origin``, or ``None`` the first time (or when
+        this view is :meth:`replacing` it)."""
         item = self._load()["logs"].get(origin)
-        if item is None:
+        if item is None or origin == self._replacing:
             return None
         try:
+            pinned = item.get("pinned", False)
+            if not isinstance(pinned, bool):
+                raise TypeError(pinned)
             return KnownCheckpoint(
                 origin, int(item["size"]), base64.b64decode(item["root"], validate=True),
-                str(item["vkey"]), str(item["checkpoint"]),
+                str(item["vkey"]), str(item["checkpoint"]), pinned,
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise StateError(f"{self._path}: the entry for {origin!r} is damaged") from None
 
     def record(self, known: KnownCheckpoint) -> None:
-        """Remember ``known`` as the latest for its origin (atomically replacing the file)."""
+        """Remember ``known`` as the latest for its origin (atomically replacing the file);
+        an entry this view is :meth:`replacing` goes to ``replaced``. A key once pinned stays
+        pinned."""
         data = self._load()
-        data["logs"][known.origin] = {
+        logs = data["logs"]
+        old = logs.get(known.origin)
+        if known.origin == self._replacing and old is not None:
+            data.setdefault("replaced", []).append({"origin": known.origin, **old})
+            old = None
+        pinned = known.pinned or (isinstance(old, dict) and old.get("pinned") is True
+                                  and old.get("vkey") == known.vkey)
+        logs[known.origin] = {
             "size": known.size,
             "root": base64.b64encode(known.root_hash).decode("ascii"),
             "vkey": known.vkey,
+            "pinned": pinned,
             "checkpoint": known.note,
         }
         temporary = self._path.with_name(self._path.name + ".tmp")

@@ -12,8 +12,9 @@ says what each proves):
 ========== =====================================================================
 C-BUNDLE   the manifest is well formed; every file it lists is there with its
            SHA-256 and length; nothing unlisted; entries.jsonl ends in a newline
-C-KEY      the log key parses (Ed25519, c2sp.org/signed-note), is named for the
-           origin, is the bundle's own log.vkey, and is the key this machine saw
+C-KEY      the log key (given, else pinned here before, else the bundle's own)
+           parses (Ed25519, c2sp.org/signed-note), is named for the origin, is
+           the bundle's own log.vkey, and is the key this machine pinned or saw
            before for the origin
 C-SIG      every checkpoint note carries a valid signature by the log key and is
            a well-formed checkpoint of that origin (c2sp.org/tlog-checkpoint)
@@ -359,6 +360,7 @@ class _Run:
         self.cosigners: tuple[str, ...] = ()
         self.witness_count = 0
         self.previous: KnownCheckpoint | None = None
+        self.pinned = False  # the key was given, or pinned on this machine before
         self.scan: _Scan | None = None
 
     def fail(self, check: Check, message: str, *, entry: int | None = None,
@@ -397,6 +399,9 @@ class _Run:
                 self.fail(c, f"the manifest's entry for {name!r} is not {{sha256, bytes}}")
             if name.startswith(f"{CHECKPOINT_DIR}/") and name not in listed:
                 self.fail(c, f"{name} is listed as a file but not as a checkpoint")
+            if name in b.oversized:
+                self.fail(c, f"{name} is larger than the {described['bytes']} bytes the "
+                             "manifest gives (a damaged or altered copy): left unread")
             got = b.digests.get(name)
             if got is None:
                 self.fail(c, f"{name} is missing")
@@ -417,29 +422,51 @@ class _Run:
     def check_key(self) -> str:
         c = Check.KEY
         own = self.bundle.vkey
-        text = self.key.strip() if self.key is not None else own
+        origin = self.bundle.origin
+        previous = self.known.get(origin) if self.known is not None else None
+        self.previous = previous
+        given = self.key.strip() if self.key is not None else None
+        here = previous.vkey if previous is not None and previous.pinned else None
+        text = given if given is not None else here if here is not None else own
         if text is None:
             self.fail(c, f"no key given and the bundle's {LOG_VKEY} is missing or not UTF-8")
         try:
             verifier = Ed25519Verifier.from_vkey(text)
         except AuditError as exc:
             self.fail(c, f"the log key does not parse: {exc}")
-        origin = self.bundle.origin
         if verifier.name != origin:
             self.fail(c, f"the key is for {verifier.name!r}, the bundle for {origin!r}")
-        if self.key is None:
+        if previous is not None:
+            for whose, candidate in (("the key given", given), (f"the bundle's {LOG_VKEY}", own)):
+                if candidate is not None and _normal_vkey(candidate) != previous.vkey:
+                    self.fail(c, self._clash(whose, candidate, previous))
+        if given is not None and own != given:
+            self.fail(c, f"the bundle's own {LOG_VKEY} is not the key given to check it by")
+        self.pinned = given is not None or here is not None
+        if not self.pinned:
             self.notes.append("the log key was not pinned: it was taken from the bundle itself, "
                               "so a forger could have replaced it; pass --key with the key the "
                               "body published")
-        elif own != text:
-            self.fail(c, f"the bundle's own {LOG_VKEY} is not the key given to check it by")
-        if self.known is not None:
-            self.previous = self.known.get(origin)
-            if self.previous is not None and self.previous.vkey != verifier.vkey():
-                self.fail(c, "this machine verified this origin before under another key "
-                             f"({self.previous.vkey}); a different log is using its name")
+        elif given is None and self.known is not None:
+            self.notes.append(f"the log key is the one pinned for {origin} on this machine "
+                              f"(in {self.known.path})")
         self.verifier = verifier
-        return f"{verifier.vkey()} ({'pinned' if self.key is not None else 'NOT pinned'})"
+        how = "pinned" if given is not None else "pinned here before" if here else "NOT pinned"
+        return f"{verifier.vkey()} ({how})"
+
+    def _clash(self, whose: str, candidate: str, previous: KnownCheckpoint) -> str:
+        """The C-KEY refusal when a key is not the one this machine knows for the origin,
+        saying how a member resolves it (docs/verifying.md, "When the key changes")."""
+        where = self.known.path if self.known is not None else "the known-checkpoint file"
+        known_as = "pinned" if previous.pinned else "saw (unpinned)"
+        return (f"{whose} ({candidate[:120]}) is not the key this machine {known_as} for "
+                f"{previous.origin!r} ({previous.vkey}), kept with the checkpoint of size "
+                f"{previous.size} verified here, in {where}. A log key that changes under the "
+                "same origin is a warning sign: a forger re-signing a rewritten log looks "
+                "exactly like this. Ask the body, by another channel than this bundle, "
+                "whether it changed its key. Only if it did (or this is another log under "
+                "the same name), run again with --key NEW_KEY --replace-pin: the new key is "
+                "pinned and the old pin kept in that file, under 'replaced', as evidence")
 
     # C-SIG ----------------------------------------------------------------------
     def check_signatures(self) -> str:
@@ -721,15 +748,18 @@ class _Run:
         if previous is None:
             return (f"first verification of {latest.origin} on this machine; size "
                     f"{latest.size} will be remembered in {self.known.path}")
+        keep = (f"keep the checkpoint verified before, in {self.known.path}, as evidence; "
+                "only if the body confirms that it began a new log does --replace-pin "
+                "forget it")
         if latest.size < previous.size:
             self.fail(Check.KNOWN, f"this machine verified size {previous.size} before; the "
-                                   f"bundle's latest checkpoint is size {latest.size}: a rollback")
+                                   f"bundle's latest checkpoint is size {latest.size}: a "
+                                   f"rollback ({keep})")
         root = self.run_scan().roots[previous.size]
         if root != previous.root_hash:
             self.fail(Check.KNOWN, f"the first {previous.size} entries no longer have the root "
                                    "this machine verified before: the history was rewritten or "
-                                   "forked (keep the old checkpoint in "
-                                   f"{self.known.path} as evidence)")
+                                   f"forked ({keep})")
         return f"extends size {previous.size}, verified here before"
 
     # C-RECEIPT ------------------------------------------------------------------
@@ -868,6 +898,15 @@ class _Skip(Exception):
     """A check that does not apply to this run."""
 
 
+def _normal_vkey(text: str) -> str:
+    """A verifier key as :meth:`Ed25519Verifier.vkey` writes it (``text`` if it does not
+    parse)."""
+    try:
+        return Ed25519Verifier.from_vkey(text.strip()).vkey()
+    except AuditError:
+        return text.strip()
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -886,8 +925,10 @@ def verify(
     """Check ``bundle`` and say what holds (module docstring: the checks, in order).
 
     ``key`` is the log's verifier key as the body published it; without it
-    the bundle's own ``log.vkey`` is used and the report says the key was
-    not pinned. ``witnesses`` are witness verifier keys to require
+    the key ``known`` holds as pinned for the origin is used, else the
+    bundle's own ``log.vkey``, and then the report says the key was not
+    pinned (:attr:`Report.key_pinned`): nothing was verified against a
+    trusted key. ``witnesses`` are witness verifier keys to require
     cosignatures from, ``witness_threshold`` of them (default: all).
     ``known`` keeps the last checkpoint verified per origin on this machine;
     it is read before and updated only when every check passes. ``member``
@@ -933,7 +974,7 @@ def verify(
     if latest is not None and known is not None and run.verifier is not None:
         _, note, checkpoint = latest
         known.record(KnownCheckpoint(checkpoint.origin, checkpoint.size, checkpoint.root_hash,
-                                     run.verifier.vkey(), note))
+                                     run.verifier.vkey(), note, run.pinned))
     return Report(
         source=bundle.source,
         origin=bundle.origin,
@@ -948,7 +989,7 @@ def verify(
         ),
         verifier=verifier_identity(),
         key=run.verifier.vkey() if run.verifier is not None else "",
-        key_pinned=key is not None,
+        key_pinned=run.pinned,
         witnesses_pinned=bool(witnesses),
         witness_threshold=run.threshold if witnesses else None,
         size=run.checkpoints[-1][2].size if run.checkpoints else 0,

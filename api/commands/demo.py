@@ -7,10 +7,16 @@ the amendment took out, and the log's checkpoint; with ``--bundle`` writes
 the verification bundle a member checks with ``tellers verify``; with
 ``--receipts`` writes the receipt each voter was given as their vote was
 logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``.
+
+Each instance's log has an origin of its own (:func:`demo_origin`): a random
+suffix is drawn when the instance is created and kept in the instance folder
+with the log key, whose name the origin is. So two demos on one machine are
+two logs, and a member's verifier, which pins one key per origin, checks both.
 """
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -24,9 +30,17 @@ from voting import events as ev
 from voting.minutes import render_minutes
 from voting.report import watered_down
 
-__all__ = ["demo"]
+__all__ = ["ORIGIN", "demo", "demo_origin"]
 
 ORIGIN = "demo.tellers.invalid/left-organising-group"
+"""The stem of every demo log's origin; each instance adds its own suffix."""
+
+
+def demo_origin(suffix: str | None = None) -> str:
+    """The origin of a new demo instance: :data:`ORIGIN`, ``/`` and 12 random hex digits
+    (``suffix`` when given). An origin names one log alone (c2sp.org/tlog-checkpoint), and a
+    verifier pins one key per origin, so no two instances may share one."""
+    return f"{ORIGIN}/{suffix if suffix is not None else secrets.token_hex(6)}"
 
 
 @click.command()
@@ -54,7 +68,9 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
         where = instance if instance is not None else Path(scratch)
         if instance is not None and (instance / "tellers.sqlite3").exists():
             raise click.UsageError(f"{instance} already holds a ledger; give an empty directory")
-        ledger = Ledger.open(where, origin=ORIGIN)
+        # A new instance gets its own origin; the ledger keeps it in the instance folder, as
+        # the name of the log key it creates there (an existing key keeps its own).
+        ledger = Ledger.open(where, origin=demo_origin())
         try:
             receipts: dict[str, str] = {}
             for command in commands(lambda: ledger.log.root().hex()):

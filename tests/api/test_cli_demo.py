@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -24,7 +25,8 @@ def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> No
     # The delegates' secret STV election, its tie decided by lot from the announced seed.
     assert "**Elected, in order: Ciara Doyle, Jonah Weiss**" in out
     assert "1 tie(s) decided by lot from the public seed" in out
-    assert "95 entries, signed by demo.tellers.invalid/left-organising-group+" in out
+    assert re.search(r"95 entries, signed by demo\.tellers\.invalid/left-organising-group/"
+                     r"[0-9a-f]{12}\+", out)
 
 
 def test_demo_refuses_an_instance_that_already_holds_a_ledger(tmp_path: Path) -> None:

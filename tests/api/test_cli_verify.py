@@ -1,4 +1,5 @@
-"""``tellers verify``: exit 0 only when all holds, 1 naming the first bad entry, 2 for usage.
+"""``tellers verify``: exit 0 only when all holds against a trusted key, 1 naming the first
+bad entry, 2 for usage, 3 when no key was pinned.
 
 Bundles are read from a directory and from ``http://127.0.0.1`` (a
 ``http.server`` in a thread, loopback only).
@@ -18,7 +19,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from api.cli import main
+from api.commands.demo import ORIGIN as DEMO_ORIGIN
+from api.commands.demo import demo_origin
+from api.commands.verify import EXIT_UNPINNED
 from tests.audit.bundles import (
+    FORGER_KEY,
     LOG_KEY,
     WITNESSES,
     make_bundle,
@@ -26,6 +31,7 @@ from tests.audit.bundles import (
     read_entries,
     receipt_for,
     reseal,
+    resign,
     write_entries,
 )
 
@@ -235,3 +241,137 @@ def test_a_progress_bar_on_large_logs(bundle: Path, state: str,
     assert loud.exit_code == 0
     assert "verifying" in loud.stderr
     assert "verifying" not in loud.stdout
+
+
+# -- fail closed: no exit 0 without a trusted key -------------------------------------
+
+
+def forge(directory: Path) -> Path:
+    """The operator's forgery: a member renamed, every checkpoint re-signed with a key of the
+    operator's choosing (named for the log's origin), the manifest rewritten to match."""
+    make_bundle(directory)
+    entries = read_entries(directory)
+    index = next(i for i, e in enumerate(entries) if b"Ciara Doyle" in e)
+    entries[index] = entries[index].replace(b"Ciara Doyle", b"Ciara Forged")
+    write_entries(directory, entries)
+    resign(directory, FORGER_KEY)
+    return directory
+
+
+def known_entry(state: str) -> dict[str, Any]:
+    data = json.loads((Path(state) / "known.json").read_text(encoding="utf-8"))
+    entry: dict[str, Any] = data["logs"][LOG_KEY.name]
+    return entry
+
+
+def test_a_forgery_signed_with_any_key_never_exits_0_without_a_pinned_key(
+        tmp_path: Path, state: str) -> None:
+    """Every check holds against the forger's own key, so without a pinned key the verifier
+    says that nothing was verified against a trusted key, and exits 3."""
+    forged = forge(tmp_path / "forged")
+    result = run(str(forged), "--state-dir", state)
+    assert result.exit_code == EXIT_UNPINNED == 3, result.output
+    assert "FAIL" not in result.stdout  # the checks themselves all hold...
+    assert "NOT VERIFIED" in result.stdout and "OK: every check holds" not in result.stdout
+    assert "nothing was verified against a trusted key" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    as_json = run(str(forged), "--state-dir", state, "--json")
+    assert as_json.exit_code == 3
+    report = json.loads(as_json.stdout)
+    assert report["ok"] is True and report["verified"] is False
+    assert report["key"]["pinned"] is False
+    # ... and against the key the body published, the forgery is refused.
+    pinned = run(str(forged), "--key", KEY, "--state-dir", state)
+    assert pinned.exit_code == 1
+    assert "C-KEY failed" in pinned.stderr
+
+
+def test_the_key_pinned_on_this_machine_stands_in_for_key(tmp_path: Path, state: str) -> None:
+    """After one run with --key, runs without it verify against the pinned key: the honest
+    bundle exits 0, the forgery fails C-KEY with a message saying how to resolve a clash."""
+    honest, forged = make_bundle(tmp_path / "honest"), forge(tmp_path / "forged")
+    assert run(str(honest), "--key", KEY, "--state-dir", state).exit_code == 0
+    assert known_entry(state)["pinned"] is True
+    again = run(str(honest), "--state-dir", state)
+    assert again.exit_code == 0, again.output
+    assert "OK: every check holds" in again.stdout
+    assert "pinned here before" in again.stdout
+    refused = run(str(forged), "--state-dir", state)
+    assert refused.exit_code == 1
+    message = refused.stderr
+    assert "C-KEY failed" in message
+    assert str(Path(state) / "known.json") in message  # which file holds the pin
+    assert "--key NEW_KEY --replace-pin" in message  # how to replace it
+    assert "warning sign" in message  # and that a changed key is one
+    assert FORGER_KEY.vkey() in message and KEY in message
+    assert known_entry(state)["vkey"] == KEY  # a failed run changes nothing
+
+
+def test_an_unpinned_run_trusts_nothing_and_a_pin_is_replaced_only_on_purpose(
+        tmp_path: Path, state: str) -> None:
+    """A key only seen (unpinned) is never trusted later, though a different key for the
+    origin still clashes; --replace-pin pins the new key and keeps the old pin as evidence."""
+    honest, forged = make_bundle(tmp_path / "honest"), forge(tmp_path / "forged")
+    assert run(str(forged), "--state-dir", state).exit_code == 3
+    seen = known_entry(state)
+    assert seen["pinned"] is False and seen["vkey"] == FORGER_KEY.vkey()
+    assert run(str(forged), "--state-dir", state).exit_code == 3  # seen is not pinned
+    clash = run(str(honest), "--key", KEY, "--state-dir", state)
+    assert clash.exit_code == 1
+    assert "saw (unpinned)" in clash.stderr and "--replace-pin" in clash.stderr
+    replaced = run(str(honest), "--key", KEY, "--replace-pin", "--state-dir", state)
+    assert replaced.exit_code == 0, replaced.output
+    data = json.loads((Path(state) / "known.json").read_text(encoding="utf-8"))
+    assert data["logs"][LOG_KEY.name]["vkey"] == KEY
+    assert data["logs"][LOG_KEY.name]["pinned"] is True
+    assert [old["vkey"] for old in data["replaced"]] == [FORGER_KEY.vkey()]
+    assert run(str(honest), "--state-dir", state).exit_code == 0
+    assert run(str(forged), "--state-dir", state).exit_code == 1
+
+
+def test_replace_pin_needs_the_new_key(bundle: Path, state: str) -> None:
+    result = run(str(bundle), "--replace-pin", "--state-dir", state)
+    assert result.exit_code == 2
+    assert "--replace-pin needs --key" in result.stderr
+
+
+def test_help_documents_every_exit_status() -> None:
+    text = run("--help").stdout
+    flat = " ".join(text.split())
+    for status in ("0 every check holds against a trusted key", "1 a check failed",
+                   "2 the bundle or an option cannot be read",
+                   "3 every check holds but no key was pinned"):
+        assert status in flat
+    for option in ("--replace-pin", "--max-bytes", "--timeout", "--follow-redirects"):
+        assert option in text
+
+
+def test_two_demos_on_one_machine_are_two_logs_and_both_verify(tmp_path: Path,
+                                                               state: str) -> None:
+    """Each demo instance draws its own origin, so a member's verifier, which pins one key
+    per origin, verifies the bundles of two demo runs one after the other."""
+    runner = CliRunner()
+    origins = []
+    for name in ("first", "second"):
+        made = runner.invoke(main, ["demo", "--instance", str(tmp_path / f"{name}-instance"),
+                                    "--bundle", str(tmp_path / name)])
+        assert made.exit_code == 0, made.output
+        key = (tmp_path / name / "log.vkey").read_text(encoding="utf-8").strip()
+        origins.append(json.loads((tmp_path / name / "bundle.json").read_text())["origin"])
+        assert key.startswith(origins[-1] + "+")
+        checked = run(str(tmp_path / name), "--key", key, "--state-dir", state)
+        assert checked.exit_code == 0, checked.output + checked.stderr
+    assert origins[0] != origins[1]
+    assert all(o.startswith(DEMO_ORIGIN + "/") for o in origins)
+    pins = json.loads((Path(state) / "known.json").read_text(encoding="utf-8"))["logs"]
+    assert sorted(pins) == sorted(origins)
+    # the second instance keeps its origin: its key file in the instance folder holds it
+    assert (tmp_path / "second-instance" / "log.key").read_text().startswith(
+        f"PRIVATE+KEY+{origins[1]}+")
+
+
+def test_a_demo_origin_is_the_stem_and_a_fresh_suffix() -> None:
+    assert demo_origin("00ff") == f"{DEMO_ORIGIN}/00ff"
+    drawn = {demo_origin() for _ in range(20)}
+    assert len(drawn) == 20
+    assert all(len(origin.rsplit("/", 1)[1]) == 12 for origin in drawn)

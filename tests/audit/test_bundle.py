@@ -206,24 +206,33 @@ def test_reading_leaves_judging_to_the_verifier(tmp_path: Path) -> None:
 
 
 def test_read_through_a_fetch_function_fetches_only_bundle_names(tmp_path: Path) -> None:
-    """Over HTTP a bundle is read file by file; names like ../x are never fetched."""
+    """Over HTTP a bundle is read file by file, each up to its declared size; a manifest
+    naming ../x or an absolute path is refused before any file is fetched."""
     make_bundle(tmp_path)
-    data = manifest(tmp_path)
-    data["files"]["../../etc/passwd"] = {"sha256": "0" * 64, "bytes": 0}
-    data["checkpoints"].append("/etc/shadow")
-    asked: list[str] = []
+    honest = manifest(tmp_path)
+    asked: list[tuple[str, int]] = []
 
-    def fetch(name: str) -> bytes | None:
-        asked.append(name)
-        if name == "bundle.json":
-            return json.dumps(data).encode()
-        path = tmp_path / name
-        return path.read_bytes() if path.is_file() else None
+    def fetch_for(data: dict[str, Any]) -> Any:
+        def fetch(name: str, limit: int) -> bytes | None:
+            asked.append((name, limit))
+            if name == "bundle.json":
+                return json.dumps(data).encode()
+            path = tmp_path / name
+            return path.read_bytes() if path.is_file() else None
+        return fetch
 
-    bundle = read_bundle_from(fetch, "memory")
+    bundle = read_bundle_from(fetch_for(honest), "memory")
     assert isinstance(bundle, Bundle)
-    assert all(".." not in name and not name.startswith("/") for name in asked)
     assert len(bundle.entries) == len(meeting_events())
+    assert {name: limit for name, limit in asked[1:]} == {
+        name: described["bytes"] for name, described in honest["files"].items()}
+    for change in ({"files": {**honest["files"],
+                              "../../etc/passwd": {"sha256": "0" * 64, "bytes": 0}}},
+                   {"checkpoints": [*honest["checkpoints"], "/etc/shadow"]}):
+        asked.clear()
+        with pytest.raises(BundleError, match="malformed"):
+            read_bundle_from(fetch_for({**honest, **change}), "memory")
+        assert asked == [("bundle.json", 1 << 30)]
 
 
 lines = st.lists(
