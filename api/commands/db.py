@@ -45,12 +45,15 @@ def upgrade_command(instance_dir: Path | None) -> None:
 def status_command(instance_dir: Path | None) -> None:
     """Say whether the instance database's schema is current; exit 1 when it is not."""
     where = (instance_dir or default_instance()).resolve()
+    head = head_revision()
+    if "TELLERS_DATABASE_URL" not in os.environ and not (where / "tellers.sqlite3").exists():
+        click.echo(f"{where}: no database yet; this version's schema is {head}")
+        raise SystemExit(1)
     engine = registry_engine(_url(where))
     try:
         current = current_revision(engine)
     finally:
         engine.dispose()
-    head = head_revision()
     click.echo(f"{where}: schema {current or 'none'}, this version's is {head}")
     if current != head:
         raise SystemExit(1)
