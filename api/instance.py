@@ -102,12 +102,16 @@ class Instance:
             raise ValueError(f"{body_id!r} is not a body id")
         return self.path / "bodies" / body_id
 
+    def _schema(self, body_id: str) -> str:
+        """The PostgreSQL schema of a body's log (ids have no ``_``, so none collide)."""
+        return "body_" + self.body_folder(body_id).name.replace("-", "_")
+
     def _store_url(self, body_id: str) -> str | None:
         """The body's store: ``None`` for SQLite in its folder; on PostgreSQL, its own schema."""
         if not self.postgres:
             return None
-        schema = "body_" + body_id.replace("-", "_")
-        url = make_url(self.database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        options = f"-csearch_path={self._schema(body_id)}"
+        url = make_url(self.database_url).update_query_dict({"options": options})
         return url.render_as_string(hide_password=False)
 
     def ledger(self, body_id: str) -> Ledger:
@@ -163,6 +167,9 @@ class Instance:
             state, _ = execute(state, command)
         origin = origin or f"{self.origin_prefix}/{body_id}"
         folder = self.body_folder(body_id)
+        if self.postgres:  # committed first: the ledger's own connection must see it
+            with write(self.engine) as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self._schema(body_id)}"'))
         with write(self.engine) as conn:
             taken = conn.execute(select(BodyRow.id).where(
                 (BodyRow.id == body_id) | (BodyRow.origin == origin))).first()
@@ -171,9 +178,6 @@ class Instance:
                               f"origin {origin!r} already exists here", field="id")
             conn.execute(insert(BodyRow).values(id=body_id, name=name, origin=origin,
                                                 created_at=at))
-            if self.postgres:
-                schema = "body_" + body_id.replace("-", "_")
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             principal = self.add_member_principal(conn, body_id, secretary, now=now)
             invite = create_invite(conn, principal, lifetime=invite_seconds, now=now)
             folder.parent.mkdir(mode=0o700, exist_ok=True)

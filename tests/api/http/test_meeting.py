@@ -25,6 +25,11 @@ def fetcher(service: Service, base: str) -> Any:
 
 
 def test_a_short_meeting_over_http_verifies(service: Service) -> None:
+    hold_meeting(service)
+
+
+def hold_meeting(service: Service) -> None:
+    """The meeting: officers and members each with their own token; the bundle verified."""
     secretary = service.body("group", "sec")
     chair = service.admit("group", secretary, "chair", ("chair", "member"))
     voters = {m: service.admit("group", secretary, m) for m in ("m1", "m2", "m3", "m4")}
