@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "count": "api.commands.count:count",
     "verify": "api.commands.verify:verify",
     "witness": "api.commands.witness:witness",
+    "serve": "api.commands.serve:serve",
+    "db": "api.commands.db:db",
+    "members": "api.commands.members:members",
 }
 
 

@@ -33,6 +33,13 @@ def test_wheel_holds_exactly_the_four_packages(tmp_path: Path) -> None:
         assert f"{package}/py.typed" in names
         assert f"{package}/__init__.py" in names
     assert not [name for name in names if name.startswith("tests/")]
+    # the service's schema migrations ship inside the package (tellers db upgrade reads them)
+    migrations = {p.relative_to(ROOT).as_posix() for p in (ROOT / "api" / "migrations").rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts}
+    assert "api/migrations/env.py" in migrations
+    assert "api/migrations/script.py.mako" in migrations
+    assert any(name.startswith("api/migrations/versions/r0001") for name in migrations)
+    assert migrations <= set(names), migrations - set(names)
 
 
 @pytest.mark.slow

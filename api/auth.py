@@ -1,0 +1,226 @@
+"""Tokens and invites: who is asking, proved by an EdDSA-signed JWT or a single-use invite.
+
+Access tokens (RFC 7519, header ``typ`` ``at+jwt`` as RFC 9068 names it) are
+signed with Ed25519 only (``alg`` EdDSA); a token whose ``alg`` is anything
+else is refused before its signature is looked at. The claims ``exp``,
+``iat``, ``nbf``, ``iss``, ``aud``, ``sub`` and ``jti`` are all required and
+checked, with a small leeway for clocks. The ``kid`` in the header is looked
+up only in this instance's own key set (``keys/token-<kid>.pem``, readable by
+the owner only); these keys sign tokens and nothing else (the logs have
+their own keys).
+
+An invite is 32 random bytes (``secrets``), given once as URL-safe text and
+stored only as its SHA-256; it expires, and redeeming it marks it used in
+the same statement that checks it is unused, so it works exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Connection, insert, select, update
+
+from api.db import InviteRow, PrincipalRow
+from api.errors import Problem
+
+__all__ = [
+    "AUDIENCE",
+    "Claims",
+    "Principal",
+    "TokenKeys",
+    "create_invite",
+    "invite_hash",
+    "issue_token",
+    "load_principal",
+    "redeem_invite",
+    "rfc3339",
+    "verify_token",
+]
+
+AUDIENCE = "tellers-api"
+ACCESS_TYP = "at+jwt"
+REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` in UTC as RFC 3339 with a ``Z`` and whole seconds (how times are stored)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _kid(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+class TokenKeys:
+    """The instance's token keys: every ``token-<kid>.pem`` verifies; ``token.current`` signs."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._public: dict[str, Ed25519PublicKey] = {}
+        self._private: dict[str, Ed25519PrivateKey] = {}
+        for path in sorted(folder.glob("token-*.pem")):
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise ValueError(f"{path} is not an Ed25519 private key")
+            kid = _kid(key.public_key())
+            if path.name != f"token-{kid}.pem":
+                raise ValueError(f"{path} holds the key {kid}, not the one its name says")
+            self._private[kid] = key
+            self._public[kid] = key.public_key()
+        current = folder / "token.current"
+        self.current = current.read_text().strip() if current.exists() else ""
+        if self.current not in self._private:
+            raise ValueError(f"{current} does not name one of the keys in {folder}")
+
+    @classmethod
+    def ensure(cls, folder: Path) -> TokenKeys:
+        """The key set in ``folder``, creating the folder (0700) and a first key if need be."""
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not (folder / "token.current").exists():
+            cls.add(folder)
+        return cls(folder)
+
+    @staticmethod
+    def add(folder: Path) -> str:
+        """Make a new signing key and make it current (key rotation); its ``kid``."""
+        key = Ed25519PrivateKey.generate()
+        kid = _kid(key.public_key())
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        _write_private(folder / f"token-{kid}.pem", pem)
+        current = folder / "token.current.new"
+        current.unlink(missing_ok=True)
+        _write_private(current, kid.encode() + b"\n")
+        current.replace(folder / "token.current")
+        return kid
+
+    def signing(self) -> tuple[str, Ed25519PrivateKey]:
+        return self.current, self._private[self.current]
+
+    def public(self, kid: str) -> Ed25519PublicKey | None:
+        return self._public.get(kid)
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """The checked claims of an access token."""
+
+    subject: str
+    token_id: str
+    expires: int
+
+
+def issue_token(keys: TokenKeys, *, issuer: str, subject: str, lifetime: int,
+                now: datetime) -> str:
+    """A signed access token for ``subject``, valid from ``now`` for ``lifetime`` seconds."""
+    kid, key = keys.signing()
+    moment = int(now.timestamp())
+    claims = {
+        "iss": issuer, "aud": AUDIENCE, "sub": subject, "jti": secrets.token_urlsafe(16),
+        "iat": moment, "nbf": moment, "exp": moment + lifetime,
+    }
+    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": ACCESS_TYP})
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "invalid-token", detail,
+                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int) -> Claims:
+    """The claims of a valid access token; a 401 :class:`Problem` for anything else."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise _unauthorized("the token is not a JWT") from None
+    if header.get("alg") != "EdDSA":
+        raise _unauthorized("the token is not signed with EdDSA")
+    if header.get("typ") != ACCESS_TYP:
+        raise _unauthorized("the token is not an access token")
+    kid = header.get("kid")
+    public = keys.public(kid) if isinstance(kid, str) else None
+    if public is None:
+        raise _unauthorized("the token names no key of this service")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, public, algorithms=["EdDSA"], audience=AUDIENCE, issuer=issuer,
+            leeway=leeway, options={"require": REQUIRED},
+        )
+    except jwt.ExpiredSignatureError:
+        raise _unauthorized("the token has expired") from None
+    except jwt.PyJWTError as exc:
+        raise _unauthorized(f"the token is not valid: {exc}") from None
+    subject, token_id = claims["sub"], claims["jti"]
+    if not isinstance(subject, str) or not isinstance(token_id, str):
+        raise _unauthorized("the token's sub and jti must be strings")
+    return Claims(subject, token_id, int(claims["exp"]))
+
+
+def invite_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_invite(conn: Connection, principal: str, *, lifetime: int, now: datetime) -> str:
+    """A new single-use invite for ``principal``; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    conn.execute(insert(InviteRow).values(
+        token_sha256=invite_hash(token), principal=principal, created_at=rfc3339(now),
+        expires_at=rfc3339(now + timedelta(seconds=lifetime)), used_at=None))
+    return token
+
+
+def redeem_invite(conn: Connection, token: str, *, now: datetime) -> Principal:
+    """Use an invite once: the principal it was made for; a 401 problem if it cannot be used."""
+    digest = invite_hash(token)
+    invite = conn.execute(select(InviteRow.used_at, InviteRow.expires_at, InviteRow.principal)
+                          .where(InviteRow.token_sha256 == digest)).first()
+    if invite is None:
+        raise Problem(401, "invite-unknown", "this invite is not one the service gave",
+                      field="invite")
+    if invite.used_at is not None:
+        raise Problem(401, "invite-used", "this invite has already been used; ask the "
+                      "secretary for a new one", field="invite")
+    if invite.expires_at <= rfc3339(now):
+        raise Problem(401, "invite-expired", "this invite has expired; ask the secretary "
+                      "for a new one", field="invite")
+    done = conn.execute(update(InviteRow)
+                        .where(InviteRow.token_sha256 == digest, InviteRow.used_at.is_(None))
+                        .values(used_at=rfc3339(now)))
+    if done.rowcount != 1:
+        raise Problem(401, "invite-used", "this invite has already been used", field="invite")
+    return load_principal(conn, invite.principal)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a token speaks for: the instance's admin, or one member of one body."""
+
+    id: str
+    kind: str
+    body: str | None
+    member: str | None
+
+
+def load_principal(conn: Connection, principal_id: str) -> Principal:
+    row = conn.execute(select(PrincipalRow.id, PrincipalRow.kind, PrincipalRow.body,
+                              PrincipalRow.member)
+                       .where(PrincipalRow.id == principal_id)).first()
+    if row is None:
+        raise _unauthorized("the token's subject is not known here")
+    return Principal(row.id, row.kind, row.body, row.member)

@@ -1,0 +1,72 @@
+"""Who may call each route: one table, checked before every request.
+
+Roles are per body. ``admin`` is the instance's administrator; ``chair``,
+``secretary``, ``member`` and ``observer`` are the roles the body's own log
+gives a member (:class:`voting.state.Role`), so a role granted or taken away
+in the log holds over HTTP at once. ``PUBLIC`` routes need no token: they
+show only what the log itself publishes.
+
+A route missing from :data:`ROUTES` is refused with a 500 problem at run time,
+and ``tests/api/http/test_access.py`` fails for it, so no route is ever open by
+omission. The domain still checks each act itself (only the meeting's chair
+may open its ballots, only a member present may vote): the table is the outer
+gate, the rules are the inner one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ADMIN", "OFFICERS", "PUBLIC", "ROLES", "ROUTES", "VOTERS"]
+
+ROLES = frozenset({"admin", "secretary", "chair", "member", "observer"})
+PUBLIC: frozenset[str] = frozenset({"public"})
+ADMIN = frozenset({"admin"})
+OFFICERS = frozenset({"chair", "secretary"})
+CHAIR = frozenset({"chair"})
+VOTERS = frozenset({"chair", "secretary", "member"})
+ANY_TOKEN = frozenset(ROLES | {"authenticated"})
+
+V1 = "/api/v1"
+B = f"{V1}/bodies/<body>"
+
+ROUTES: dict[tuple[str, str], frozenset[str]] = {
+    # the API description
+    ("GET", f"{V1}/openapi.json"): PUBLIC,
+    ("GET", f"{V1}/docs"): PUBLIC,
+    # tokens
+    ("POST", f"{V1}/auth/token"): PUBLIC,
+    ("GET", f"{V1}/auth/me"): ANY_TOKEN,
+    # bodies
+    ("GET", f"{V1}/bodies"): PUBLIC,
+    ("POST", f"{V1}/bodies"): ADMIN,
+    ("GET", B): PUBLIC,
+    # members
+    ("GET", f"{B}/members"): PUBLIC,
+    ("POST", f"{B}/members"): OFFICERS,
+    ("GET", f"{B}/members/<member>"): PUBLIC,
+    ("POST", f"{B}/members/<member>/invites"): OFFICERS,
+    # meetings
+    ("POST", f"{B}/meetings"): OFFICERS,
+    ("GET", f"{B}/meetings/<meeting>"): PUBLIC,
+    ("POST", f"{B}/meetings/<meeting>/attendance"): OFFICERS,
+    ("POST", f"{B}/meetings/<meeting>/start"): CHAIR,
+    ("POST", f"{B}/meetings/<meeting>/close"): CHAIR,
+    # motions and amendments
+    ("POST", f"{B}/motions"): VOTERS,
+    ("GET", f"{B}/motions/<motion>"): PUBLIC,
+    ("POST", f"{B}/motions/<motion>/second"): VOTERS,
+    ("POST", f"{B}/motions/<motion>/debate"): CHAIR,
+    ("POST", f"{B}/motions/<motion>/amendments"): VOTERS,
+    ("GET", f"{B}/amendments/<amendment>"): PUBLIC,
+    ("POST", f"{B}/amendments/<amendment>/second"): VOTERS,
+    ("POST", f"{B}/amendments/<amendment>/take"): CHAIR,
+    # ballots
+    ("POST", f"{B}/ballots"): CHAIR,
+    ("GET", f"{B}/ballots/<ballot>"): PUBLIC,
+    ("POST", f"{B}/ballots/<ballot>/votes"): VOTERS,
+    ("POST", f"{B}/ballots/<ballot>/close"): CHAIR,
+    # the log
+    ("GET", f"{B}/log/checkpoint"): PUBLIC,
+    ("GET", f"{B}/log/entries"): PUBLIC,
+    ("GET", f"{B}/bundles/latest/<path:name>"): PUBLIC,
+    ("GET", f"{B}/bundles/<int:size>/<path:name>"): PUBLIC,
+}

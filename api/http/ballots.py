@@ -1,0 +1,259 @@
+"""``/api/v1/bodies/<body>/ballots``: the chair puts a question; members cast their own votes.
+
+Casting (``POST .../votes``) is the member's own act: the caller's token names
+the voter, the server draws the tracker of a secret paper, and the answer
+carries the receipt (c2sp.org/tlog-proof) at once. One vote per member per
+ballot: the domain refuses a second, and the ``casts`` table's primary key is
+the last guard. With an ``Idempotency-Key`` header a retried cast returns the
+first answer (the same receipt); the same key with a different request is
+refused (422). A cast is recorded in the registry as begun before it is
+submitted to the log and as finished after, so a retry after a crash between
+the two finds the vote in the log and returns its receipt instead of "already
+voted".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import delete, insert, select, update
+
+from api.app import instance
+from api.db import CastRow, IdempotencyRow, write
+from api.errors import Problem
+from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.instance import Instance
+from api.ledger import Ledger
+from voting import commands as c
+from voting import events as ev
+from voting.decider import decide
+from voting.errors import AlreadyVoted, DomainError
+from voting.state import Ballot, BallotMethod
+
+__all__ = ["blp"]
+
+blp = Blueprint("ballots", __name__, url_prefix="/api/v1/bodies/<body>/ballots",
+                description="Ballots: opened by the chair, cast by each member, closed")
+
+CHOICES = ["for", "against", "abstain"]
+MAX_KEY = 255
+
+
+class NewBallotSchema(Schema):
+    id = Id(metadata={"description": "Chosen by the server when left out"})
+    subject = Id(required=True, metadata={"description": "A motion, amendment or procedural"})
+    method = fields.String(load_default="show_of_hands",
+                           validate=validate.OneOf([m.value for m in BallotMethod]))
+
+
+class BallotSchema(Schema):
+    id = fields.String(required=True)
+    meeting = fields.String(required=True)
+    subject = fields.String(required=True)
+    question = fields.String(required=True)
+    method = fields.String(required=True)
+    threshold = fields.String(required=True)
+    closed = fields.Boolean(required=True)
+    outcome = fields.String(required=True, metadata={"description": "Empty until the close"})
+
+
+class OpenedSchema(AcceptedSchema):
+    ballot = fields.Nested(BallotSchema, required=True)
+
+
+class CastSchema(Schema):
+    choice = fields.String(required=True, validate=validate.OneOf(CHOICES))
+
+
+class CastReceiptSchema(Schema):
+    ballot = fields.String(required=True)
+    member = fields.String(required=True)
+    entry = fields.Integer(required=True, metadata={"description": "The vote's leaf index"})
+    tracker = fields.String(required=True, metadata={
+        "description": "The secret paper's tracker (empty on a named vote)"})
+    receipt = fields.String(required=True, metadata={
+        "description": "c2sp.org/tlog-proof: keep it to check your vote is in the log"})
+
+
+class CloseSchema(Schema):
+    counts = fields.List(fields.Integer(validate=validate.Range(0, 10**12)),
+                         validate=validate.Length(3, 3), load_default=None, metadata={
+                             "description": "For a show of hands: the tellers' for, against, "
+                                            "abstain"})
+    casting_vote = fields.String(load_default="", validate=validate.OneOf(["", "for",
+                                                                             "against"]))
+
+
+def show(ballot: Ballot) -> dict[str, Any]:
+    return {"id": ballot.id, "meeting": ballot.meeting, "subject": ballot.subject,
+            "question": ballot.question, "method": ballot.method.value,
+            "threshold": ballot.threshold, "closed": ballot.closed, "outcome": ballot.outcome}
+
+
+@blp.route("")
+class Ballots(MethodView):
+    @blp.arguments(NewBallotSchema)
+    @blp.response(201, OpenedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
+        """The chair puts a question to the vote."""
+        ballot_id = data.get("id") or fresh_id("ballot")
+        where = accept(body, c.OpenBallot(at(), me(), ballot=ballot_id, subject=data["subject"],
+                                          method=data["method"]))
+        return {**where, "ballot": show(instance().state(body).ballot(ballot_id))}
+
+
+@blp.route("/<ballot>")
+class OneBallot(MethodView):
+    @blp.response(200, BallotSchema)
+    def get(self, body: str, ballot: str) -> dict[str, Any]:
+        """A ballot: the question, the method and rule; the outcome once it is closed."""
+        return show(instance().state(body).ballot(ballot))
+
+
+@blp.route("/<ballot>/close")
+class CloseBallot(MethodView):
+    @blp.arguments(CloseSchema)
+    @blp.response(201, OpenedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str, ballot: str) -> dict[str, Any]:
+        """The chair closes the ballot; the count is made and declared in the log."""
+        counts = data["counts"]
+        where = accept(body, c.CloseBallot(
+            at(), me(), ballot=ballot, casting_vote=data["casting_vote"],
+            counts=(counts[0], counts[1], counts[2]) if counts is not None else None))
+        return {**where, "ballot": show(instance().state(body).ballot(ballot))}
+
+
+@blp.route("/<ballot>/votes")
+class Votes(MethodView):
+    @blp.arguments(CastSchema)
+    @blp.response(201, CastReceiptSchema)
+    @blp.doc(security=[{"bearer": []}], parameters=[{
+        "in": "header", "name": "Idempotency-Key", "required": False,
+        "schema": {"type": "string", "maxLength": MAX_KEY},
+        "description": "Retrying with the same key returns the first answer"}])
+    def post(self, data: dict[str, Any], body: str, ballot: str) -> dict[str, Any]:
+        """Cast your own vote; the answer is your receipt."""
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= MAX_KEY:
+            raise Problem(422, "invalid-request", f"an Idempotency-Key is 1 to {MAX_KEY} "
+                          "characters", field="Idempotency-Key")
+        return cast(instance(), body, ballot, me(), data["choice"], key)
+
+
+def _request_hash(body: str, ballot: str, choice: str) -> str:
+    text = json.dumps({"body": body, "ballot": ballot, "choice": choice}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str) -> int | None:
+    """The leaf index of ``member``'s vote on ``ballot`` in the log, if it is there."""
+    found = None
+    for index, event in enumerate(ledger.events()):
+        if type(event) not in ev.VOTES or getattr(event, "ballot", None) != ballot:
+            continue
+        if getattr(event, "voter", None) == member or (
+                tracker and getattr(event, "tracker", None) == tracker):
+            found = index
+    return found
+
+
+def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
+         key: str | None) -> dict[str, Any]:
+    """Cast ``member``'s vote, once, and answer with the receipt (see the module docstring)."""
+    principal = g.principal.id
+    digest = _request_hash(body, ballot_id, choice)
+    with inst.writing(body) as ledger:
+        engine = inst.engine
+        with engine.connect() as conn:
+            earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
+                                          IdempotencyRow.response).where(
+                IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first() \
+                if key is not None else None
+            row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt).where(
+                CastRow.body == body, CastRow.ballot == ballot_id,
+                CastRow.member == member)).first()
+        if earlier is not None:
+            if earlier.request_sha256 != digest:
+                raise Problem(422, "idempotency-key-reused", "this Idempotency-Key was used "
+                              "for a different request", field="Idempotency-Key")
+            if earlier.status is not None and earlier.response is not None:
+                answer: dict[str, Any] = json.loads(earlier.response)
+                return answer
+        if row is not None and row.entry is not None:
+            raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on this "
+                               "ballot")
+        if row is not None:  # begun and never finished: a crash between the two writes
+            index = _find_vote(ledger, ballot_id, member, row.tracker)
+            if index is not None:
+                return _finish(inst, ledger, body, ballot_id, member, row.tracker, index,
+                               principal, key)
+            with write(engine) as conn:
+                conn.execute(delete(CastRow).where(CastRow.body == body,
+                                                   CastRow.ballot == ballot_id,
+                                                   CastRow.member == member))
+        ballot = ledger.state.ballot(ballot_id)
+        tracker = secrets.token_hex(16) if ballot.method == BallotMethod.SECRET else ""
+        command = c.CastVote(at(), member, ballot=ballot_id, choice=choice, tracker=tracker)
+        ledger_size = ledger.log.size
+        decide(ledger.state, command)  # refuse before anything is written (changes nothing)
+        with write(engine) as conn:
+            conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
+                                                tracker=tracker, entry=None, receipt=None,
+                                                created_at=command.at))
+            if key is not None:
+                conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
+                                                          IdempotencyRow.key == key))
+                conn.execute(insert(IdempotencyRow).values(
+                    principal=principal, key=key, request_sha256=digest, status=None,
+                    response=None, created_at=command.at))
+        try:
+            submitted = ledger.submit(command)
+        except DomainError:
+            _forget(inst, body, ballot_id, member, principal, key)
+            raise
+        except Exception:
+            if ledger.store.size() == ledger_size:  # nothing was written: a plain failure
+                _forget(inst, body, ballot_id, member, principal, key)
+                raise
+            index = _find_vote(ledger, ballot_id, member, tracker)  # committed, then failed
+            if index is None:
+                raise
+            return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
+        index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
+                     if type(e) in ev.VOTES)
+        return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
+
+
+def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
+            key: str | None) -> None:
+    with write(inst.engine) as conn:
+        conn.execute(delete(CastRow).where(CastRow.body == body, CastRow.ballot == ballot,
+                                           CastRow.member == member))
+        if key is not None:
+            conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
+                                                      IdempotencyRow.key == key))
+
+
+def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str, tracker: str,
+            index: int, principal: str, key: str | None) -> dict[str, Any]:
+    receipt = ledger.receipt(index, tracker=tracker)
+    answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
+              "receipt": receipt}
+    with write(inst.engine) as conn:
+        conn.execute(update(CastRow).where(CastRow.body == body, CastRow.ballot == ballot,
+                                           CastRow.member == member)
+                     .values(entry=index, receipt=receipt))
+        if key is not None:
+            conn.execute(update(IdempotencyRow).where(IdempotencyRow.principal == principal,
+                                                      IdempotencyRow.key == key)
+                         .values(status=201, response=json.dumps(answer)))
+    return answer

@@ -1,0 +1,88 @@
+"""``/api/v1/bodies``: the bodies this instance serves; the admin founds new ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.app import instance, now
+from api.http.common import Id
+from api.instance import BODY_ID, BodyInfo
+from voting.standing_orders import PROFILES
+
+__all__ = ["blp"]
+
+blp = Blueprint("bodies", __name__, url_prefix="/api/v1/bodies",
+                description="Bodies, each with its own signed log")
+
+
+class FounderSchema(Schema):
+    id = Id(required=True, metadata={"description": "The secretary's member id"})
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class NewBodySchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(
+        BODY_ID, error="lowercase letters, digits and inner hyphens, at most 63"))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    origin = fields.String(validate=validate.Regexp(r"^[!-~]{1,255}$"), metadata={
+        "description": "The log's origin line (default: <ORIGIN_PREFIX>/<id>)"})
+    standing_orders = fields.String(load_default="citrine",
+                                    validate=validate.OneOf(sorted(PROFILES)))
+    secretary = fields.Nested(FounderSchema, required=True)
+
+
+class BodySchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    origin = fields.String(required=True)
+    vkey = fields.String(required=True, metadata={"description": "The log's verifier key"})
+    size = fields.Integer(required=True, metadata={"description": "Entries in the log"})
+    members = fields.Integer(required=True)
+    standing_orders = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class CreatedBodySchema(BodySchema):
+    secretary_invite = fields.String(required=True, metadata={
+        "description": "The secretary's single-use invite (shown once)"})
+
+
+def describe(info: BodyInfo) -> dict[str, Any]:
+    ledger = instance().ledger(info.id)
+    state = ledger.state
+    return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
+            "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
+            "standing_orders": state.orders.name, "created_at": info.created_at}
+
+
+@blp.route("")
+class Bodies(MethodView):
+    @blp.response(200, BodySchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Every body this instance serves."""
+        return [describe(info) for info in instance().bodies()]
+
+    @blp.arguments(NewBodySchema)
+    @blp.response(201, CreatedBodySchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Found a body with its secretary as first member (admin only)."""
+        info, invite = instance().create_body(
+            data["id"], name=data["name"], origin=data.get("origin"),
+            standing_orders=data["standing_orders"], secretary=data["secretary"]["id"],
+            secretary_name=data["secretary"]["name"], now=now(),
+            invite_seconds=int(current_app.config["INVITE_SECONDS"]))
+        return {**describe(info), "secretary_invite": invite}
+
+
+@blp.route("/<body>")
+class Body(MethodView):
+    @blp.response(200, BodySchema)
+    def get(self, body: str) -> dict[str, Any]:
+        """One body: its name, its log's origin, key and size."""
+        return describe(instance().require_body(body))

@@ -1,0 +1,110 @@
+"""``/api/v1/bodies/<body>/meetings``: convening, attendance, starting and closing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.app import instance
+from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from voting import commands as c
+from voting.state import Meeting, Publication
+
+__all__ = ["blp"]
+
+blp = Blueprint("meetings", __name__, url_prefix="/api/v1/bodies/<body>/meetings",
+                description="Meetings: convening, attendance, business")
+
+
+class NewMeetingSchema(Schema):
+    id = Id(metadata={"description": "Chosen by the server when left out"})
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    chair = Id(required=True)
+    secretary = Id(required=True)
+    quorum_number = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
+    quorum_fraction = fields.String(load_default="", validate=validate.Regexp(
+        r"^(|[0-9]{1,9}/[1-9][0-9]{0,8})$", error="a fraction like 1/3"))
+    publication = fields.String(load_default="open",
+                                validate=validate.OneOf([p.value for p in Publication]))
+
+
+class MeetingSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    chair = fields.String(required=True)
+    secretary = fields.String(required=True)
+    publication = fields.String(required=True)
+    present = fields.List(fields.String(), required=True)
+    started = fields.Boolean(required=True)
+    closed = fields.Boolean(required=True)
+
+
+class ConvenedSchema(AcceptedSchema):
+    meeting = fields.Nested(MeetingSchema, required=True)
+
+
+class AttendanceSchema(Schema):
+    member = Id(required=True)
+    present = fields.Boolean(load_default=True)
+
+
+def show(meeting: Meeting) -> dict[str, Any]:
+    return {"id": meeting.id, "title": meeting.title, "chair": meeting.chair,
+            "secretary": meeting.secretary, "publication": meeting.publication.value,
+            "present": sorted(meeting.present), "started": meeting.started,
+            "closed": meeting.closed}
+
+
+@blp.route("")
+class Meetings(MethodView):
+    @blp.arguments(NewMeetingSchema)
+    @blp.response(201, ConvenedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
+        """Convene a meeting (chair or secretary)."""
+        meeting_id = data.get("id") or fresh_id("meeting")
+        where = accept(body, c.ConveneMeeting(
+            at(), me(), meeting=meeting_id, title=data["title"], chair=data["chair"],
+            secretary=data["secretary"], quorum_number=data["quorum_number"],
+            quorum_fraction=data["quorum_fraction"], publication=data["publication"]))
+        return {**where, "meeting": show(instance().state(body).meeting(meeting_id))}
+
+
+@blp.route("/<meeting>")
+class OneMeeting(MethodView):
+    @blp.response(200, MeetingSchema)
+    def get(self, body: str, meeting: str) -> dict[str, Any]:
+        """A meeting: who chairs it, who is present, whether business has started."""
+        return show(instance().state(body).meeting(meeting))
+
+
+@blp.route("/<meeting>/attendance")
+class Attendance(MethodView):
+    @blp.arguments(AttendanceSchema)
+    @blp.response(201, AcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str, meeting: str) -> dict[str, Any]:
+        """Record a member as present (or as having left)."""
+        return accept(body, c.RecordAttendance(at(), me(), meeting=meeting,
+                                               member=data["member"], present=data["present"]))
+
+
+@blp.route("/<meeting>/start")
+class Start(MethodView):
+    @blp.response(201, AcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, body: str, meeting: str) -> dict[str, Any]:
+        """The chair starts business (the quorum is checked)."""
+        return accept(body, c.StartBusiness(at(), me(), meeting=meeting))
+
+
+@blp.route("/<meeting>/close")
+class Close(MethodView):
+    @blp.response(201, AcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, body: str, meeting: str) -> dict[str, Any]:
+        """The chair closes the meeting."""
+        return accept(body, c.CloseMeeting(at(), me(), meeting=meeting))

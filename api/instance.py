@@ -1,0 +1,234 @@
+"""An instance: one folder (and database) serving many bodies, each with its own log.
+
+Layout of the instance folder (created owner-only, 0700)::
+
+    tellers.sqlite3          the registry (unless TELLERS_DATABASE_URL names PostgreSQL)
+    keys/token-<kid>.pem     the keys that sign access tokens (0600); keys/token.current
+    bodies/<body>/log.key    the body's log key (0600), its own origin and signer state
+    bodies/<body>/signer.state
+    bodies/<body>/tellers.sqlite3   the body's log on SQLite; on PostgreSQL, the schema
+                                    ``body_<body>`` of the instance database instead
+
+A body's folder is the unit that can later move to another host (DESIGN.md
+principle 8). Each body's :class:`api.ledger.Ledger` is opened once per
+process, on first use, and every write to one body holds that body's lock
+(different bodies never wait on each other).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from api.auth import TokenKeys, create_invite, rfc3339
+from api.db import BodyRow, PrincipalRow, registry_engine, schema_status, write
+from api.errors import Problem
+from api.ledger import Ledger
+from voting import commands as c
+from voting.decider import execute
+from voting.state import BodyState
+
+__all__ = ["BODY_ID", "BodyInfo", "Instance"]
+
+BODY_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+"""A body id: lowercase letters, digits and inner hyphens, at most 63 (a path segment, a
+folder name and a PostgreSQL schema name alike)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BodyInfo:
+    id: str
+    name: str
+    origin: str
+    created_at: str
+
+
+class Instance:
+    """The instance folder, its registry database, its token keys and its bodies' ledgers."""
+
+    def __init__(self, path: Path, *, database_url: str | None = None,
+                 origin_prefix: str = "tellers.invalid") -> None:
+        self.path = path
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.database_url = database_url or f"sqlite:///{path / 'tellers.sqlite3'}"
+        self.engine: Engine = registry_engine(self.database_url)
+        self.keys = TokenKeys.ensure(path / "keys")
+        self.origin_prefix = origin_prefix
+        self._ledgers: dict[str, Ledger] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def schema(self) -> str:
+        """``current``, ``empty`` or ``behind`` (see :func:`api.db.schema_status`)."""
+        return schema_status(self.engine)
+
+    # -- bodies ----------------------------------------------------------------------
+
+    def body(self, body_id: str) -> BodyInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(BodyRow.id, BodyRow.name, BodyRow.origin,
+                                      BodyRow.created_at).where(BodyRow.id == body_id)).first()
+        return BodyInfo(row.id, row.name, row.origin, row.created_at) if row else None
+
+    def bodies(self) -> list[BodyInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(BodyRow.id, BodyRow.name, BodyRow.origin,
+                                       BodyRow.created_at).order_by(BodyRow.id))
+            return [BodyInfo(r.id, r.name, r.origin, r.created_at) for r in rows]
+
+    def require_body(self, body_id: str) -> BodyInfo:
+        info = self.body(body_id)
+        if info is None:
+            raise Problem(404, "body-not-found", f"there is no body {body_id!r} here",
+                          field="body")
+        return info
+
+    def body_folder(self, body_id: str) -> Path:
+        if not BODY_ID.match(body_id):
+            raise ValueError(f"{body_id!r} is not a body id")
+        return self.path / "bodies" / body_id
+
+    def _schema(self, body_id: str) -> str:
+        """The PostgreSQL schema of a body's log (ids have no ``_``, so none collide)."""
+        return "body_" + self.body_folder(body_id).name.replace("-", "_")
+
+    def _store_url(self, body_id: str) -> str | None:
+        """The body's store: ``None`` for SQLite in its folder; on PostgreSQL, its own schema."""
+        if not self.postgres:
+            return None
+        options = f"-csearch_path={self._schema(body_id)}"
+        url = make_url(self.database_url).update_query_dict({"options": options})
+        return url.render_as_string(hide_password=False)
+
+    def ledger(self, body_id: str) -> Ledger:
+        """The body's ledger, opened (by replay) the first time this process asks for it."""
+        with self._guard:
+            ledger = self._ledgers.get(body_id)
+        if ledger is not None:
+            return ledger
+        with self.lock(body_id):
+            with self._guard:
+                ledger = self._ledgers.get(body_id)
+            if ledger is None:
+                info = self.require_body(body_id)
+                ledger = Ledger.open(self.body_folder(body_id), origin=info.origin,
+                                     database_url=self._store_url(body_id))
+                with self._guard:
+                    self._ledgers[body_id] = ledger
+            return ledger
+
+    def lock(self, body_id: str) -> threading.RLock:
+        with self._guard:
+            lock = self._locks.get(body_id)
+            if lock is None:
+                lock = self._locks[body_id] = threading.RLock()
+            return lock
+
+    @contextmanager
+    def writing(self, body_id: str) -> Iterator[Ledger]:
+        """The body's ledger with its write lock held: one writer per body in this process."""
+        ledger = self.ledger(body_id)
+        with self.lock(body_id):
+            yield ledger
+
+    def state(self, body_id: str) -> BodyState:
+        return self.ledger(body_id).state
+
+    def create_body(self, body_id: str, *, name: str, origin: str | None, standing_orders: str,
+                    secretary: str, secretary_name: str, now: datetime,
+                    invite_seconds: int) -> tuple[BodyInfo, str]:
+        """Found a body with its first member, its secretary; the secretary's invite token.
+
+        The founding is decided by the pure core first, so a refused name or
+        id writes nothing: no registry row, no folder, no key.
+        """
+        at = rfc3339(now)
+        founding: list[c.Command] = [
+            c.FoundBody(at, secretary, name=name, standing_orders=standing_orders),
+            c.AdmitMember(at, secretary, member=secretary, name=secretary_name,
+                          roles=("secretary", "member")),
+        ]
+        state = BodyState()
+        for command in founding:
+            state, _ = execute(state, command)
+        origin = origin or f"{self.origin_prefix}/{body_id}"
+        folder = self.body_folder(body_id)
+        if self.postgres:  # committed first: the ledger's own connection must see it
+            with write(self.engine) as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self._schema(body_id)}"'))
+        with write(self.engine) as conn:
+            taken = conn.execute(select(BodyRow.id).where(
+                (BodyRow.id == body_id) | (BodyRow.origin == origin))).first()
+            if taken is not None or folder.exists():
+                raise Problem(409, "body-exists", f"a body {body_id!r} or a log with the "
+                              f"origin {origin!r} already exists here", field="id")
+            conn.execute(insert(BodyRow).values(id=body_id, name=name, origin=origin,
+                                                created_at=at))
+            principal = self.add_member_principal(conn, body_id, secretary, now=now)
+            invite = create_invite(conn, principal, lifetime=invite_seconds, now=now)
+            folder.parent.mkdir(mode=0o700, exist_ok=True)
+            folder.mkdir(mode=0o700)
+            try:
+                ledger = Ledger.open(folder, origin=origin,
+                                     database_url=self._store_url(body_id))
+                for command in founding:
+                    ledger.submit(command)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)  # the registry rolls back too
+                raise
+        with self._guard:
+            self._ledgers[body_id] = ledger
+        return BodyInfo(body_id, name, origin, at), invite
+
+    # -- principals ------------------------------------------------------------------
+
+    @staticmethod
+    def add_member_principal(conn: Connection, body_id: str, member: str, *,
+                             now: datetime) -> str:
+        """The principal id of ``member`` of ``body_id``, made if it is not there yet."""
+        found = conn.execute(select(PrincipalRow.id).where(
+            PrincipalRow.body == body_id, PrincipalRow.member == member)).first()
+        if found is not None:
+            return str(found.id)
+        principal = "p-" + secrets.token_hex(12)
+        conn.execute(insert(PrincipalRow).values(id=principal, kind="member", body=body_id,
+                                                 member=member, created_at=rfc3339(now)))
+        return principal
+
+    def admin_principal(self, *, now: datetime) -> tuple[str, bool]:
+        """The instance admin's principal id, and whether it was made just now."""
+        with write(self.engine) as conn:
+            found = conn.execute(select(PrincipalRow.id).where(
+                PrincipalRow.kind == "admin")).first()
+            if found is not None:
+                return str(found.id), False
+            principal = "admin-" + secrets.token_hex(8)
+            conn.execute(insert(PrincipalRow).values(id=principal, kind="admin", body=None,
+                                                     member=None, created_at=rfc3339(now)))
+            return principal, True
+
+    def invite(self, principal: str, *, now: datetime, lifetime: int) -> str:
+        with write(self.engine) as conn:
+            return create_invite(conn, principal, lifetime=lifetime, now=now)
+
+    def close(self) -> None:
+        with self._guard:
+            ledgers = list(self._ledgers.values())
+            self._ledgers.clear()
+        for ledger in ledgers:
+            ledger.close()
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the instance database (the registry); shipped in the wheel."""

@@ -1,0 +1,85 @@
+"""An app on a fresh instance, and helpers to act as the admin, the secretary or a member."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from api import create_app
+from api.db import Base
+from api.instance import Instance
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Service:
+    app: Flask
+    client: FlaskClient
+
+    @property
+    def instance(self) -> Instance:
+        found: Instance = self.app.extensions["tellers"]
+        return found
+
+    def admin(self) -> str:
+        """A fresh access token for the instance's admin."""
+        moment = datetime.now(UTC)
+        principal, _ = self.instance.admin_principal(now=moment)
+        invite = self.instance.invite(principal, now=moment, lifetime=600)
+        return self.exchange(invite)
+
+    def exchange(self, invite: str) -> str:
+        response = self.client.post("/api/v1/auth/token", json={"invite": invite})
+        assert response.status_code == 201, response.json
+        token: str = response.json["access_token"]
+        return token
+
+    def body(self, body: str = "group", secretary: str = "sec") -> str:
+        """Found a body; the secretary's access token."""
+        response = self.client.post("/api/v1/bodies", headers=bearer(self.admin()), json={
+            "id": body, "name": f"The {body}", "secretary": {"id": secretary,
+                                                             "name": "Sam Secretary"}})
+        assert response.status_code == 201, response.json
+        return self.exchange(response.json["secretary_invite"])
+
+    def admit(self, body: str, officer: str, member: str, roles: tuple[str, ...] = ("member",),
+              ) -> str:
+        """Admit a member as ``officer``; the member's access token."""
+        response = self.client.post(f"/api/v1/bodies/{body}/members", headers=bearer(officer),
+                                    json={"id": member, "name": f"Member {member}",
+                                          "roles": list(roles)})
+        assert response.status_code == 201, response.json
+        return self.exchange(response.json["invite"]["invite"])
+
+    def post(self, path: str, token: str | None, json: Any = None,
+             **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if token is not None:
+            headers.update(bearer(token))
+        return self.client.post(path, headers=headers, json=json, **kwargs)
+
+    def fingerprint(self, body: str) -> tuple[object, ...]:
+        """Everything a refused request must leave as it was: the log, the state, the registry."""
+        ledger = self.instance.ledger(body)
+        with self.instance.engine.connect() as conn:
+            counts = tuple(conn.execute(select(func.count()).select_from(table)).scalar_one()
+                           for table in Base.metadata.sorted_tables)
+        return (ledger.state, tuple(ledger.entry_bytes()), tuple(ledger.checkpoints()), counts)
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
+    yield Service(app, app.test_client())
+    app.extensions["tellers"].close()
