@@ -5,7 +5,7 @@ a ``title`` that names the class, the HTTP ``status``, a ``detail`` in words a
 chair or member understands, and, where one field of the request is at fault,
 ``field`` (and for schema errors ``errors``: each field with its reason).
 
-The core never builds a problem (STACK.md): it raises its typed errors, and
+The core never builds a problem (docs/architecture.md): it raises its typed errors, and
 :func:`problem_for` maps each :class:`voting.errors.DomainError` class to its
 status here. The most specific class wins (``BallotClosed`` before ``OutOfOrder``).
 """

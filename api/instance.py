@@ -9,7 +9,7 @@ Layout of the instance folder (created owner-only, 0700)::
     bodies/<body>/tellers.sqlite3   the body's log on SQLite; on PostgreSQL, the schema
                                     ``body_<body>`` of the instance database instead
 
-A body's folder is the unit that can later move to another host (DESIGN.md
+A body's folder is the unit that can later move to another host (docs/architecture.md
 principle 8). Each body's :class:`api.ledger.Ledger` is opened once per
 process, on first use, and every write to one body holds that body's lock
 (different bodies never wait on each other).

@@ -15,12 +15,12 @@ MOTION = "That this group meets monthly.\nThat the minutes are published."
 
 
 def fetcher(service: Service, base: str) -> Any:
-    def fetch(name: str) -> bytes | None:
+    def fetch(name: str, limit: int) -> bytes | None:
         response = service.client.get(f"{base}/{name}")
         if response.status_code == 404:
             return None
         assert response.status_code == 200, (name, response.status_code)
-        return response.data
+        return response.data[: limit + 1]
     return fetch
 
 
