@@ -196,9 +196,10 @@ def _check_leading(state: BodyState, event: ev.Event, leading: Causes | None) ->
             if got != want:
                 _require_next(want, got)
         if len(logged) < len(expected):
+            missing = expected[len(logged)]
             raise InconsistentEvent(
-                f"{event.TYPE}: amendment_fell is missing for {expected[len(logged)].amendment!r}, "
-                "which falls as the question is put"
+                f"{event.TYPE}: {missing.TYPE} is missing before it ({_brief(missing)}): the "
+                "rules make it fall as the question is put"
             )
         raise InconsistentEvent(
             f"{event.TYPE}: amendment_fell for {logged[len(expected)].amendment!r} is not one "

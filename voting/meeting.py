@@ -269,7 +269,7 @@ def derive_closed(state: BodyState, e: ev.MeetingClosed) -> dict[str, Derived]:
     for motion in state.motions.values():
         if motion.meeting == e.meeting and motion.state in OPEN_STATES:
             raise OutOfOrder(f"the motion {motion.title!r} {motion.state.value.replace('_', ' ')}")
-    return {"reason": Derived("closed", "'closed': only a vote to adjourn ends a meeting otherwise")}
+    return {"reason": Derived("closed", "'closed': only a vote ends a meeting otherwise")}
 
 
 def evolve_closed(state: BodyState, e: ev.MeetingClosed) -> BodyState:

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from tallying.quorum import Quorum
 from voting.edit import Edit
-from voting.events import AmendmentFell, Event
 from voting.errors import NotEntitled, NotFound
+from voting.events import AmendmentFell, Event
 from voting.lifecycle import MotionState
 from voting.standing_orders import CITRINE, StandingOrders
 from voting.text import MotionText
