@@ -73,14 +73,11 @@ def check(state: Any, event: Event, derive: Derivation) -> None:
 # given by the rules after (or, for amendments falling as a question is put, before)
 # the event that causes it; "root": the verifier's check of the log's Merkle root.
 FIELDS: Mapping[str, Mapping[str, str]] = {
-    "member_admitted": {"roles": "derived"},
-    "meeting_convened": {"quorum_fraction": "derived"},
     "business_started": {
         "present": "derived", "quorum_required": "derived", "quorum_rule": "derived",
     },
     "meeting_closed": {"reason": "derived"},
-    "motion_moved": {"text": "derived"},
-    "amendment_moved": {"insert": "derived", "quoted": "derived", "description": "derived"},
+    "amendment_moved": {"description": "derived"},
     "amendment_fell": {"amendment": "consequence", "reason": "consequence"},
     "motion_text_amended": {
         "target": "consequence", "amendment": "consequence",
@@ -104,6 +101,6 @@ FIELDS: Mapping[str, Mapping[str, str]] = {
     "nominations_closed": {"candidates": "derived", "roll": "derived"},
     "election_closed": {"elected": "recount", "rule": "recount", "lots": "recount",
                         "seed": "root"},
-    "petition_opened": {"text": "derived", "membership": "derived", "required": "derived"},
+    "petition_opened": {"membership": "derived", "required": "derived"},
     "petition_closed": {"signatures": "derived", "required": "derived", "met": "derived"},
 }  # fmt: skip
