@@ -49,7 +49,8 @@ def proceedings() -> tuple[ev.Event, ...]:
     room.vote("a1", "b3", votes={"m1": "for", "m2": "for", "m3": "for", "m4": "against"})
     room.take("a4")
     room.defeat("a4", "b4")
-    room.vote("mot", "b5", method="card", votes={"m1": "for", "m2": "against", "m3": "for"})  # a3 falls
+    # a3, never seconded, falls as the motion is put
+    room.vote("mot", "b5", method="card", votes={"m1": "for", "m2": "against", "m3": "for"})
     room.motion("mot2", debate=False)
     room.amendment("a5", motion="mot2", kind="add_at_end", insert="Now.", seconder="")
     room.do(c.WithdrawMotion, "m1", subject="mot2", seconder_consents=True)
@@ -204,7 +205,7 @@ def test_every_derived_field_has_its_refusal_below() -> None:
 @pytest.mark.parametrize(("kind", "name"), sorted(EXPECTED))
 def test_the_refusal_names_the_event_and_the_field(kind: str, name: str) -> None:
     log = proceedings()
-    index = next(i for i, e in enumerate(log) if e.TYPE == kind
+    index = next(i for i, e in enumerate(log) if kind == e.TYPE
                  and not (isinstance(e, ev.MeetingClosed) and e.reason == "adjourned")
                  and not (isinstance(e, ev.MotionDisposed) and e.state != "withdrawn"))
     with pytest.raises(InconsistentEvent) as refused:
@@ -295,7 +296,7 @@ def test_a_log_may_not_end_before_the_consequences() -> None:
     log = proceedings()
     index = _at(log, ev.MotionTextAmended)
     state = replay(log[:index])
-    with pytest.raises(InconsistentEvent, match="^the log ends before motion_text_amended"):
+    with pytest.raises(InconsistentEvent, match=r"^the log ends before motion_text_amended"):
         require_complete(state)
     with pytest.raises(OutOfOrder, match="middle of a command"):
         decide(state, c.RecordAttendance("2026-01-01T00:00:00Z", SEC, meeting=MEETING,
