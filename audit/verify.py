@@ -36,8 +36,10 @@ C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, i
            proof leads from the published entry at its index to that root; with a
            member id, each proves an entry recorded in that member's name
 C-REPLAY   every entry decodes to an event the domain accepts in order
-           (``voting.decider.evolve``), which recounts every ballot at its close
-           and compares the declared counts and outcome
+           (``voting.decider.evolve``), which recomputes every derived field and
+           consequence, recounts every ballot at its close and compares the
+           declared counts and outcome; every election's lot seed is the log's
+           root as its nominations closed; the log ends after whole commands
 C-MEMBER   with a member id: that member is in the log; their records are listed
 ========== =====================================================================
 
