@@ -207,6 +207,26 @@ def _check_leading(state: BodyState, event: ev.Event, leading: Causes | None) ->
         )
 
 
+_SPECIAL = frozenset({*DERIVATIONS, *CONSEQUENCES, *LEADING, *CAUSED_ONLY})
+
+
+def _check_act(state: BodyState, event: ev.Event) -> tuple[ev.Event, ...]:
+    """Check an act's derived fields and where it stands; the consequences it causes."""
+    kind = type(event)
+    derive = DERIVATIONS.get(kind)
+    if derive is not None:
+        check(state, event, derive)
+    leading = LEADING.get(kind)
+    if kind is ev.AmendmentFell:
+        pass  # held in ``falling`` until its question is put (evolve)
+    elif state.falling or leading is not None:
+        _check_leading(state, event, leading)
+    elif kind in CAUSED_ONLY:
+        raise InconsistentEvent(f"{event.TYPE} is logged without the act that causes it")
+    causes = CONSEQUENCES.get(kind)
+    return tuple(causes(state, event)) if causes is not None else ()
+
+
 def require_complete(state: BodyState) -> None:
     """A log ends after whole commands: nothing the rules give may be left out at its end."""
     if state.pending:
@@ -255,22 +275,14 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
     if state.pending:
         _require_next(state.pending[0], event)
         follows = state.pending[1:]
-    else:
-        follows = ()
-        derive = DERIVATIONS.get(kind)
-        if derive is not None:
-            check(state, event, derive)
-        leading = LEADING.get(kind)
+    elif falling or kind in _SPECIAL:
+        follows = _check_act(state, event)
         if isinstance(event, ev.AmendmentFell):  # held until the question it falls with is put
             falling = (*falling, (event, state.amendment(event.amendment).state))
-        elif falling or leading is not None:
-            _check_leading(state, event, leading)
+        elif falling or kind in LEADING:
             falling = ()
-        elif kind in CAUSED_ONLY:
-            raise InconsistentEvent(f"{event.TYPE} is logged without the act that causes it")
-        causes = CONSEQUENCES.get(kind)
-        if causes is not None:
-            follows = tuple(causes(state, event))
+    else:
+        follows = ()  # most events (votes, attendance, ...): an act that derives nothing
     new = handler(state, event)
     if new is state:
         return with_(state, size=state.size + 1, pending=follows, falling=falling)
