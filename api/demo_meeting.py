@@ -16,7 +16,7 @@ and the minutes and the diff are generated from them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 from audit.canonical import canonical
@@ -24,10 +24,10 @@ from audit.merkle import Frontier, leaf_hash
 from voting import commands as c
 from voting.codec import to_entry
 from voting.decider import execute
-from voting.events import Event
+from voting.events import Event, NominationsClosed
 from voting.state import BodyState
 
-__all__ = ["DELEGATE_RANKINGS", "FIXED_SEED", "MEMBERS", "MOTION", "commands", "run", "tracker"]
+__all__ = ["DELEGATE_RANKINGS", "MEMBERS", "MOTION", "commands", "run", "tracker"]
 
 MEMBERS = [
     ("m01", "Aisha Khan", ("chair", "member")),
@@ -89,15 +89,12 @@ def tracker(member: str) -> str:
     return hashlib.sha256(f"tellers demo tracker\n{member}".encode()).hexdigest()[:32]
 
 
-FIXED_SEED = hashlib.sha256(b"tellers demo: a seed announced in advance").hexdigest()
-
-
-def commands(seed: Callable[[], str] = lambda: FIXED_SEED) -> Iterator[c.Command]:
+def commands() -> Iterator[c.Command]:
     """The meeting as the commands the secretary and chair gave, in order.
 
-    ``seed`` is called as the delegates' nominations close, for the public seed of
-    any lot (hex): ``tellers demo`` and :func:`run` give the log's root hash at that
-    moment; without it a fixed seed stands in.
+    The election's close gives no seed for its lot: the ledger fills in the log's root
+    hash as nominations closed (``api.ledger``, docs/verifying.md), and :func:`run`
+    does the same.
     """
     clock = iter(range(0, 60 * 60 * 3, 60))
 
@@ -160,35 +157,37 @@ def commands(seed: Callable[[], str] = lambda: FIXED_SEED) -> Iterator[c.Command
         yield c.Nominate(at(), proposer, election="delegates", candidate=candidate,
                          seconder=seconder)  # fmt: skip
     yield c.CloseNominations(at(), "m02", election="delegates")
-    announced = seed()  # the root hash as nominations closed, before anyone votes
     for member, ranking in DELEGATE_RANKINGS.items():
         yield c.CastRanking(at(), member, election="delegates", ranking=ranking,
                             tracker=tracker(member))  # fmt: skip
-    yield c.CloseElection(at(), "m02", election="delegates", seed=announced)
+    yield c.CloseElection(at(), "m02", election="delegates")
     yield c.CloseMeeting(at(), "m01", meeting="2025-03")
 
 
 def run() -> tuple[BodyState, list[Event]]:
     """Hold the meeting in memory with the pure core; the final state and every event.
 
-    Without a store, this keeps the sealed rankings itself (as the ledger does) and
-    computes the log's root hash for the lot's seed from the events' entries.
+    Without a store, this keeps the sealed rankings itself and fills in the lot's seed,
+    the log's root hash as nominations closed, from the events' entries (as the ledger
+    does).
     """
     state = BodyState()
     log: list[Event] = []
     frontier = Frontier()
     sealed: list[tuple[str, tuple[str, ...]]] = []
+    seeds: dict[str, str] = {}  # election -> the root as its nominations closed
 
-    def root() -> str:
-        return frontier.root().hex()
-
-    for command in commands(root):
+    for command in commands():
         if isinstance(command, c.CastRanking) and command.tracker:
             sealed.append((command.tracker, command.ranking))
         if isinstance(command, c.CloseElection) and not command.papers:
             command = replace(command, papers=tuple(sealed))
+        if isinstance(command, c.CloseElection) and not command.seed:
+            command = replace(command, seed=seeds[command.election])
         state, events = execute(state, command)
         for event in events:
             frontier.append(leaf_hash(canonical(to_entry(len(log), event))))  # type: ignore[arg-type]
             log.append(event)
+            if isinstance(event, NominationsClosed):
+                seeds[event.election] = frontier.root().hex()
     return state, log

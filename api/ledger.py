@@ -40,7 +40,7 @@ from audit.verify import canonical_value
 from voting import commands as c
 from voting import events as ev
 from voting.codec import from_entry, to_entry
-from voting.decider import decide, evolve, replay
+from voting.decider import decide, evolve, replay, require_complete
 from voting.errors import DomainError
 from voting.state import BallotMethod, BodyState, transient
 
@@ -93,9 +93,14 @@ class Ledger:
             if seq != index or rebuilt != leaf:
                 raise DomainError(f"stored entry {seq} does not match its leaf hash")
         state = BodyState()
+        self._nominations_closed: dict[str, int] = {}  # election -> the log's size just after
         with transient():  # the fold's own intermediate states are changed in place
-            for entry in data:
-                state = evolve(state, _event(entry))
+            for index, entry in enumerate(data):
+                event = _event(entry)
+                state = evolve(state, event)
+                if isinstance(event, ev.NominationsClosed):
+                    self._nominations_closed[event.election] = index + 1
+        require_complete(state)
         tree, frontier = MemoryStore(), Frontier()
         for start in range(0, len(computed), _REBUILD_STEP):  # from the leaves checked above
             run = computed[start:start + _REBUILD_STEP]
@@ -148,6 +153,8 @@ class Ledger:
             election = self.state.elections.get(command.election)
             if election is not None and election.secret:
                 command = replace(command, papers=self.store.rankings(command.election))
+        if isinstance(command, c.CloseElection):
+            command = replace(command, seed=self._lot_seed(command))
         events = decide(self.state, command)
         if isinstance(command, c.CastVote) and any(
             isinstance(e, ev.SecretVoteCast) for e in events
@@ -197,10 +204,28 @@ class Ledger:
                               "or election: draw another tracker") from None
         for row in rows:
             self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
+        for offset, event in enumerate(events):
+            if isinstance(event, ev.NominationsClosed):
+                self._nominations_closed[event.election] = first + offset + 1
         self.state = replay(events, self.state)
         if rows and self.log.size // self._every > first // self._every:
             self.checkpoint()
         return Submitted(events, first)
+
+    def _lot_seed(self, command: c.CloseElection) -> str:
+        """The seed of any lot in the count: the log's root hash as the election's nominations
+        closed (docs/verifying.md, "The seed of a lot"), which nobody could choose. A command
+        without a seed gets it; one with another seed is refused."""
+        size = self._nominations_closed.get(command.election)
+        if size is None:
+            return command.seed  # the domain refuses to close an election still nominating
+        seed = self.log.root(size).hex()
+        if command.seed and command.seed != seed:
+            raise DomainError(
+                "the seed of an election's lot is the log's root hash as its nominations "
+                f"closed ({seed}), not one given at the close"
+            )
+        return seed
 
     def checkpoint(self) -> SignedCheckpoint:
         """Sign the current size and root, and keep the note."""

@@ -37,8 +37,10 @@ C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, i
            proof leads from the published entry at its index to that root; with a
            member id, each proves an entry recorded in that member's name
 C-REPLAY   every entry decodes to an event the domain accepts in order
-           (``voting.decider.evolve``), which recounts every ballot at its close
-           and compares the declared counts and outcome
+           (``voting.decider.evolve``), which recomputes every derived field and
+           consequence, recounts every ballot at its close and compares the
+           declared counts and outcome; every election's lot seed is the log's
+           root as its nominations closed; the log ends after whole commands
 C-MEMBER   with a member id: that member is in the log; their records are listed
 ========== =====================================================================
 
@@ -95,7 +97,8 @@ from audit.witness import WitnessPolicy
 from tallying.errors import TellersError
 from voting import events as ev
 from voting.codec import from_entry
-from voting.decider import evolve
+from voting.decider import evolve, require_complete
+from voting.errors import InconsistentEvent
 from voting.state import BodyState, transient
 
 __all__ = [
@@ -602,6 +605,8 @@ class _Run:
             wanted.add(self.previous.size)
         wanted.update(parsed[1].size for _, _, parsed in self.receipts
                       if not isinstance(parsed, AuditError))
+        wanted.update(index + 1 for index, line in enumerate(entries)
+                      if _NOMINATIONS_CLOSED in line)  # each election's lot seed
         state = scan.state
         # Fold as voting.decider.replay does (O(n) for n votes on a ballot), and without the
         # cycle collector: the pass makes millions of acyclic objects (decoded entries,
@@ -628,6 +633,7 @@ class _Run:
         replaying = True
         progress = self.progress
         reported = 0
+        closed_at: dict[str, int] = {}  # election -> the log's size as its nominations closed
         for index, line in enumerate(entries):
             if progress is not None and index - reported == PROGRESS_STEP:
                 progress(PROGRESS_STEP)
@@ -673,7 +679,11 @@ class _Run:
                 try:
                     if event is None:
                         _, event = from_entry(value)
+                    if type(event) is ev.ElectionClosed:
+                        _check_seed(event, closed_at, scan.roots)
                     state = evolve(state, event)
+                    if type(event) is ev.NominationsClosed:
+                        closed_at[event.election] = index + 1
                 except (TellersError, ValueError, LookupError, TypeError) as exc:
                     kind = event.TYPE if event is not None else (value or {}).get("type")
                     scan.replay = VerificationError(Check.REPLAY, f"{kind}: {exc}", entry=index)
@@ -687,6 +697,11 @@ class _Run:
                         scan.closes[_question(event)] = index
                     if member is not None:
                         self._note_member(scan, index, event, member)
+        if replaying and entries and scan.canon is None:  # the log ran to its end
+            try:
+                require_complete(state)
+            except TellersError as exc:
+                scan.replay = VerificationError(Check.REPLAY, str(exc), entry=len(entries) - 1)
         if progress is not None and len(entries) > reported:
             progress(len(entries) - reported)
         return state
@@ -864,6 +879,27 @@ class _Run:
                     f"{record.summary}; the papers are in entry {close}")
         return (f"{len(scan.records)} records in the name of {scan.member_name} "
                 f"({self.member})")
+
+
+_NOMINATIONS_CLOSED = b'"type":"nominations_closed"'
+"""In a canonical entry, only the envelope's type can hold these bytes (a string's quotes
+are escaped), so they find every size an election's lot seed is taken at."""
+
+
+def _check_seed(event: ev.ElectionClosed, closed_at: dict[str, int], roots: dict[int, bytes]
+                ) -> None:
+    """An election's lot is drawn from a seed nobody could choose: the Merkle root (RFC 9162)
+    of the log as its nominations closed, that is of the entries up to and including its
+    ``nominations_closed`` entry, in lowercase hex (docs/verifying.md, "The seed of a lot")."""
+    size = closed_at.get(event.election)
+    if size is None:
+        return  # the replay refuses an election whose nominations have not closed
+    root = roots[size].hex()
+    if event.seed != root:
+        raise InconsistentEvent(
+            f"election_closed.seed is not the log's root as nominations closed: the root of "
+            f"the first {size} entries (to nominations_closed, entry {size - 1}) is {root}"
+        )
 
 
 def _question(event: ev.Event) -> tuple[str, str]:

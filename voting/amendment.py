@@ -17,6 +17,7 @@ import dataclasses
 
 from voting import events as ev
 from voting.commands import MoveAmendment, RuleOutOfOrder, SecondAmendment, TakeAmendment
+from voting.derived import Derived, make
 from voting.edit import Edit, EditKind, add_at_end, apply, check, find, replace_all
 from voting.errors import (
     AlreadyExists,
@@ -35,6 +36,7 @@ from voting.text import MotionText, WordId
 
 __all__ = [
     "RULING_GROUNDS",
+    "derive_moved",
     "edit_from_event",
     "move_amendment",
     "next_in_order",
@@ -139,21 +141,34 @@ def move_amendment(state: BodyState, cmd: MoveAmendment) -> list[ev.Event]:
     edit = build_edit(text, cmd)
     apply(text, edit)  # refuses, with the reason, an edit that cannot be made
     return [
-        ev.AmendmentMoved(
-            cmd.at,
-            cmd.amendment,
-            cmd.motion,
-            cmd.parent,
-            cmd.by,
-            edit.kind.value,
-            _id(edit.first),
-            _id(edit.last),
-            _id(edit.after),
-            edit.insert,
-            edit.quoted,
-            edit.describe(text),
+        make(
+            ev.AmendmentMoved, derive_moved, state,
+            at=cmd.at, amendment=cmd.amendment, motion=cmd.motion, parent=cmd.parent,
+            mover=cmd.by, kind=edit.kind.value, first=_id(edit.first), last=_id(edit.last),
+            after=_id(edit.after), insert=edit.insert, quoted=edit.quoted,
         )
-    ]
+    ]  # fmt: skip
+
+
+def derive_moved(state: BodyState, e: ev.AmendmentMoved) -> dict[str, Derived]:
+    """How an amendment reads on the agenda, from its edit and the text it amends; refuses
+    an edit that cannot be made to that text, or words not in their normal form."""
+    motion = state.motion(e.motion)
+    if e.parent:
+        words = state.amendment(e.parent).words
+        if words is None:
+            raise OutOfOrder("the amendment it amends has no words to amend")
+        text = words
+    else:
+        text = motion.text
+    try:
+        edit = edit_from_event(e)
+    except ValueError as refusal:
+        raise InconsistentEvent(f"amendment_moved does not hold an edit: {refusal}") from None
+    if (edit.insert, edit.quoted) != (e.insert, e.quoted):
+        raise InconsistentEvent("amendment_moved.insert or .quoted is not in its normal form")
+    apply(text, edit)
+    return {"description": Derived(edit.describe(text), "how its edit reads against the text")}
 
 
 def _id(word: WordId | None) -> int:

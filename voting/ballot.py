@@ -19,11 +19,21 @@ from __future__ import annotations
 import string
 
 from tallying.errors import CountError
-from tallying.majority import Decision, Electorate, Side, Tally, Threshold, TieRule, decide
+from tallying.majority import (
+    Decision,
+    Electorate,
+    Outcome,
+    Side,
+    Tally,
+    Threshold,
+    TieRule,
+    decide,
+)
 from voting import events as ev
-from voting.amendment import carry, target_text
+from voting.amendment import carry, evolve_fell, target_text
 from voting.college import college_decision, sections_of
 from voting.commands import CastVote, CloseBallot, OpenBallot
+from voting.derived import Derived, make
 from voting.errors import (
     AlreadyExists,
     AlreadyVoted,
@@ -41,7 +51,16 @@ from voting.procedural import carried_effects
 from voting.standing_orders import ProceduralKind, RevotePolicy
 from voting.state import Ballot, BallotMethod, BodyState, Meeting, put, with_
 
-__all__ = ["CHOICES", "cast_vote", "close_ballot", "decision", "open_ballot"]
+__all__ = [
+    "CHOICES",
+    "cast_vote",
+    "close_ballot",
+    "consequences_of_close",
+    "decision",
+    "derive_opened",
+    "leading_falls",
+    "open_ballot",
+]
 
 CHOICES = ("for", "against", "abstain")
 TRACKER_CHARS = frozenset(string.hexdigits.lower())
@@ -51,23 +70,61 @@ def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
     check_id(cmd.ballot, "ballot")
     if cmd.ballot in state.ballots:
         raise AlreadyExists(f"there is already a ballot {cmd.ballot!r}")
+    method = _method(cmd.method)
+    falls = leading_falls(state, cmd.subject, cmd.at)
+    after = state
+    for fall in falls:
+        after = evolve_fell(after, fall)
+    opened = make(
+        ev.BallotOpened, derive_opened, after,
+        at=cmd.at, ballot=cmd.ballot, subject=cmd.subject, method=method.value, by=cmd.by,
+    )  # fmt: skip
+    return [*falls, opened]
+
+
+def _method(value: str) -> BallotMethod:
     try:
-        method = BallotMethod(cmd.method)
+        return BallotMethod(value)
     except ValueError:
         methods = ", ".join(m.value for m in BallotMethod)
-        raise DomainError(f"a ballot's method is one of {methods}; not {cmd.method!r}") from None
+        raise DomainError(f"a ballot's method is one of {methods}; not {value!r}") from None
+
+
+def leading_falls(state: BodyState, subject: str, at: str) -> list[ev.AmendmentFell]:
+    """The amendments that fall as ``subject`` is put, logged just before its ``ballot_opened``.
+
+    Citrine: a motion is put only when every amendment to it is disposed of, so
+    amendments never seconded fall, and so do amendments to an amendment that
+    is no longer before the meeting; an amendment is put only when the
+    amendments to it are disposed of, so those never seconded fall.
+    """
+    if subject in state.motions:
+        amendments = state.motions[subject].amendments
+        return [
+            *_unseconded_fall(state, amendments, "", at),
+            *_orphans_fall(state, amendments, at),
+        ]
+    if subject in state.amendments:
+        subs = tuple(a.id for a in state.amendments.values() if a.parent == subject)
+        return _unseconded_fall(state, subs, subject, at)
+    return []
+
+
+def _question(state: BodyState, subject: str) -> tuple[Meeting, str, str, str, bool, str]:
+    """What is put when ``subject`` is: its meeting, kind, question, text, whether it is the
+    substantive motion, and the threshold the standing orders set for it.
+
+    Refuses a subject that cannot be put now: every amendment to a motion (and
+    every amendment to an amendment) is disposed of before it is put.
+    """
     orders = state.orders
-    events: list[ev.Event] = []
-    if cmd.subject in state.motions:
-        motion = state.motions[cmd.subject]
+    if subject in state.motions:
+        motion = state.motions[subject]
         meeting = open_meeting(state, motion.meeting)
         require_transition(f"the motion {motion.title!r}", motion.state, MotionState.PUT)
-        events += _unseconded_fall(state, motion.amendments, "", cmd.at)
-        events += _orphans_fall(state, motion.amendments, cmd.at)
-        gone = {e.amendment for e in events if isinstance(e, ev.AmendmentFell)}
         for amendment_id in motion.amendments:
             amendment = state.amendments[amendment_id]
-            if amendment_id not in gone and amendment.state in {
+            if amendment.state in {
                 MotionState.SECONDED,
                 MotionState.UNDER_DEBATE,
                 MotionState.PUT,
@@ -76,47 +133,53 @@ def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
                     f"amendment {amendment.number} has not been disposed of: "
                     "every amendment is decided before the motion is put"
                 )
-        kind = "motion"
         substantive = bool(motion.carried_amendments)
         question = (
             f"the substantive motion {motion.title!r} (as amended)"
             if substantive
             else f"the motion {motion.title!r}"
         )
-        text = motion.text.plain()
-        threshold = orders.motion_threshold
-    elif cmd.subject in state.amendments:
-        amendment = state.amendments[cmd.subject]
+        return (meeting, "motion", question, motion.text.plain(), substantive,
+                orders.motion_threshold.value)  # fmt: skip
+    if subject in state.amendments:
+        amendment = state.amendments[subject]
         motion = state.motion(amendment.motion)
         meeting = open_meeting(state, motion.meeting)
         require_transition(f"amendment {amendment.number}", amendment.state, MotionState.PUT)
-        subs = [a.id for a in state.amendments.values() if a.parent == amendment.id]
-        events += _unseconded_fall(state, tuple(subs), amendment.id, cmd.at)
-        for sub_id in subs:
-            sub = state.amendments[sub_id]
-            if sub.state in {MotionState.SECONDED, MotionState.UNDER_DEBATE, MotionState.PUT}:
+        for sub in state.amendments.values():
+            if sub.parent == amendment.id and sub.state in {
+                MotionState.SECONDED,
+                MotionState.UNDER_DEBATE,
+                MotionState.PUT,
+            }:
                 raise OutOfOrder(
                     f"amendment {sub.number} to amendment {amendment.number} is disposed of first"
                 )
-        kind = "amendment"
-        substantive = False
         question = f"amendment {amendment.number} to the motion {motion.title!r}"
         text = amendment.edit.describe(target_text(state, amendment))
-        threshold = orders.amendment_threshold
-    elif cmd.subject in state.procedurals:
-        procedural = state.procedurals[cmd.subject]
+        return (meeting, "amendment", question, text, False,
+                orders.amendment_threshold.value)  # fmt: skip
+    if subject in state.procedurals:
+        procedural = state.procedurals[subject]
         meeting = open_meeting(state, procedural.meeting)
         if procedural.state != MotionState.SECONDED:
             raise OutOfOrder("that procedural motion is not waiting to be put")
-        kind = "procedural"
-        substantive = False
         kind_name = ProceduralKind(procedural.kind)
-        question = f"the procedural motion {kind_name.value.replace('_', ' ')!r}"
-        text = f"{kind_name.value.replace('_', ' ')} ({procedural.target})"
-        threshold = orders.procedural_threshold(kind_name)
-    else:
-        raise DomainError(f"there is no motion, amendment or procedural motion {cmd.subject!r}")
-    state.require_chair(meeting, cmd.by)
+        words = kind_name.value.replace("_", " ")
+        return (meeting, "procedural", f"the procedural motion {words!r}",
+                f"{words} ({procedural.target})", False,
+                orders.procedural_threshold(kind_name).value)  # fmt: skip
+    raise DomainError(f"there is no motion, amendment or procedural motion {subject!r}")
+
+
+def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
+    """Everything a ``ballot_opened`` holds beyond the chair's act of putting ``subject`` by
+    ``method``, as the state gives it (DESIGN.md principle 7); refuses a question that
+    cannot be put now (the chair only, business started, one vote at a time, a quorum).
+    """
+    meeting, kind, question, text, substantive, threshold = _question(state, e.subject)
+    method = _method(e.method)
+    state.require_chair(meeting, e.by)
     if not meeting.started:
         raise OutOfOrder("business has not started")
     _require_no_open_ballot(state, meeting)
@@ -139,34 +202,31 @@ def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
                 raise OutOfOrder(
                     f"{member.name} is in no section of the college ({member.section or 'none'})"
                 )
-    weighted_members = state.membership(weighted=weighted)
-    events.append(
-        ev.BallotOpened(
-            cmd.at,
-            cmd.ballot,
-            meeting.id,
-            cmd.subject,
-            kind,
-            question,
-            text,
-            substantive,
-            method.value,
-            threshold.value,
-            orders.tie_rule.value,
-            orders.revote.value,
-            roll,
-            present,
-            weighted_members,
-            meeting.quorum.required(members),
-            cmd.by,
-        )
-    )
-    return events
+    orders = state.orders
+    return {
+        "meeting": Derived(meeting.id, "the meeting its subject belongs to"),
+        "subject_kind": Derived(kind, "the kind of its subject"),
+        "question": Derived(question, "the question its subject gives"),
+        "text": Derived(text, "the text of its subject as it stands (the motion as amended)"),
+        "substantive": Derived(substantive, "whether an amendment to the motion was carried"),
+        "threshold": Derived(threshold, "the threshold the standing orders set for its subject"),
+        "tie_rule": Derived(orders.tie_rule.value, "the tie rule of the standing orders"),
+        "revote": Derived(orders.revote.value, "the revote policy of the body"),
+        "roll": Derived(roll, "the roll the attendance gives"),
+        "present": Derived(present, "the number of voting members the attendance gives"),
+        "members": Derived(
+            state.membership(weighted=weighted),
+            "the body's voting membership (by weight for a card or college vote)",
+        ),
+        "quorum_required": Derived(
+            meeting.quorum.required(members), "the quorum the meeting's rule requires"
+        ),
+    }
 
 
 def _unseconded_fall(
     state: BodyState, amendment_ids: tuple[str, ...], parent: str, at: str
-) -> list[ev.Event]:
+) -> list[ev.AmendmentFell]:
     return [
         ev.AmendmentFell(at, a, "it was not seconded")
         for a in amendment_ids
@@ -175,10 +235,12 @@ def _unseconded_fall(
     ]
 
 
-def _orphans_fall(state: BodyState, amendment_ids: tuple[str, ...], at: str) -> list[ev.Event]:
+def _orphans_fall(
+    state: BodyState, amendment_ids: tuple[str, ...], at: str
+) -> list[ev.AmendmentFell]:
     """Amendments to an amendment that is no longer pending fall when the motion is put."""
     pending = {MotionState.PROPOSED, MotionState.SECONDED}
-    events: list[ev.Event] = []
+    events: list[ev.AmendmentFell] = []
     for amendment_id in amendment_ids:
         sub = state.amendments[amendment_id]
         if sub.parent and sub.state in pending:
@@ -477,12 +539,23 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
             cmd.by,
         )
     ]
-    if result.carried:
-        if ballot.subject_kind == "amendment":
-            events += carry(state, state.amendment(ballot.subject), cmd.at)
-        elif ballot.subject_kind == "procedural":
-            events += carried_effects(state, state.procedurals[ballot.subject], cmd.at)
+    events += consequences_of_close(state, ballot, result.outcome.value, cmd.at)
     return events
+
+
+def consequences_of_close(
+    state: BodyState, ballot: Ballot, outcome: str, at: str
+) -> list[ev.Event]:
+    """What the close of a vote causes, logged right after it: a carried amendment changes
+    the text (and amendments it leaves without their words fall); a carried procedural
+    motion does what it says (``voting.procedural.carried_effects``)."""
+    if outcome != Outcome.CARRIED.value:
+        return []
+    if ballot.subject_kind == "amendment":
+        return carry(state, state.amendment(ballot.subject), at)
+    if ballot.subject_kind == "procedural":
+        return carried_effects(state, state.procedurals[ballot.subject], at)
+    return []
 
 
 def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:

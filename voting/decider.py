@@ -10,7 +10,8 @@ log would accept too. ``replay(events)`` rebuilds any state from the log
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from voting import (
@@ -26,10 +27,11 @@ from voting import (
 )
 from voting import commands as cmd
 from voting import events as ev
-from voting.errors import DomainError
+from voting.derived import Derivation, check
+from voting.errors import DomainError, InconsistentEvent, OutOfOrder
 from voting.state import BodyState, transient, with_
 
-__all__ = ["decide", "evolve", "execute", "replay"]
+__all__ = ["decide", "evolve", "execute", "replay", "require_complete"]
 
 Decider = Callable[[BodyState, Any], list[ev.Event]]
 Evolver = Callable[[BodyState, Any], BodyState]
@@ -111,6 +113,134 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
 }
 
 
+# -- what follows from the state, checked on replay (DESIGN.md principle 7) ------------
+
+DERIVATIONS: dict[type[ev.Event], Derivation] = {
+    ev.BusinessStarted: meeting.derive_business_started,
+    ev.MeetingClosed: meeting.derive_closed,
+    ev.MotionDisposed: motion.derive_withdrawn,
+    ev.AmendmentMoved: amendment.derive_moved,
+    ev.ProceduralMoved: procedural.derive_moved,
+    ev.BallotOpened: ballot.derive_opened,
+    ev.NominationsClosed: election.derive_nominations_closed,
+    ev.PetitionOpened: petition.derive_opened,
+    ev.PetitionClosed: petition.derive_closed,
+}
+"""Per event type, its derived fields as the state before it gives them (``voting.derived``).
+
+They run on the acts of the log only: an event that the rules give as the
+consequence of an earlier one is checked whole against what the rules give."""
+
+Causes = Callable[[BodyState, Any], Sequence[ev.Event]]
+
+CONSEQUENCES: dict[type[ev.Event], Causes] = {
+    ev.BallotClosed: lambda state, e: ballot.consequences_of_close(
+        state, state.ballot(e.ballot), e.outcome, e.at
+    ),
+    ev.MotionDisposed: motion.consequences_of_withdrawal,
+}
+"""Per act, the events the rules make it cause, which the log must hold right after it."""
+
+LEADING: dict[type[ev.Event], Causes] = {
+    ev.BallotOpened: lambda state, e: ballot.leading_falls(state, e.subject, e.at),
+}
+"""Per act, the consequences logged just *before* it: amendments fall as a question is put."""
+
+CAUSED_ONLY = frozenset(
+    {ev.AmendmentFell, ev.MotionTextAmended, ev.QuestionToBePut, ev.RulingOverturned}
+)
+"""Events that record no act: the log holds them only where the rules give them."""
+
+
+def _require_next(expected: ev.Event, event: ev.Event) -> None:
+    """``event`` must be exactly ``expected``, the next consequence the rules give."""
+    if event == expected:
+        return
+    if type(event) is type(expected):
+        for field in dataclasses.fields(event):
+            if getattr(event, field.name) != getattr(expected, field.name):
+                raise InconsistentEvent(
+                    f"{event.TYPE}.{field.name} is not what the rules give "
+                    f"({getattr(expected, field.name)!r})"
+                )
+    raise InconsistentEvent(
+        f"{event.TYPE} is logged where the rules give {expected.TYPE} next ({_brief(expected)})"
+    )
+
+
+def _brief(event: ev.Event) -> str:
+    names = [f.name for f in dataclasses.fields(event) if f.name != "at"][:2]
+    return ", ".join(f"{name} {getattr(event, name)!r}" for name in names)
+
+
+def _check_leading(state: BodyState, event: ev.Event, leading: Causes | None) -> None:
+    """The amendments logged as falling just before ``event`` are exactly those its rules
+    make fall, in order (recomputed on the state before they fell)."""
+    logged = tuple(fall for fall, _ in state.falling)
+    if leading is None:
+        raise InconsistentEvent(
+            f"{event.TYPE} is logged after {len(logged)} amendment(s) fell, but amendments "
+            "fall so only as a question is put"
+        )
+    before = state
+    if logged:
+        amendments = dict(state.amendments)
+        for fall, prior in reversed(state.falling):
+            amendments[fall.amendment] = dataclasses.replace(
+                amendments[fall.amendment], state=prior
+            )
+        before = dataclasses.replace(state, amendments=amendments, falling=())
+    expected = tuple(leading(before, event))
+    if expected != logged:
+        for got, want in zip(logged, expected, strict=False):
+            if got != want:
+                _require_next(want, got)
+        if len(logged) < len(expected):
+            missing = expected[len(logged)]
+            raise InconsistentEvent(
+                f"{event.TYPE}: {missing.TYPE} is missing before it ({_brief(missing)}): the "
+                "rules make it fall as the question is put"
+            )
+        raise InconsistentEvent(
+            f"{event.TYPE}: amendment_fell for {logged[len(expected)].amendment!r} is not one "
+            "the rules give as the question is put"
+        )
+
+
+_SPECIAL = frozenset({*DERIVATIONS, *CONSEQUENCES, *LEADING, *CAUSED_ONLY})
+
+
+def _check_act(state: BodyState, event: ev.Event) -> tuple[ev.Event, ...]:
+    """Check an act's derived fields and where it stands; the consequences it causes."""
+    kind = type(event)
+    derive = DERIVATIONS.get(kind)
+    if derive is not None:
+        check(state, event, derive)
+    leading = LEADING.get(kind)
+    if kind is ev.AmendmentFell:
+        pass  # held in ``falling`` until its question is put (evolve)
+    elif state.falling or leading is not None:
+        _check_leading(state, event, leading)
+    elif kind in CAUSED_ONLY:
+        raise InconsistentEvent(f"{event.TYPE} is logged without the act that causes it")
+    causes = CONSEQUENCES.get(kind)
+    return tuple(causes(state, event)) if causes is not None else ()
+
+
+def require_complete(state: BodyState) -> None:
+    """A log ends after whole commands: nothing the rules give may be left out at its end."""
+    if state.pending:
+        following = state.pending[0]
+        raise InconsistentEvent(
+            f"the log ends before {following.TYPE} ({_brief(following)}), which the rules give "
+            "next"
+        )
+    if state.falling:
+        raise InconsistentEvent(
+            "the log ends with amendments falling but no question put that makes them fall"
+        )
+
+
 def decide(state: BodyState, command: cmd.Command) -> tuple[ev.Event, ...]:
     """The events ``command`` causes in ``state``; raises and changes nothing if refused."""
     handler = DECIDERS.get(type(command))
@@ -118,6 +248,8 @@ def decide(state: BodyState, command: cmd.Command) -> tuple[ev.Event, ...]:
         raise DomainError(f"unknown command {type(command).__name__}")
     if not isinstance(command.at, str) or not command.at:
         raise DomainError("a command needs the time it was given")
+    if state.pending or state.falling:
+        raise OutOfOrder("the log stops in the middle of a command: it must first be completed")
     events = tuple(handler(state, command))
     for event in events:  # the same rules a replay applies
         state = evolve(state, event)
@@ -125,17 +257,41 @@ def decide(state: BodyState, command: cmd.Command) -> tuple[ev.Event, ...]:
 
 
 def evolve(state: BodyState, event: ev.Event) -> BodyState:
-    """Fold one event into the state; raises if the event is one the state does not allow."""
-    handler = EVOLVERS.get(type(event))
+    """Fold one event into the state; raises if the event is one the state does not allow.
+
+    Besides each event type's own rules: a derived field must be what the state
+    gives (:data:`DERIVATIONS`); what an act causes (:data:`CONSEQUENCES`) must
+    follow it exactly, with nothing else in between; and an event that records
+    no act (:data:`CAUSED_ONLY`) is accepted only where the rules give it
+    (amendments falling as a question is put come just before it, :data:`LEADING`).
+    """
+    kind = type(event)
+    handler = EVOLVERS.get(kind)
     if handler is None:
-        raise DomainError(f"unknown event {type(event).__name__}")
-    if not state.founded and not isinstance(event, ev.BodyFounded):
+        raise DomainError(f"unknown event {kind.__name__}")
+    if not state.founded and kind is not ev.BodyFounded:
         raise DomainError("a body's log starts with its founding")
+    falling = state.falling
+    if state.pending:
+        _require_next(state.pending[0], event)
+        follows = state.pending[1:]
+    elif falling or kind in _SPECIAL:
+        follows = _check_act(state, event)
+        if isinstance(event, ev.AmendmentFell):  # held until the question it falls with is put
+            falling = (*falling, (event, state.amendment(event.amendment).state))
+        elif falling or kind in LEADING:
+            falling = ()
+    else:
+        follows = ()  # most events (votes, attendance, ...): an act that derives nothing
     new = handler(state, event)
     if new is state:
-        return with_(state, size=state.size + 1)
+        return with_(state, size=state.size + 1, pending=follows, falling=falling)
     # ``new`` is a copy the handler just made and nobody else has seen: count it in place.
     object.__setattr__(new, "size", state.size + 1)
+    if new.pending is not follows:
+        object.__setattr__(new, "pending", follows)
+    if new.falling is not falling:
+        object.__setattr__(new, "falling", falling)
     return new
 
 

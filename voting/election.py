@@ -29,6 +29,7 @@ from voting.commands import (
     OpenNominations,
     WithdrawNomination,
 )
+from voting.derived import Derived, make
 from voting.errors import (
     AlreadyExists,
     AlreadyVoted,
@@ -47,6 +48,7 @@ __all__ = [
     "cast_ranking",
     "close_election",
     "close_nominations",
+    "derive_nominations_closed",
     "nominate",
     "open_nominations",
     "run_count",
@@ -131,8 +133,17 @@ def evolve_withdrawn(state: BodyState, e: ev.NominationWithdrawn) -> BodyState:
 
 
 def close_nominations(state: BodyState, cmd: CloseNominations) -> list[ev.Event]:
-    election = _nominating(state, cmd.election)
-    require_officer(state, cmd.by)
+    return [make(ev.NominationsClosed, derive_nominations_closed, state, at=cmd.at,
+                 election=cmd.election, by=cmd.by)]
+
+
+def derive_nominations_closed(state: BodyState, e: ev.NominationsClosed
+                              ) -> dict[str, Derived]:
+    """The ballot paper and the roll, fixed as nominations close: the nominated candidates
+    who may still stand, by name; the voting members present (or, for a ballot of all
+    members, every voting member)."""
+    election = _nominating(state, e.election)
+    require_officer(state, e.by)
     candidates = tuple(
         sorted(
             (c for c in election.nominated if state.member(c).may_vote),
@@ -146,7 +157,12 @@ def close_nominations(state: BodyState, cmd: CloseNominations) -> list[ev.Event]
         roll = tuple(sorted(m for m in meeting.present if state.member(m).may_vote))
     else:
         roll = tuple(sorted(m.id for m in state.members.values() if m.may_vote))
-    return [ev.NominationsClosed(cmd.at, cmd.election, candidates, roll, cmd.by)]
+    return {
+        "candidates": Derived(
+            candidates, "the nominated candidates who may stand, in ballot-paper order"
+        ),
+        "roll": Derived(roll, "the roll the attendance gives"),
+    }
 
 
 def evolve_nominations_closed(state: BodyState, e: ev.NominationsClosed) -> BodyState:

@@ -20,6 +20,7 @@ from voting.commands import (
     SetPublication,
     StartBusiness,
 )
+from voting.derived import Derived, make
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState
@@ -29,6 +30,8 @@ __all__ = [
     "appoint_proxy",
     "close_meeting",
     "convene_meeting",
+    "derive_business_started",
+    "derive_closed",
     "make_quorum",
     "record_attendance",
     "set_publication",
@@ -147,25 +150,32 @@ def evolve_attendance(state: BodyState, e: ev.AttendanceRecorded) -> BodyState:
 def appoint_proxy(state: BodyState, cmd: AppointProxy) -> list[ev.Event]:
     meeting = open_meeting(state, cmd.meeting)
     require_recorder(state, meeting, cmd.by)
-    if not state.orders.proxies_allowed:
-        raise OutOfOrder(f"the standing orders of {state.name} do not allow proxies")
-    giver = state.member(cmd.giver)
-    holder = state.member(cmd.holder)
-    if cmd.giver == cmd.holder:
-        raise DomainError("a member cannot hold their own proxy")
-    if not giver.may_vote:
-        raise NotEntitled(f"{giver.name} may not vote, so cannot give a proxy")
-    if cmd.giver in meeting.present:
-        raise OutOfOrder(f"{giver.name} is present and votes in person")
-    if cmd.giver in meeting.proxies:
-        raise AlreadyExists(f"{giver.name} has already given a proxy")
-    state.require_voting_member_present(meeting, cmd.holder, "hold a proxy")
-    del holder
+    _require_proxy_allowed(state, meeting, cmd.giver, cmd.holder)
     return [ev.ProxyAppointed(cmd.at, cmd.meeting, cmd.giver, cmd.holder)]
 
 
+def _require_proxy_allowed(state: BodyState, meeting: Meeting, giver_id: str, holder_id: str
+                           ) -> None:
+    """A proxy only where the standing orders allow them, from an absent member who may vote
+    and has given none yet, to another voting member who is present."""
+    if not state.orders.proxies_allowed:
+        raise OutOfOrder(f"the standing orders of {state.name} do not allow proxies")
+    giver = state.member(giver_id)
+    state.member(holder_id)
+    if giver_id == holder_id:
+        raise DomainError("a member cannot hold their own proxy")
+    if not giver.may_vote:
+        raise NotEntitled(f"{giver.name} may not vote, so cannot give a proxy")
+    if giver_id in meeting.present:
+        raise OutOfOrder(f"{giver.name} is present and votes in person")
+    if giver_id in meeting.proxies:
+        raise AlreadyExists(f"{giver.name} has already given a proxy")
+    state.require_voting_member_present(meeting, holder_id, "hold a proxy")
+
+
 def evolve_proxy(state: BodyState, e: ev.ProxyAppointed) -> BodyState:
-    meeting = state.meeting(e.meeting)
+    meeting = open_meeting(state, e.meeting)
+    _require_proxy_allowed(state, meeting, e.giver, e.holder)
     meeting = with_(meeting, proxies=put(meeting.proxies, e.giver, e.holder))
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))
 
@@ -202,6 +212,14 @@ def present_voters(state: BodyState, meeting: Meeting) -> int:
 def start_business(state: BodyState, cmd: StartBusiness) -> list[ev.Event]:
     meeting = open_meeting(state, cmd.meeting)
     state.require_chair(meeting, cmd.by)
+    return [make(ev.BusinessStarted, derive_business_started, state, at=cmd.at,
+                 meeting=cmd.meeting)]
+
+
+def derive_business_started(state: BodyState, e: ev.BusinessStarted) -> dict[str, Derived]:
+    """The quorum as it stands when business starts (Citrine: no business without a quorum):
+    refuses a meeting that is not quorate or has started already."""
+    meeting = open_meeting(state, e.meeting)
     if meeting.started:
         raise OutOfOrder("business has already started")
     present = present_voters(state, meeting)
@@ -212,7 +230,11 @@ def start_business(state: BodyState, cmd: StartBusiness) -> list[ev.Event]:
             f"the meeting is not quorate: {present} present, {required} needed "
             f"({meeting.quorum.name})"
         )
-    return [ev.BusinessStarted(cmd.at, cmd.meeting, present, required, meeting.quorum.name)]
+    return {
+        "present": Derived(present, "the number of voting members the attendance gives"),
+        "quorum_required": Derived(required, "the quorum the meeting's rule requires"),
+        "quorum_rule": Derived(meeting.quorum.name, "the meeting's quorum rule"),
+    }
 
 
 def evolve_business_started(state: BodyState, e: ev.BusinessStarted) -> BodyState:
@@ -232,17 +254,25 @@ def require_elections_declared(state: BodyState, meeting_id: str) -> None:
 def close_meeting(state: BodyState, cmd: CloseMeeting) -> list[ev.Event]:
     meeting = open_meeting(state, cmd.meeting)
     state.require_chair(meeting, cmd.by)
+    return [make(ev.MeetingClosed, derive_closed, state, at=cmd.at, meeting=cmd.meeting)]
+
+
+def derive_closed(state: BodyState, e: ev.MeetingClosed) -> dict[str, Derived]:
+    """A meeting the chair closes ends after its business: no vote open, every election
+    declared, no motion under debate or put. (A meeting adjourned by a vote is closed
+    as a consequence of that vote, ``voting.procedural.carried_effects``.)"""
+    open_meeting(state, e.meeting)
     for ballot in state.ballots.values():
-        if ballot.meeting == cmd.meeting and not ballot.closed:
+        if ballot.meeting == e.meeting and not ballot.closed:
             raise OutOfOrder(f"the ballot on {ballot.question!r} is still open")
-    require_elections_declared(state, cmd.meeting)
+    require_elections_declared(state, e.meeting)
     for motion in state.motions.values():
-        if motion.meeting == cmd.meeting and motion.state in OPEN_STATES:
+        if motion.meeting == e.meeting and motion.state in OPEN_STATES:
             raise OutOfOrder(f"the motion {motion.title!r} {motion.state.value.replace('_', ' ')}")
-    return [ev.MeetingClosed(cmd.at, cmd.meeting, "closed")]
+    return {"reason": Derived("closed", "'closed': only a vote ends a meeting otherwise")}
 
 
 def evolve_closed(state: BodyState, e: ev.MeetingClosed) -> BodyState:
     require_elections_declared(state, e.meeting)
-    meeting = with_(state.meeting(e.meeting), closed=True)
+    meeting = with_(open_meeting(state, e.meeting), closed=True)
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))

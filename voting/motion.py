@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from voting import events as ev
 from voting.commands import MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
-from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.derived import Derived, make
+from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState, require_transition
 from voting.meeting import open_meeting
@@ -23,6 +24,8 @@ from voting.text import MotionText
 __all__ = [
     "MAX_TITLE_CHARS",
     "PENDING",
+    "consequences_of_withdrawal",
+    "derive_withdrawn",
     "move_motion",
     "open_debate",
     "second_motion",
@@ -51,6 +54,8 @@ def move_motion(state: BodyState, cmd: MoveMotion) -> list[ev.Event]:
 
 def evolve_moved(state: BodyState, e: ev.MotionMoved) -> BodyState:
     text = MotionText.parse(e.text)
+    if text.plain() != e.text:
+        raise InconsistentEvent("motion_moved.text is not in its normal form (MotionText.plain)")
     motion = Motion(e.motion, e.meeting, e.mover, e.title, text, text)
     return with_(state, motions=put(state.motions, e.motion, motion))
 
@@ -118,13 +123,38 @@ def withdraw(state: BodyState, cmd: WithdrawMotion) -> list[ev.Event]:
         and not cmd.seconder_consents
     ):
         raise NotEntitled(f"{what} was seconded: the seconder must agree to its withdrawal")
-    events: list[ev.Event] = [
-        ev.MotionDisposed(
-            cmd.at, cmd.subject, MotionState.WITHDRAWN.value, "withdrawn by the mover"
+    withdrawn = make(ev.MotionDisposed, derive_withdrawn, state, at=cmd.at, subject=cmd.subject)
+    return [withdrawn, *consequences_of_withdrawal(state, withdrawn)]
+
+
+def _describe(state: BodyState, subject: str) -> tuple[str, MotionState]:
+    if subject in state.motions:
+        motion = state.motions[subject]
+        return f"the motion {motion.title!r}", motion.state
+    amendment = state.amendment(subject)
+    return f"amendment {amendment.number}", amendment.state
+
+
+def derive_withdrawn(state: BodyState, e: ev.MotionDisposed) -> dict[str, Derived]:
+    """A ``motion_disposed`` that no vote caused is the mover's withdrawal before debate
+    (Citrine; after debate has opened it takes a vote, whose close disposes of it)."""
+    what, current = _describe(state, e.subject)
+    if current == MotionState.UNDER_DEBATE:
+        raise OutOfOrder(
+            f"debate on {what} has opened: withdrawal now needs the consent of the meeting"
         )
-    ]
-    events += dependants_fall(state, cmd.subject, cmd.at, f"{what} was withdrawn")
-    return events
+    return {
+        "state": Derived(
+            MotionState.WITHDRAWN.value, "withdrawn: nothing else is disposed of without a vote"
+        ),
+        "reason": Derived("withdrawn by the mover", "'withdrawn by the mover'"),
+    }
+
+
+def consequences_of_withdrawal(state: BodyState, e: ev.MotionDisposed) -> list[ev.Event]:
+    """Amendments still pending on what the mover withdrew fall with it."""
+    what, _ = _describe(state, e.subject)
+    return dependants_fall(state, e.subject, e.at, f"{what} was withdrawn")
 
 
 def dependants_fall(state: BodyState, subject: str, at: str, reason: str) -> list[ev.Event]:

@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from voting import events as ev
 from voting.amendment import target_text
 from voting.commands import MoveProcedural
+from voting.derived import Derived, make
 from voting.edit import check
-from voting.errors import AlreadyExists, DomainError, EditNoLongerApplies, NotEntitled, OutOfOrder
+from voting.errors import (
+    AlreadyExists,
+    DomainError,
+    EditNoLongerApplies,
+    InconsistentEvent,
+    NotEntitled,
+    OutOfOrder,
+)
 from voting.ids import check_id
 from voting.lifecycle import MotionState
 from voting.meeting import open_meeting, require_elections_declared
@@ -25,7 +33,7 @@ from voting.motion import dependants_fall
 from voting.standing_orders import ProceduralKind
 from voting.state import BodyState, Meeting, Procedural, put, with_
 
-__all__ = ["RULES", "ProceduralRule", "carried_effects", "move_procedural"]
+__all__ = ["RULES", "ProceduralRule", "carried_effects", "derive_moved", "move_procedural"]
 
 K = ProceduralKind
 UD = frozenset({MotionState.UNDER_DEBATE})
@@ -123,17 +131,23 @@ def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
                     "amendment only, so move it on the amendment"
                 )
     return [
-        ev.ProceduralMoved(
-            cmd.at,
-            cmd.procedural,
-            meeting.id,
-            kind.value,
-            cmd.target,
-            cmd.by,
-            cmd.seconder,
-            cmd.mover_consents,
+        make(
+            ev.ProceduralMoved, derive_moved, state,
+            at=cmd.at, procedural=cmd.procedural, kind=kind.value, target=cmd.target,
+            mover=cmd.by, seconder=cmd.seconder, mover_consents=cmd.mover_consents,
         )
-    ]
+    ]  # fmt: skip
+
+
+def derive_moved(state: BodyState, e: ev.ProceduralMoved) -> dict[str, Derived]:
+    """The meeting a procedural motion is moved in: that of the motion, amendment or
+    meeting it is moved on (refused where :data:`RULES` do not allow it)."""
+    try:
+        kind = ProceduralKind(e.kind)
+    except ValueError:
+        raise InconsistentEvent(f"unknown procedural motion {e.kind!r}") from None
+    meeting = _target_meeting(state, e.target, RULES[kind], kind)
+    return {"meeting": Derived(meeting.id, "the meeting of what it is moved on")}
 
 
 def _target_meeting(

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from tallying.quorum import Quorum
 from voting.edit import Edit
 from voting.errors import NotEntitled, NotFound
+from voting.events import AmendmentFell, Event
 from voting.lifecycle import MotionState
 from voting.standing_orders import CITRINE, StandingOrders
 from voting.text import MotionText
@@ -317,6 +318,11 @@ class BodyState:
     elections: Mapping[str, Election] = field(default_factory=dict)
     college: tuple[tuple[str, str], ...] = ()  # (section, share), when defined
     size: int = 0
+    # What the rules give next (voting.decider.evolve): the consequences of the last act,
+    # which the log must hold next, in order; and amendments logged as falling ahead of
+    # the question whose putting makes them fall, with each one's state before it fell.
+    pending: tuple[Event, ...] = ()
+    falling: tuple[tuple[AmendmentFell, MotionState], ...] = ()
 
     # -- lookups that refuse with a clear message --------------------------------
 

@@ -73,7 +73,7 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
         ledger = Ledger.open(where, origin=demo_origin())
         try:
             receipts: dict[str, str] = {}
-            for command in commands(lambda: ledger.log.root().hex()):
+            for command in commands():  # the ledger fills in the lot's seed
                 submitted = ledger.submit(command)
                 for index, event in zip(submitted.indices, submitted.events, strict=True):
                     if type(event) in ev.VOTES:  # the voter is given a receipt as it is logged
