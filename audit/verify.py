@@ -38,6 +38,9 @@ C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, i
 C-REPLAY   every entry decodes to an event the domain accepts in order
            (``voting.decider.evolve``), which recounts every ballot at its close
            and compares the declared counts and outcome
+C-MINUTES  the bundle carries the minutes of every meeting in the log, each exactly
+           the Markdown rendered from the replayed log (``voting.minutes``), and
+           no other minutes
 C-MEMBER   with a member id: that member is in the log; their records are listed
 ========== =====================================================================
 
@@ -69,6 +72,8 @@ from audit.bundle import (
     LOG_VKEY,
     WITNESS_VKEYS,
     Bundle,
+    minutes_entry,
+    minutes_file,
     parse_cosignatures,
 )
 from audit.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, parse
@@ -94,7 +99,7 @@ from audit.witness import WitnessPolicy
 from tallying.errors import TellersError
 from voting import events as ev
 from voting.codec import from_entry
-from voting.decider import evolve
+from voting.minutes import Minutes, MinutesError, MinutesWriter
 from voting.state import BodyState, transient
 
 __all__ = [
@@ -329,6 +334,7 @@ class _Scan:
     records: list[MemberRecord] = field(default_factory=list)
     closes: dict[tuple[str, str], int] = field(default_factory=dict)  # question -> its close
     sealed: list[tuple[int, str]] = field(default_factory=list)
+    minutes: MinutesWriter = field(default_factory=MinutesWriter)  # written as it replays
 
 
 class _Run:
@@ -360,6 +366,7 @@ class _Run:
         self.witness_count = 0
         self.previous: KnownCheckpoint | None = None
         self.scan: _Scan | None = None
+        self.minutes: Minutes | None = None
 
     def fail(self, check: Check, message: str, *, entry: int | None = None,
              checkpoint: str | None = None) -> NoReturn:
@@ -646,7 +653,7 @@ class _Run:
                 try:
                     if event is None:
                         _, event = from_entry(value)
-                    state = evolve(state, event)
+                    state = scan.minutes.step(state, event)  # evolve, and minute it
                 except (TellersError, ValueError, LookupError, TypeError) as exc:
                     kind = event.TYPE if event is not None else (value or {}).get("type")
                     scan.replay = VerificationError(Check.REPLAY, f"{kind}: {exc}", entry=index)
@@ -818,6 +825,39 @@ class _Run:
         return (f"{len(self.bundle.entries)} events replayed; {scan.ballots} ballots recounted "
                 f"from {scan.votes} votes, every declared count and outcome as recounted")
 
+    # C-MINUTES ------------------------------------------------------------------
+    def check_minutes(self) -> str:
+        scan = self.run_scan()
+        try:
+            minutes = scan.minutes.result(scan.state)
+        except MinutesError as exc:
+            self.fail(Check.MINUTES, f"the minutes cannot be written from the log: {exc}",
+                      entry=exc.entry)
+        rendered = minutes.by_entry()
+        meetings = {m.entry: m.id for m in minutes.meetings}
+        carried = {name: data for name, data in self.bundle.files.items()
+                   if minutes_entry(name) is not None}
+        for name in sorted(carried):
+            if minutes_entry(name) not in rendered:
+                self.fail(Check.MINUTES, f"{name} is not the minutes of a meeting of this log: "
+                                         f"entry {minutes_entry(name)} convenes none")
+        for entry, text in rendered.items():
+            name, meeting = minutes_file(entry), meetings[entry]
+            data = carried.get(name)
+            if data is None:
+                self.fail(Check.MINUTES, f"the bundle does not carry {name}, the minutes of "
+                                         f"meeting {meeting!r}: every meeting's minutes must be "
+                                         "published with its log", entry=entry)
+            if data != text.encode("utf-8"):
+                self.fail(Check.MINUTES, f"{name}, the minutes of meeting {meeting!r}, are not "
+                                         "the minutes rendered from the log: "
+                                         f"{_first_difference(text, data)}", entry=entry)
+        self.minutes = minutes
+        if not rendered:
+            return "no meeting in the log, and no minutes in the bundle"
+        return (f"the minutes of {len(rendered)} meeting(s) are exactly the ones rendered from "
+                "the replayed log")
+
     # C-MEMBER -------------------------------------------------------------------
     def check_member(self) -> str:
         if self.member is None:
@@ -834,6 +874,25 @@ class _Run:
                     f"{record.summary}; the papers are in entry {close}")
         return (f"{len(scan.records)} records in the name of {scan.member_name} "
                 f"({self.member})")
+
+
+def _first_difference(rendered: str, published: bytes) -> str:
+    """Where published minutes first differ from the rendered ones, in words."""
+    text = published.decode("utf-8", errors="replace")
+    ours, theirs = rendered.split("\n"), text.split("\n")
+    for number in range(max(len(ours), len(theirs))):
+        mine = ours[number] if number < len(ours) else None
+        found = theirs[number] if number < len(theirs) else None
+        if mine != found:
+            return (f"line {number + 1} should read {_quoted(mine)}, the bundle's reads "
+                    f"{_quoted(found)}")
+    return "their bytes differ (the file is not UTF-8)"
+
+
+def _quoted(line: str | None, limit: int = 120) -> str:
+    if line is None:
+        return "nothing (past the end)"
+    return repr(line if len(line) <= limit else line[:limit] + "…")
 
 
 def _question(event: ev.Event) -> tuple[str, str]:
@@ -910,6 +969,7 @@ def verify(
         (Check.KNOWN, run.check_known),
         (Check.RECEIPT, run.check_receipts),
         (Check.REPLAY, run.check_replay),
+        (Check.MINUTES, run.check_minutes),
         (Check.MEMBER, run.check_member),
     )
     results: list[CheckResult] = []
@@ -957,4 +1017,5 @@ def verify(
         member_name=scan.member_name,
         records=tuple(scan.records) if member is not None else (),
         notes=tuple(run.notes),
+        minutes=run.minutes if not failed else None,
     )

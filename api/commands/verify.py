@@ -30,7 +30,7 @@ from audit.known import KnownState
 from audit.report import Report, Status
 from audit.verify import verify as run_verify
 
-__all__ = ["fetch_url", "read_source", "verify"]
+__all__ = ["KEY_OPTIONS", "BadBundle", "checked", "fetch_url", "read_source", "verify"]
 
 LARGE = 100_000
 """Checkpoints and entries from which a progress bar is shown even when stderr is not a
@@ -159,6 +159,40 @@ def verify(
     Exits 0 only when everything holds, 1 naming the first bad entry or
     checkpoint and the reason, 2 when the bundle cannot be read at all.
     """
+    report = checked(source, key=key, witnesses=witnesses, threshold=threshold, member=member,
+                     receipt_files=receipt_files, state_dir=state_dir)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_text(report)
+    failed = report.failure
+    if failed is not None:
+        where = (f"entry {failed.entry}" if failed.entry is not None
+                 else failed.checkpoint or "the bundle")
+        click.echo(f"tellers verify: {failed.check.value} failed at {where}: {failed.detail}",
+                   err=True)
+        sys.exit(1)
+
+
+KEY_OPTIONS: tuple[click.Parameter, ...] = tuple(
+    p for p in verify.params if p.name in ("key", "witnesses", "threshold", "state_dir"))
+"""The options that say which keys a bundle is checked by and where the checkpoints seen before
+are kept; ``tellers minutes`` takes these very options."""
+
+
+def checked(
+    source: str,
+    *,
+    key: str | None,
+    witnesses: tuple[str, ...],
+    threshold: int | None,
+    member: str | None,
+    receipt_files: tuple[Path, ...],
+    state_dir: Path | None,
+) -> Report:
+    """Run every check on the bundle at ``source`` with the options of ``tellers verify``
+    (also used by ``tellers minutes``, which takes the same key options: :data:`KEY_OPTIONS`).
+    Raises :class:`click.UsageError` or :class:`BadBundle` (exit 2) for bad input."""
     if threshold is not None and not witnesses:
         raise click.UsageError("--threshold needs at least one --witness")
     if threshold is not None and threshold > len(witnesses):
@@ -190,14 +224,4 @@ def verify(
             )
     except StateError as exc:
         raise BadBundle(str(exc)) from None
-    if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        _print_text(report)
-    failed = report.failure
-    if failed is not None:
-        where = (f"entry {failed.entry}" if failed.entry is not None
-                 else failed.checkpoint or "the bundle")
-        click.echo(f"tellers verify: {failed.check.value} failed at {where}: {failed.detail}",
-                   err=True)
-        sys.exit(1)
+    return report
