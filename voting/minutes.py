@@ -698,16 +698,16 @@ class MinutesWriter:
             self._elections.append(_election_record(w, seq, event, where))
 
 
-def minutes_of(state: BodyState, events: Sequence[ev.Event]) -> Minutes:
+def minutes_of(state: BodyState | None, events: Sequence[ev.Event]) -> Minutes:
     """The minutes of ``events`` (a whole log, from its first event); ``state`` is the body's
-    current state (:meth:`MinutesWriter.result`). Raises :class:`MinutesError` for an event
-    the minutes have no words for."""
+    current state (:meth:`MinutesWriter.result`), ``None`` for the state the events leave.
+    Raises :class:`MinutesError` for an event the minutes have no words for."""
     writer = MinutesWriter()
     folded = BodyState()
     with transient():
         for event in events:
             folded = writer.step(folded, event)
-    return writer.result(state)
+    return writer.result(folded if state is None else state)
 
 
 def _meeting_record(w: _Writer, seq: int, e: ev.MeetingConvened) -> MeetingRecord:
