@@ -32,7 +32,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def library_minutes(bundle: Path) -> Minutes:
     """The minutes as the library renders them from the bundle's entries, unchecked."""
-    events = [from_entry(parse(line))[1] for line in read_bundle(bundle).entries]  # type: ignore[arg-type]
+    events = [from_entry(parse(line))[1] for line in read_bundle(bundle).entries]
     return minutes_of(None, events)
 
 

@@ -70,7 +70,7 @@ def minutes_of_entries(entries: Sequence[bytes]) -> dict[int, str]:
     """The minutes of each meeting, rendered from the entries as the body publishes them
     (keyed by the entry convening the meeting); none when the entries do not replay."""
     try:
-        events = [from_entry(parse(entry))[1] for entry in entries]  # type: ignore[arg-type]
+        events = [from_entry(parse(entry))[1] for entry in entries]
         return minutes_of(replay(events), events).by_entry()
     except (TellersError, ValueError, LookupError, TypeError):
         return {}
