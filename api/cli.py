@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "demo": "api.commands.demo:demo",
     "count": "api.commands.count:count",
     "verify": "api.commands.verify:verify",
+    "minutes": "api.commands.minutes:minutes",
     "witness": "api.commands.witness:witness",
     "serve": "api.commands.serve:serve",
     "db": "api.commands.db:db",

@@ -14,6 +14,10 @@ base) holding::
     cosignatures         optional: witness cosignature lines per checkpoint
                          (c2sp.org/tlog-cosignature), in blocks "size N"
     witnesses.vkeys      optional: the witnesses' verifier keys, one a line
+    minutes/NNNNNN.md    the minutes the body published of each meeting in the log
+                         (Markdown, UTF-8), named by the position of the entry that
+                         convened the meeting; the verifier renders them from the log
+                         and compares (C-MINUTES)
 
 ``docs/verifying.md`` describes the format; :data:`MANIFEST_SCHEMA` is the
 JSON Schema of ``bundle.json`` (also published as ``docs/bundle.schema.json``).
@@ -61,6 +65,7 @@ __all__ = [
     "LOG_VKEY",
     "MANIFEST",
     "MANIFEST_SCHEMA",
+    "MINUTES_DIR",
     "VERSION",
     "WITNESS_VKEYS",
     "Bundle",
@@ -71,6 +76,8 @@ __all__ = [
     "check_bundle_target",
     "format_cosignatures",
     "manifest_problem",
+    "minutes_entry",
+    "minutes_file",
     "parse_cosignatures",
     "read_bundle",
     "read_bundle_from",
@@ -90,6 +97,7 @@ CHECKPOINT_DIR = "checkpoints"
 LOG_VKEY = "log.vkey"
 COSIGNATURES = "cosignatures"
 WITNESS_VKEYS = "witnesses.vkeys"
+MINUTES_DIR = "minutes"
 
 REQUIRED = (ENTRIES, LOG_VKEY)
 """Files every bundle has besides the manifest and its checkpoints."""
@@ -97,7 +105,8 @@ REQUIRED = (ENTRIES, LOG_VKEY)
 _SHA256_HEX = "^[0-9a-f]{64}$"
 _CHECKPOINT_NAME = "^checkpoints/[0-9]{6,}\\.note$"
 _FILE_NAME = (
-    "^(entries\\.jsonl|log\\.vkey|cosignatures|witnesses\\.vkeys|checkpoints/[0-9]{6,}\\.note)$"
+    "^(entries\\.jsonl|log\\.vkey|cosignatures|witnesses\\.vkeys|checkpoints/[0-9]{6,}\\.note"
+    "|minutes/[0-9]{6,}\\.md)$"
 )
 
 MANIFEST_SCHEMA: Mapping[str, Any] = {
@@ -127,7 +136,8 @@ MANIFEST_SCHEMA: Mapping[str, Any] = {
             "items": {"type": "string", "pattern": _CHECKPOINT_NAME},
         },
         "files": {
-            "description": "Every other file of the bundle with its SHA-256 and length in bytes",
+            "description": "Every other file of the bundle (entries, keys, cosignatures, the "
+                           "minutes of each meeting) with its SHA-256 and length in bytes",
             "type": "object",
             "propertyNames": {"pattern": _FILE_NAME},
             "additionalProperties": {
@@ -201,6 +211,12 @@ class Bundle:
     def vkey(self) -> str | None:
         """The bundle's own log key, stripped, or ``None`` if absent or not UTF-8."""
         return _text_line(self.files.get(LOG_VKEY))
+
+    @property
+    def minutes(self) -> dict[int, bytes]:
+        """The minutes files found, by the entry convening their meeting (unchecked)."""
+        found = ((minutes_entry(name), data) for name, data in self.files.items())
+        return {entry: data for entry, data in found if entry is not None}
 
     @property
     def witness_vkeys(self) -> tuple[str, ...]:
@@ -284,6 +300,23 @@ def _checkpoint_name(position: int) -> str:
     return f"{CHECKPOINT_DIR}/{position:06d}.note"
 
 
+def minutes_file(entry: int) -> str:
+    """The bundle's file for the minutes of the meeting convened by entry ``entry``."""
+    if type(entry) is not int or entry < 0:
+        raise BundleError(f"minutes are keyed by the entry convening the meeting, not {entry!r}")
+    return f"{MINUTES_DIR}/{entry:06d}.md"
+
+
+def minutes_entry(name: str) -> int | None:
+    """The entry whose meeting ``name`` holds the minutes of (the inverse of
+    :func:`minutes_file`), or ``None`` if ``name`` is not exactly a minutes file's name."""
+    stem = name.removeprefix(f"{MINUTES_DIR}/").removesuffix(".md")
+    if not (stem.isascii() and stem.isdigit()):
+        return None
+    entry = int(stem)
+    return entry if minutes_file(entry) == name else None
+
+
 def check_bundle_target(directory: str | os.PathLike[str]) -> None:
     """Refuse (:class:`BundleError`) a place :func:`write_bundle` would not write to: a file,
     or a directory that holds other files and no bundle. A missing directory is fine."""
@@ -303,6 +336,7 @@ def write_bundle(
     vkey: str,
     cosigned: Mapping[int, Sequence[str]] | None = None,
     witness_vkeys: Sequence[str] = (),
+    minutes: Mapping[int, str | bytes] | None = None,
 ) -> Path:
     """Write a bundle to ``directory`` and return the manifest's path.
 
@@ -310,8 +344,12 @@ def write_bundle(
     (RFC 8785; no raw newline can occur in them); ``checkpoints`` the signed
     checkpoint notes in order of size; ``vkey`` the log's verifier key, whose
     name is the origin; ``cosigned`` maps a checkpoint's size to the witness
-    cosignature lines on it. Nothing is checked beyond what the files need to
-    be written unambiguously: checking is :func:`audit.verify.verify`'s job.
+    cosignature lines on it; ``minutes`` maps the position of the entry that
+    convened each meeting to that meeting's Markdown minutes
+    (``voting.minutes.Minutes.by_entry``; text, or bytes written as they are),
+    as ``minutes/NNNNNN.md``.
+    Nothing is checked beyond what the files need to be written unambiguously:
+    checking is :func:`audit.verify.verify`'s job.
 
     The directory is created if missing. An existing directory must be empty
     or hold an earlier bundle, which is replaced (its manifest is removed
@@ -326,6 +364,7 @@ def write_bundle(
     for vkey_line in witness_vkeys:
         if not vkey_line or "\n" in vkey_line.strip("\n"):
             raise BundleError("each witness verifier key is one non-empty line")
+    minutes_files = {minutes_file(entry): text for entry, text in (minutes or {}).items()}
     check_bundle_target(path)
     if path.exists():
         (path / MANIFEST).unlink(missing_ok=True)
@@ -335,6 +374,9 @@ def write_bundle(
                 stale.unlink()
         for optional in (COSIGNATURES, WITNESS_VKEYS):
             (path / optional).unlink(missing_ok=True)
+        if (path / MINUTES_DIR).is_dir():
+            for stale in (path / MINUTES_DIR).glob("*.md"):
+                stale.unlink()
     (path / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
 
     files: dict[str, FileDigest] = {ENTRIES: _write_entries(path / ENTRIES, entries)}
@@ -349,6 +391,11 @@ def write_bundle(
     if witness_vkeys:
         text = "".join(f"{v.strip()}\n" for v in witness_vkeys)
         files[WITNESS_VKEYS] = _write(path / WITNESS_VKEYS, text.encode("utf-8"))
+    if minutes_files:
+        (path / MINUTES_DIR).mkdir(exist_ok=True)
+    for name, published in minutes_files.items():
+        data = published if isinstance(published, bytes) else published.encode("utf-8")
+        files[name] = _write(path / name, data)
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -497,8 +544,8 @@ def read_bundle(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
     :func:`read_file`: regular files inside the directory only, each read up to its size in
     the manifest, ``max_bytes`` in all).
 
-    Files in ``checkpoints/`` that the manifest does not list are reported
-    in :attr:`Bundle.unlisted`, for the verifier to refuse.
+    Files in ``checkpoints/`` or ``minutes/`` that the manifest does not list
+    are reported in :attr:`Bundle.unlisted`, for the verifier to refuse.
     """
     root = Path(path)
     if not root.is_dir():
@@ -508,14 +555,16 @@ def read_bundle(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BY
         return read_file(root, name, limit)
 
     bundle = read_bundle_from(fetch, str(root), max_bytes=max_bytes)
-    folder = root / CHECKPOINT_DIR
-    found = _lstat(folder)
-    try:
-        present = [f"{CHECKPOINT_DIR}/{name}" for name in os.listdir(folder)] \
-            if found is not None and stat.S_ISDIR(found.st_mode) else []
-    except OSError as exc:
-        raise BundleError(f"cannot read {folder}: {exc.strerror}") from None
     listed = set(bundle.checkpoint_names) | set(bundle.digests) | set(bundle.unlisted)
+    present: list[str] = []
+    for folder_name in (CHECKPOINT_DIR, MINUTES_DIR):
+        folder = root / folder_name
+        found = _lstat(folder)
+        try:
+            if found is not None and stat.S_ISDIR(found.st_mode):
+                present += [f"{folder_name}/{name}" for name in os.listdir(folder)]
+        except OSError as exc:
+            raise BundleError(f"cannot read {folder}: {exc.strerror}") from None
     unlisted = tuple(sorted(name for name in present if name not in listed))
     return replace(bundle, unlisted=(*bundle.unlisted, *unlisted)) if unlisted else bundle
 

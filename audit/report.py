@@ -20,6 +20,7 @@ from typing import Any
 
 from audit.errors import AuditError
 from voting import events as ev
+from voting.minutes import Minutes
 
 __all__ = [
     "PERSON_FIELDS",
@@ -49,6 +50,7 @@ class Check(StrEnum):
     KNOWN = "C-KNOWN"
     RECEIPT = "C-RECEIPT"
     REPLAY = "C-REPLAY"
+    MINUTES = "C-MINUTES"
     MEMBER = "C-MEMBER"
 
 
@@ -141,6 +143,7 @@ class Report:
     member_name: str = ""
     records: tuple[MemberRecord, ...] = ()
     notes: tuple[str, ...] = ()
+    minutes: Minutes | None = None  # rendered from the replayed log (not in to_json)
 
     @property
     def ok(self) -> bool:

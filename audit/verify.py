@@ -41,6 +41,9 @@ C-REPLAY   every entry decodes to an event the domain accepts in order
            consequence, recounts every ballot at its close and compares the
            declared counts and outcome; every election's lot seed is the log's
            root as its nominations closed; the log ends after whole commands
+C-MINUTES  the bundle carries the minutes of every meeting in the log, each exactly
+           the Markdown rendered from the replayed log (``voting.minutes``), and
+           no other minutes
 C-MEMBER   with a member id: that member is in the log; their records are listed
 ========== =====================================================================
 
@@ -72,6 +75,8 @@ from audit.bundle import (
     LOG_VKEY,
     WITNESS_VKEYS,
     Bundle,
+    minutes_entry,
+    minutes_file,
     parse_cosignatures,
 )
 from audit.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, parse
@@ -97,8 +102,9 @@ from audit.witness import WitnessPolicy
 from tallying.errors import TellersError
 from voting import events as ev
 from voting.codec import from_entry
-from voting.decider import evolve, require_complete
+from voting.decider import require_complete
 from voting.errors import InconsistentEvent
+from voting.minutes import Minutes, MinutesError, MinutesWriter
 from voting.state import BodyState, transient
 
 __all__ = [
@@ -333,6 +339,7 @@ class _Scan:
     records: list[MemberRecord] = field(default_factory=list)
     closes: dict[tuple[str, str], int] = field(default_factory=dict)  # question -> its close
     sealed: list[tuple[int, str]] = field(default_factory=list)
+    minutes: MinutesWriter = field(default_factory=MinutesWriter)  # written as it replays
 
 
 class _Run:
@@ -365,6 +372,7 @@ class _Run:
         self.previous: KnownCheckpoint | None = None
         self.pinned = False  # the key was given, or pinned on this machine before
         self.scan: _Scan | None = None
+        self.minutes: Minutes | None = None
 
     def fail(self, check: Check, message: str, *, entry: int | None = None,
              checkpoint: str | None = None) -> NoReturn:
@@ -681,7 +689,7 @@ class _Run:
                         _, event = from_entry(value)
                     if type(event) is ev.ElectionClosed:
                         _check_seed(event, closed_at, scan.roots)
-                    state = evolve(state, event)
+                    state = scan.minutes.step(state, event)  # evolve, and minute it
                     if type(event) is ev.NominationsClosed:
                         closed_at[event.election] = index + 1
                 except (TellersError, ValueError, LookupError, TypeError) as exc:
@@ -863,6 +871,39 @@ class _Run:
         return (f"{len(self.bundle.entries)} events replayed; {scan.ballots} ballots recounted "
                 f"from {scan.votes} votes, every declared count and outcome as recounted")
 
+    # C-MINUTES ------------------------------------------------------------------
+    def check_minutes(self) -> str:
+        scan = self.run_scan()
+        try:
+            minutes = scan.minutes.result(scan.state)
+        except MinutesError as exc:
+            self.fail(Check.MINUTES, f"the minutes cannot be written from the log: {exc}",
+                      entry=exc.entry)
+        rendered = minutes.by_entry()
+        meetings = {m.entry: m.id for m in minutes.meetings}
+        carried = {name: data for name, data in self.bundle.files.items()
+                   if minutes_entry(name) is not None}
+        for name in sorted(carried):
+            if minutes_entry(name) not in rendered:
+                self.fail(Check.MINUTES, f"{name} is not the minutes of a meeting of this log: "
+                                         f"entry {minutes_entry(name)} convenes none")
+        for entry, text in rendered.items():
+            name, meeting = minutes_file(entry), meetings[entry]
+            data = carried.get(name)
+            if data is None:
+                self.fail(Check.MINUTES, f"the bundle does not carry {name}, the minutes of "
+                                         f"meeting {meeting!r}: every meeting's minutes must be "
+                                         "published with its log", entry=entry)
+            if data != text.encode("utf-8"):
+                self.fail(Check.MINUTES, f"{name}, the minutes of meeting {meeting!r}, are not "
+                                         "the minutes rendered from the log: "
+                                         f"{_first_difference(text, data)}", entry=entry)
+        self.minutes = minutes
+        if not rendered:
+            return "no meeting in the log, and no minutes in the bundle"
+        return (f"the minutes of {len(rendered)} meeting(s) are exactly the ones rendered from "
+                "the replayed log")
+
     # C-MEMBER -------------------------------------------------------------------
     def check_member(self) -> str:
         if self.member is None:
@@ -900,6 +941,25 @@ def _check_seed(event: ev.ElectionClosed, closed_at: dict[str, int], roots: dict
             f"election_closed.seed is not the log's root as nominations closed: the root of "
             f"the first {size} entries (to nominations_closed, entry {size - 1}) is {root}"
         )
+
+
+def _first_difference(rendered: str, published: bytes) -> str:
+    """Where published minutes first differ from the rendered ones, in words."""
+    text = published.decode("utf-8", errors="replace")
+    ours, theirs = rendered.split("\n"), text.split("\n")
+    for number in range(max(len(ours), len(theirs))):
+        mine = ours[number] if number < len(ours) else None
+        found = theirs[number] if number < len(theirs) else None
+        if mine != found:
+            return (f"line {number + 1} should read {_quoted(mine)}, the bundle's reads "
+                    f"{_quoted(found)}")
+    return "their bytes differ (the file is not UTF-8)"
+
+
+def _quoted(line: str | None, limit: int = 120) -> str:
+    if line is None:
+        return "nothing (past the end)"
+    return repr(line if len(line) <= limit else line[:limit] + "…")
 
 
 def _question(event: ev.Event) -> tuple[str, str]:
@@ -987,6 +1047,7 @@ def verify(
         (Check.KNOWN, run.check_known),
         (Check.RECEIPT, run.check_receipts),
         (Check.REPLAY, run.check_replay),
+        (Check.MINUTES, run.check_minutes),
         (Check.MEMBER, run.check_member),
     )
     results: list[CheckResult] = []
@@ -1034,4 +1095,5 @@ def verify(
         member_name=scan.member_name,
         records=tuple(scan.records) if member is not None else (),
         notes=tuple(run.notes),
+        minutes=run.minutes if not failed else None,
     )

@@ -51,6 +51,7 @@ from voting import events as ev
 from voting.ballot import decision
 from voting.codec import from_entry, to_entry
 from voting.decider import evolve, execute
+from voting.minutes import minutes_of
 from voting.state import BodyState, transient
 
 KEY = Ed25519Signer.from_seed("bench.example/tellers", bytes([1]) * 32)
@@ -164,6 +165,7 @@ def build_bundle(directory: Path, members: int, ballots: int,
     start = time.perf_counter()
     events = build_events(members, ballots)
     entries = [_encode(to_entry(seq, event)).encode("utf-8") for seq, event in enumerate(events)]
+    minutes = minutes_of(None, events).by_entry()  # published with the log (C-MINUTES)
     del events
     log = Log(CheckpointSigner(KEY, MemorySignerState()))
     notes = []
@@ -173,7 +175,7 @@ def build_bundle(directory: Path, members: int, ballots: int,
             notes.append(log.checkpoint().note)
     if log.size % every:
         notes.append(log.checkpoint().note)
-    write_bundle(directory, entries=entries, checkpoints=notes, vkey=KEY.vkey())
+    write_bundle(directory, entries=entries, checkpoints=notes, vkey=KEY.vkey(), minutes=minutes)
     return len(entries), time.perf_counter() - start
 
 

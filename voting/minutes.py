@@ -10,22 +10,47 @@ new kind of event cannot silently go unminuted.
 
 Under an ``unattributed`` publication policy, members appear under stable
 pseudonyms (:func:`pseudonym`) instead of names; every count stays.
+
+The minutes are written in one pass over the events (:class:`MinutesWriter`),
+which a verifier runs inside its own replay: each event's Markdown lines are
+kept as a :class:`MinuteItem`, and the results (each meeting, ballot and
+election) as records, so that :class:`Minutes` gives the Markdown of any one
+meeting or of the whole log, and :mod:`voting.minutes_formats` the same
+minutes as HTML and JSON. A body publishes one Markdown file per meeting
+(:meth:`Minutes.by_entry`): the minutes of meeting X are the heading, the
+body's own business (admissions, petitions, elections outside a meeting)
+and everything of X, in log order; that is what ``render_minutes(state,
+events, X)`` returns.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from tallying.errors import TellersError
 from voting import events as ev
 from voting.decider import evolve
 from voting.diff import word_diff
-from voting.errors import DomainError
-from voting.state import BallotMethod, BodyState, Publication
+from voting.errors import DomainError, NotFound
+from voting.state import BallotMethod, BodyState, Publication, transient
 from voting.text import MotionText
 
-__all__ = ["pseudonym", "render_minutes"]
+__all__ = [
+    "BallotRecord",
+    "ElectionRecord",
+    "MeetingRecord",
+    "MinuteItem",
+    "Minutes",
+    "MinutesError",
+    "MinutesWriter",
+    "minutes_of",
+    "pseudonym",
+    "render_minutes",
+]
 
 
 def pseudonym(body: str, member: str) -> str:
@@ -84,26 +109,9 @@ def render_minutes(state: BodyState, events: Sequence[ev.Event], meeting: str | 
     """Markdown minutes of ``meeting`` (or of every meeting) from the body's events.
 
     ``state`` is the body's current state (used for the heading); the minutes
-    themselves are rebuilt from ``events`` alone.
+    themselves are rebuilt from ``events`` alone (:func:`minutes_of`).
     """
-    w = _Writer(meeting)
-    w.out(f"# Minutes of {state.name}")
-    w.out()
-    w.out(f"Standing orders: `{state.orders.name}`. Revote policy: `{state.orders.revote.value}`.")
-    for event in events:
-        before = w.state
-        w.state = evolve(before, event)
-        if isinstance(event, ev.BodyFounded):
-            continue
-        where = _meeting_of(w.state, event) or _meeting_of(before, event)
-        if meeting is not None and where and where != meeting:
-            continue
-        renderer = RENDERERS.get(type(event))
-        if renderer is None:
-            raise DomainError(f"the minutes have no words for {event.TYPE}")
-        renderer(w, before, event, where)
-    w.out()
-    return "\n".join(w.lines).rstrip() + "\n"
+    return minutes_of(state, events).markdown(meeting)
 
 
 Renderer = Callable[[_Writer, BodyState, Any, str], None]
@@ -444,4 +452,289 @@ def unminuted() -> Iterable[str]:
         name
         for name, cls in ev.EVENT_TYPES.items()
         if cls not in RENDERERS and cls is not ev.BodyFounded
+    )
+
+
+# -- the minutes as a whole: written in one pass, kept by event -------------------------
+
+
+class MinutesError(DomainError):
+    """The minutes cannot be written for an event (``entry`` is its position in the log)."""
+
+    def __init__(self, message: str, entry: int | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteItem:
+    """What the minutes say of one event: its position in the log, time, type, meeting
+    (``""`` for the body's own business) and its Markdown lines (a line may hold the hard
+    line breaks of a text's diff)."""
+
+    seq: int
+    at: str
+    type: str
+    meeting: str
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The item's Markdown without the blank lines around it."""
+        return "\n".join(self.lines).strip("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecord:
+    """A meeting as its minutes name it; ``entry`` is the position of its convening."""
+
+    id: str
+    entry: int
+    title: str
+    convened: str
+    chair: str
+    secretary: str
+    quorum: str
+    publication: str
+
+
+@dataclass(frozen=True, slots=True)
+class BallotRecord:
+    """A question decided, as declared at its close and recounted by the replay.
+
+    ``votes`` holds, for a recorded or card vote, each member's ``(name, for, against,
+    abstain)`` in order of name (a pseudonym in an ``unattributed`` meeting); ``papers``
+    the number of sealed papers published at the close of a secret ballot.
+    """
+
+    id: str
+    entry: int
+    meeting: str
+    subject: str
+    question: str
+    method: str
+    rule: str
+    tie_rule: str
+    for_votes: int
+    against: int
+    abstain: int
+    outcome: str
+    tied: bool
+    casting_vote: str
+    explanation: str
+    votes: tuple[tuple[str, int, int, int], ...]
+    papers: int
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionRecord:
+    """An election as declared: candidates and the elected, in order, by name."""
+
+    id: str
+    entry: int
+    meeting: str
+    title: str
+    seats: int
+    method: str
+    secret: bool
+    candidates: tuple[str, ...]
+    elected: tuple[str, ...]
+    rule: str
+    seed: str
+    lots: int
+    ballots: int
+
+
+@dataclass(frozen=True, slots=True)
+class Minutes:
+    """The minutes of a whole log: every minuted event, and every meeting, ballot and
+    election, in log order. :meth:`markdown` is exactly what :func:`render_minutes` gives."""
+
+    body: str
+    standing_orders: str
+    revote: str
+    items: tuple[MinuteItem, ...]
+    meetings: tuple[MeetingRecord, ...]
+    ballots: tuple[BallotRecord, ...]
+    elections: tuple[ElectionRecord, ...]
+
+    def heading(self) -> list[str]:
+        return [
+            f"# Minutes of {self.body}",
+            "",
+            f"Standing orders: `{self.standing_orders}`. Revote policy: `{self.revote}`.",
+        ]
+
+    def meeting(self, meeting_id: str) -> MeetingRecord:
+        """The meeting with this id; :class:`~voting.errors.NotFound` names the ones there are."""
+        for record in self.meetings:
+            if record.id == meeting_id:
+                return record
+        held = ", ".join(repr(m.id) for m in self.meetings) or "none"
+        raise NotFound(f"the log holds no meeting {meeting_id!r} (meetings: {held})")
+
+    def markdown(self, meeting: str | None = None) -> str:
+        """The Markdown minutes of ``meeting``, or of the whole log (every meeting and the
+        body's own business, in log order)."""
+        return self._join(item for item in self.items
+                          if meeting is None or item.meeting in ("", meeting))
+
+    def by_entry(self) -> dict[int, str]:
+        """The Markdown minutes of each meeting, keyed by the position in the log of the
+        entry that convened it: the files a body publishes in its bundle. One pass over the
+        items; each meeting's minutes are the same as ``markdown(meeting.id)``."""
+        common: list[int] = []
+        own: dict[str, list[int]] = {m.id: [] for m in self.meetings}
+        for position, item in enumerate(self.items):
+            if not item.meeting:
+                common.append(position)
+            elif item.meeting in own:
+                own[item.meeting].append(position)
+        return {m.entry: self._join(self.items[p] for p in _merged(common, own[m.id]))
+                for m in self.meetings}
+
+    def _join(self, items: Iterable[MinuteItem]) -> str:
+        lines = self.heading()
+        for item in items:
+            lines.extend(item.lines)
+        lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def _merged(first: list[int], second: list[int]) -> list[int]:
+    """Two ascending lists of positions as one ascending list."""
+    out: list[int] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if first[i] < second[j]:
+            out.append(first[i])
+            i += 1
+        else:
+            out.append(second[j])
+            j += 1
+    return out + first[i:] + second[j:]
+
+
+_NEEDS_BEFORE: frozenset[type[ev.Event]] = frozenset({ev.AmendmentMoved, ev.MotionTextAmended})
+"""Events whose words read the state as it was before them (the renderers' ``before``).
+
+Inside a :func:`voting.state.transient` fold, evolving an event may change the state it was
+given in place, so :meth:`MinutesWriter.step` folds these events in a fresh context, where
+every change is a copy and ``before`` stays as it was. Every other renderer reads only the
+state after its event. (A test renders random histories both ways and compares.)"""
+
+
+class MinutesWriter:
+    """The minutes, written as a log is folded, one event at a time.
+
+    :meth:`step` replaces :func:`voting.decider.evolve` in a fold (inside
+    :func:`voting.state.transient` or not): it folds the event and minutes it. An error
+    in folding propagates as from ``evolve``; an event the minutes cannot be written for
+    is remembered, and :meth:`result` raises it as :class:`MinutesError`, so that a
+    verifier can tell a refused log from minutes that cannot be written.
+    """
+
+    def __init__(self) -> None:
+        self._w = _Writer(None)
+        self._items: list[MinuteItem] = []
+        self._meetings: list[MeetingRecord] = []
+        self._ballots: list[BallotRecord] = []
+        self._elections: list[ElectionRecord] = []
+        self._seq = 0
+        self._error: MinutesError | None = None
+
+    def step(self, state: BodyState, event: ev.Event) -> BodyState:
+        """Fold ``event`` into ``state`` and minute it; the state after it."""
+        kind = type(event)
+        if kind in _NEEDS_BEFORE:
+            after = contextvars.Context().run(evolve, state, event)
+        else:
+            after = evolve(state, event)
+        seq = self._seq
+        self._seq = seq + 1
+        if self._error is None:
+            try:
+                self._minute(seq, state, event, after)
+            except MinutesError as exc:
+                self._error = exc
+            except (TellersError, ValueError, LookupError, TypeError) as exc:
+                self._error = MinutesError(f"{event.TYPE}: {exc}", seq)
+        return after
+
+    def result(self, state: BodyState) -> Minutes:
+        """The minutes of every event stepped so far; ``state`` (the body's state now)
+        gives the heading and each meeting's publication policy as it stands."""
+        if self._error is not None:
+            raise self._error
+        meetings = tuple(
+            MeetingRecord(m.id, m.entry, m.title, m.convened, m.chair, m.secretary, m.quorum,
+                          str(state.meetings[m.id].publication) if m.id in state.meetings
+                          else m.publication)
+            for m in self._meetings
+        )
+        return Minutes(state.name, state.orders.name, state.orders.revote.value,
+                       tuple(self._items), meetings, tuple(self._ballots),
+                       tuple(self._elections))
+
+    def _minute(self, seq: int, before: BodyState, event: ev.Event, after: BodyState) -> None:
+        kind = type(event)
+        if kind is ev.BodyFounded:
+            return
+        w = self._w
+        w.state = after
+        where = _meeting_of(after, event) or _meeting_of(before, event)
+        renderer = RENDERERS.get(kind)
+        if renderer is None:
+            raise MinutesError(f"the minutes have no words for {event.TYPE}", seq)
+        renderer(w, before, event, where)
+        if w.lines:
+            self._items.append(MinuteItem(seq, event.at, event.TYPE, where, tuple(w.lines)))
+            w.lines.clear()
+        if isinstance(event, ev.MeetingConvened):
+            self._meetings.append(_meeting_record(w, seq, event))
+        elif isinstance(event, ev.BallotClosed):
+            self._ballots.append(_ballot_record(w, seq, event, where))
+        elif isinstance(event, ev.ElectionClosed):
+            self._elections.append(_election_record(w, seq, event, where))
+
+
+def minutes_of(state: BodyState | None, events: Sequence[ev.Event]) -> Minutes:
+    """The minutes of ``events`` (a whole log, from its first event); ``state`` is the body's
+    current state (:meth:`MinutesWriter.result`), ``None`` for the state the events leave.
+    Raises :class:`MinutesError` for an event the minutes have no words for."""
+    writer = MinutesWriter()
+    folded = BodyState()
+    with transient():
+        for event in events:
+            folded = writer.step(folded, event)
+    return writer.result(folded if state is None else state)
+
+
+def _meeting_record(w: _Writer, seq: int, e: ev.MeetingConvened) -> MeetingRecord:
+    m = w.state.meeting(e.meeting)
+    return MeetingRecord(e.meeting, seq, e.title, e.at[:10], w.name(e.chair, e.meeting),
+                         w.name(e.secretary, e.meeting), m.quorum.description,
+                         str(m.publication))
+
+
+def _ballot_record(w: _Writer, seq: int, e: ev.BallotClosed, where: str) -> BallotRecord:
+    ballot = w.state.ballot(e.ballot)
+    votes: tuple[tuple[str, int, int, int], ...] = ()
+    if ballot.method in (BallotMethod.RECORDED, BallotMethod.CARD):
+        votes = tuple(sorted((w.name(member, where), *split)
+                             for member, split in ballot.votes.items()))
+    return BallotRecord(
+        e.ballot, seq, ballot.meeting, _label(w.state, ballot.subject), ballot.question,
+        str(ballot.method), ballot.threshold, ballot.tie_rule, e.for_votes, e.against,
+        e.abstain, e.outcome, e.tied, e.casting_vote, e.explanation, votes, len(e.papers),
+    )
+
+
+def _election_record(w: _Writer, seq: int, e: ev.ElectionClosed, where: str) -> ElectionRecord:
+    election = w.state.election(e.election)
+    return ElectionRecord(
+        e.election, seq, election.meeting, election.title, election.seats, election.method,
+        election.secret, tuple(w.name(c, where) for c in election.candidates),
+        tuple(w.name(c, where) for c in e.elected), e.rule, e.seed, e.lots,
+        len(e.papers) if election.secret else len(election.rankings),
     )

@@ -4,7 +4,8 @@ Runs the organising group's meeting (``api.demo_meeting``) through a ledger
 on the embedded SQLite store: every command decided by the pure core, every
 event stored and appended to the signed Merkle log. Prints the minutes, what
 the amendment took out, and the log's checkpoint; with ``--bundle`` writes
-the verification bundle a member checks with ``tellers verify``; with
+the verification bundle a member checks with ``tellers verify`` (with the minutes of
+the meeting as published); with
 ``--receipts`` writes the receipt each voter was given as their vote was
 logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``.
 
@@ -27,7 +28,7 @@ from api.ledger import Ledger
 from audit.bundle import BundleError, check_bundle_target, write_bundle
 from voting import commands as c
 from voting import events as ev
-from voting.minutes import render_minutes
+from voting.minutes import minutes_of
 from voting.report import watered_down
 
 __all__ = ["ORIGIN", "demo", "demo_origin"]
@@ -83,7 +84,8 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                             index, tracker=tracker)
             events = ledger.events()
             state = ledger.state
-            click.echo(render_minutes(state, events))
+            minutes = minutes_of(state, events)
+            click.echo(minutes.markdown())
             click.echo(watered_down(state, events, "slate"))
             latest = ledger.checkpoint()
             click.echo("## The log")
@@ -97,9 +99,12 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                     entries=ledger.entry_bytes(),
                     checkpoints=list(ledger.checkpoints()),
                     vkey=ledger.vkey,
+                    minutes=minutes.by_entry(),  # the minutes of each meeting, as published
                 )
                 click.echo(f"Bundle written to {bundle_dir}: check it with")
                 click.echo(f"  tellers verify {bundle_dir} --key '{ledger.vkey}'")
+                click.echo("and read the minutes it proves with")
+                click.echo(f"  tellers minutes {bundle_dir} --key '{ledger.vkey}'")
             if receipts_dir is not None:
                 receipts_dir.mkdir(parents=True, exist_ok=True)
                 for name, receipt in receipts.items():

@@ -55,7 +55,8 @@ from audit.known import KnownState
 from audit.report import Report, Status
 from audit.verify import verify as run_verify
 
-__all__ = ["EXIT_UNPINNED", "HttpFetch", "read_source", "verify"]
+__all__ = ["EXIT_UNPINNED", "KEY_OPTIONS", "BadBundle", "HttpFetch", "checked", "read_source",
+           "verify"]
 
 LARGE = 100_000
 """Checkpoints and entries from which a progress bar is shown even when stderr is not a
@@ -457,6 +458,57 @@ def verify(
     first bad entry or checkpoint and the reason, 2 when the bundle cannot be
     read at all, 3 when no key was pinned (see below).
     """
+    report, known = checked(
+        source, key=key, replace_pin=replace_pin, witnesses=witnesses, threshold=threshold,
+        member=member, receipt_files=receipt_files, state_dir=state_dir, max_bytes=max_bytes,
+        deadline=deadline, follow_redirects=follow_redirects)
+    trusted = report.ok and report.key_pinned
+    if as_json:
+        data = report.to_json()
+        data["verified"] = trusted  # every check held, against a trusted key
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _print_text(report, trusted)
+    failed = report.failure
+    if failed is not None:
+        where = (f"entry {failed.entry}" if failed.entry is not None
+                 else failed.checkpoint or "the bundle")
+        click.echo(f"tellers verify: {failed.check.value} failed at {where}: "
+                   f"{_one_line(failed.detail)}", err=True)
+        sys.exit(1)
+    if not trusted:
+        click.echo(f"tellers verify: NOT VERIFIED: no --key, and no key pinned for "
+                   f"{report.origin!r} in {known.path}: {_UNPINNED}", err=True)
+        sys.exit(EXIT_UNPINNED)
+
+
+KEY_OPTIONS: tuple[click.Parameter, ...] = tuple(
+    p for p in verify.params
+    if p.name in ("key", "witnesses", "threshold", "state_dir", "max_bytes", "deadline",
+                  "follow_redirects"))
+"""The options that say which keys a bundle is checked by, where the checkpoints seen before
+are kept and how a bundle is fetched; ``tellers minutes`` takes these very options."""
+
+
+def checked(
+    source: str,
+    *,
+    key: str | None,
+    witnesses: tuple[str, ...],
+    threshold: int | None,
+    member: str | None,
+    receipt_files: tuple[Path, ...],
+    state_dir: Path | None,
+    replace_pin: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    deadline: float = DEADLINE,
+    follow_redirects: bool = False,
+) -> tuple[Report, KnownState]:
+    """Run every check on the bundle at ``source`` with the options of ``tellers verify``
+    (also used by ``tellers minutes``, which takes the same key options: :data:`KEY_OPTIONS`):
+    the report, and the memory of keys and checkpoints it was checked against. Raises
+    :class:`click.UsageError` or :class:`BadBundle` (exit 2) for bad input, never another
+    exception."""
     if threshold is not None and not witnesses:
         raise click.UsageError("--threshold needs at least one --witness")
     if threshold is not None and threshold > len(witnesses):
@@ -465,15 +517,13 @@ def verify(
     if replace_pin and key is None:
         raise click.UsageError("--replace-pin needs --key: the new key to pin")
     try:
-        code = _verify(source, key, replace_pin, witnesses, threshold, member, receipt_files,
-                       as_json, state_dir, max_bytes, deadline, follow_redirects)
+        return _verify(source, key, replace_pin, witnesses, threshold, member, receipt_files,
+                       state_dir, max_bytes, deadline, follow_redirects)
     except click.ClickException:
         raise
     except Exception as exc:  # the last resort: a one-line message, never a traceback
         raise BadBundle(f"cannot check {source}: {type(exc).__name__}: {str(exc)[:200]} "
                         "(an error in tellers itself: please report it)") from None
-    if code:
-        sys.exit(code)
 
 
 def _verify(
@@ -484,13 +534,12 @@ def _verify(
     threshold: int | None,
     member: str | None,
     receipt_files: tuple[Path, ...],
-    as_json: bool,
     state_dir: Path | None,
     max_bytes: int,
     deadline: float,
     follow_redirects: bool,
-) -> int:
-    """Run the verification and print the report; the exit status."""
+) -> tuple[Report, KnownState]:
+    """Run the verification: the report, and the memory it was checked against."""
     pinned = _key_text(key) if key is not None else None
     witness_keys = [_key_text(w) for w in witnesses]
     receipts = [(path.name, _read_small(path, "the receipt")) for path in receipt_files]
@@ -516,25 +565,7 @@ def _verify(
             )
     except StateError as exc:
         raise BadBundle(str(exc)) from None
-    trusted = report.ok and report.key_pinned
-    if as_json:
-        data = report.to_json()
-        data["verified"] = trusted  # every check held, against a trusted key
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        _print_text(report, trusted)
-    failed = report.failure
-    if failed is not None:
-        where = (f"entry {failed.entry}" if failed.entry is not None
-                 else failed.checkpoint or "the bundle")
-        click.echo(f"tellers verify: {failed.check.value} failed at {where}: "
-                   f"{_one_line(failed.detail)}", err=True)
-        return 1
-    if not trusted:
-        click.echo(f"tellers verify: NOT VERIFIED: no --key, and no key pinned for "
-                   f"{report.origin!r} in {known.path}: {_UNPINNED}", err=True)
-        return EXIT_UNPINNED
-    return 0
+    return report, known
 
 
 def _one_line(text: str) -> str:

@@ -120,6 +120,7 @@ def cosign(bundle_dir: Path, directory: Path, log_key: str, into_bundle: bool) -
             vkey=bundle.vkey or log_key,
             cosigned=cosigned,
             witness_vkeys=vkeys,
+            minutes=bundle.minutes,
         )
 
 

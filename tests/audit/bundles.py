@@ -4,9 +4,10 @@ Every bundle here is made the way the shell makes one: the domain's events
 (``examples/lla_organising_group.py``, or a random history from
 :func:`voting.testing.histories`) become log entries (:func:`voting.codec.to_entry`), their
 canonical bytes go into an :class:`audit.log.Log` that signs checkpoints, and
-witnesses cosign them. :func:`reseal` is the forger's last step: after
-changing a file it rewrites the (unsigned) manifest's hashes, so that only
-the deeper checks can catch the change.
+witnesses cosign them, and the minutes of each meeting are rendered from
+the entries (:func:`minutes_of_entries`). :func:`reseal` is the forger's last
+step: after changing a file it rewrites the (unsigned) manifest's hashes, so
+that only the deeper checks can catch the change.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from audit.bundle import MANIFEST, write_bundle
-from audit.canonical import canonical
+from audit.canonical import canonical, parse
 from audit.checkpoint import parse_checkpoint
 from audit.cosignature import Cosigner
 from audit.log import Log
 from audit.note import Ed25519Signer, parse_note
 from audit.receipt import tracker_extra
 from audit.signer import CheckpointSigner, MemorySignerState
+from tallying.errors import TellersError
 from tests.conftest import ROOT
-from voting.codec import to_entry
+from voting.codec import from_entry, to_entry
+from voting.decider import replay
 from voting.events import Event
+from voting.minutes import minutes_of
 
 ORIGIN = "example.org/tellers/lla"
 LOG_KEY = Ed25519Signer.from_seed(ORIGIN, bytes([7]) * 32)
@@ -60,6 +64,16 @@ def meeting_events() -> tuple[Event, ...]:
 def entries_of(events: Sequence[Event]) -> list[bytes]:
     """The canonical bytes of each event's log entry: the Merkle leaves."""
     return [canonical(to_entry(seq, event)) for seq, event in enumerate(events)]  # type: ignore[arg-type]
+
+
+def minutes_of_entries(entries: Sequence[bytes]) -> dict[int, str]:
+    """The minutes of each meeting, rendered from the entries as the body publishes them
+    (keyed by the entry convening the meeting); none when the entries do not replay."""
+    try:
+        events = [from_entry(parse(entry))[1] for entry in entries]
+        return minutes_of(replay(events), events).by_entry()
+    except (TellersError, ValueError, LookupError, TypeError):
+        return {}
 
 
 def sign(entries: Sequence[bytes], key: Ed25519Signer = LOG_KEY, every: int = EVERY) -> list[str]:
@@ -116,6 +130,7 @@ def make_bundle(
         vkey=key.vkey(),
         cosigned=cosign(notes, witnesses) if witnesses else {},
         witness_vkeys=[w.vkey() for w in witnesses],
+        minutes=minutes_of_entries(entries),
     )
     return directory
 
@@ -144,7 +159,8 @@ def write_entries(directory: Path, entries: Sequence[bytes]) -> None:
 
 
 def resign(directory: Path, key: Ed25519Signer = LOG_KEY, every: int = EVERY) -> None:
-    """Sign the bundle's entries afresh with ``key`` (the key holder rewriting history)."""
+    """Sign the bundle's entries afresh with ``key`` (the key holder rewriting history), and
+    render their minutes afresh, as the key holder would."""
     entries = read_entries(directory)
     notes = sign(entries, key, every)
     make_bundle_files(directory, entries, notes, key)
@@ -153,4 +169,5 @@ def resign(directory: Path, key: Ed25519Signer = LOG_KEY, every: int = EVERY) ->
 def make_bundle_files(directory: Path, entries: Sequence[bytes], notes: Sequence[str],
                       key: Ed25519Signer = LOG_KEY) -> None:
     write_bundle(directory, entries=entries, checkpoints=notes, vkey=key.vkey(),
-                 cosigned=cosign(notes), witness_vkeys=[w.vkey() for w in WITNESSES])
+                 cosigned=cosign(notes), witness_vkeys=[w.vkey() for w in WITNESSES],
+                 minutes=minutes_of_entries(entries))

@@ -34,6 +34,7 @@ from tests.audit.bundles import (
     make_bundle_files,
     manifest,
     meeting_events,
+    minutes_of_entries,
     read_entries,
     receipt_for,
     reseal,
@@ -649,7 +650,8 @@ def test_write_bundle_and_the_tamper_helpers_agree(tmp_path: Path) -> None:
     entries = read_entries(directory)
     notes = sign(entries)
     write_bundle(directory, entries=entries, checkpoints=notes, vkey=KEY,
-                 cosigned=cosign(notes), witness_vkeys=WITNESS_KEYS)
+                 cosigned=cosign(notes), witness_vkeys=WITNESS_KEYS,
+                 minutes=minutes_of_entries(entries))
     assert check(directory).ok
 
 
