@@ -174,7 +174,7 @@ def _question(state: BodyState, subject: str) -> tuple[Meeting, str, str, str, b
 
 def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
     """Everything a ``ballot_opened`` holds beyond the chair's act of putting ``subject`` by
-    ``method``, as the state gives it (DESIGN.md principle 7); refuses a question that
+    ``method``, as the state gives it (docs/architecture.md principle 7); refuses a question that
     cannot be put now (the chair only, business started, one vote at a time, a quorum).
     """
     meeting, kind, question, text, substantive, threshold = _question(state, e.subject)

@@ -113,7 +113,7 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
 }
 
 
-# -- what follows from the state, checked on replay (DESIGN.md principle 7) ------------
+# -- what follows from the state, checked on replay (docs/architecture.md principle 7) ------------
 
 DERIVATIONS: dict[type[ev.Event], Derivation] = {
     ev.BusinessStarted: meeting.derive_business_started,

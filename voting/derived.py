@@ -1,6 +1,6 @@
 """Fields an event holds that the state already decides: computed once, on both sides.
 
-DESIGN.md principle 7: an event records what a person decided or did (who
+docs/architecture.md principle 7: an event records what a person decided or did (who
 moved, who voted how, what the chair ruled); whatever follows from the state
 (a roll, a quorum, a threshold, the text put, a count) is derived by the same
 code when ``decide`` writes the event and when ``evolve`` replays it. The

@@ -30,6 +30,8 @@ from audit.bundle import write_bundle
 from audit.canonical import parse
 from audit.checkpoint import parse_checkpoint
 from audit.note import parse_note
+from voting.decider import replay
+from voting.minutes import minutes_of
 
 __all__ = ["blp", "bundles"]
 
@@ -113,9 +115,11 @@ def bundle_files(body: str, size: int | None) -> dict[str, bytes]:
     if not notes or _size_of(notes[-1]) != size:
         abort(404, message=f"there is no signed checkpoint of size {size}")
     entries = ledger.entry_bytes()[:size]
+    events = ledger.events()[:size]
+    minutes = minutes_of(replay(events), events).by_entry()  # as published at that size
     with tempfile.TemporaryDirectory(prefix="tellers-bundle-") as scratch:
         root = Path(scratch) / "bundle"
-        write_bundle(root, entries=entries, checkpoints=notes, vkey=ledger.vkey)
+        write_bundle(root, entries=entries, checkpoints=notes, vkey=ledger.vkey, minutes=minutes)
         files = {str(path.relative_to(root)): path.read_bytes()
                  for path in root.rglob("*") if path.is_file()}
     with _cache_lock:

@@ -31,6 +31,7 @@ from tests.audit.bundles import (
     read_entries,
     receipt_for,
     reseal,
+    reseed,
     resign,
     write_entries,
 )
@@ -253,7 +254,7 @@ def forge(directory: Path) -> Path:
     entries = read_entries(directory)
     index = next(i for i, e in enumerate(entries) if b"Ciara Doyle" in e)
     entries[index] = entries[index].replace(b"Ciara Doyle", b"Ciara Forged")
-    write_entries(directory, entries)
+    write_entries(directory, reseed(entries))
     resign(directory, FORGER_KEY)
     return directory
 

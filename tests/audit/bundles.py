@@ -25,6 +25,7 @@ from audit.canonical import canonical, parse
 from audit.checkpoint import parse_checkpoint
 from audit.cosignature import Cosigner
 from audit.log import Log
+from audit.merkle import Frontier, leaf_hashes
 from audit.note import Ed25519Signer, parse_note
 from audit.receipt import tracker_extra
 from audit.signer import CheckpointSigner, MemorySignerState
@@ -156,6 +157,23 @@ def read_entries(directory: Path) -> list[bytes]:
 
 def write_entries(directory: Path, entries: Sequence[bytes]) -> None:
     (directory / "entries.jsonl").write_bytes(b"".join(e + b"\n" for e in entries))
+
+
+def reseed(entries: Sequence[bytes]) -> list[bytes]:
+    """``entries`` with every election's lot seed recomputed as the root of the rewritten log
+    as its nominations closed: what a key holder who rewrote an earlier entry must also do."""
+    out = list(entries)
+    closed: dict[str, int] = {}
+    for index, line in enumerate(out):
+        value = parse(line)
+        if value["type"] == "nominations_closed":
+            closed[value["body"]["election"]] = index + 1
+        elif value["type"] == "election_closed" and value["body"]["election"] in closed:
+            tree = Frontier()
+            tree.extend(leaf_hashes(out[: closed[value["body"]["election"]]]))
+            value["body"]["seed"] = tree.root().hex()
+            out[index] = canonical(value)
+    return out
 
 
 def resign(directory: Path, key: Ed25519Signer = LOG_KEY, every: int = EVERY) -> None:

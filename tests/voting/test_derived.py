@@ -1,6 +1,6 @@
 """Replay recomputes every field the state decides, and every consequence of an act.
 
-DESIGN.md principle 7. An event holds the acts (who moved, who voted how, what
+docs/architecture.md principle 7. An event holds the acts (who moved, who voted how, what
 the chair ruled); everything else in it follows from the state, and a replay
 refuses an event whose derived field differs (naming ``type.field``), a
 consequence left out, added or changed, and a log that stops before the
