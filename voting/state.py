@@ -302,7 +302,11 @@ class Election:
 
 @dataclass(frozen=True, slots=True)
 class BodyState:
-    """Everything the body's log says, folded. ``size`` counts the events applied."""
+    """Everything the body's log says, folded.
+
+    ``size`` counts the events applied and ``time`` is the time of the last one
+    (``""`` before the first): the next may not be earlier (:mod:`voting.times`).
+    """
 
     founded: bool = False
     name: str = ""
@@ -317,6 +321,7 @@ class BodyState:
     elections: Mapping[str, Election] = field(default_factory=dict)
     college: tuple[tuple[str, str], ...] = ()  # (section, share), when defined
     size: int = 0
+    time: str = ""
 
     # -- lookups that refuse with a clear message --------------------------------
 
