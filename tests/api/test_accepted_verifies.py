@@ -1,0 +1,71 @@
+"""What the decider accepts, the verifier accepts: every random proceeding, submitted through a
+real ledger and bundled as ``tellers demo --bundle`` bundles one, passes every check of
+``audit.verify.verify`` with the log's key pinned (docs/verifying.md, C-TIME).
+
+The proceedings (``voting.testing.proceedings``) have awkward times (repeated, a microsecond
+apart, across a leap day or a year's end, fractions of any length) and names, titles and
+motion texts pasted in decomposed form, so a time or a text the decider lets through but the
+log cannot hold would fail C-TIME, C-CANON or C-REPLAY here.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from api.ledger import Ledger
+from audit.bundle import read_bundle, write_bundle
+from audit.known import KnownState
+from audit.report import Check, Status, member_records
+from audit.verify import verify
+from voting import commands as c
+from voting import events as ev
+from voting.events import Event
+from voting.testing import proceedings
+
+pytestmark = [pytest.mark.api, pytest.mark.slow]
+
+ORIGIN = "test.tellers.invalid/accepted"
+MEMBER = "p00"  # the chair in every proceeding: admitted, present, and often a voter
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=proceedings())
+def test_every_history_the_decider_accepts_verifies_through_a_ledger_and_a_bundle(
+    steps: list[tuple[c.Command, tuple[Event, ...]]],
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="tellers-accepted-") as scratch:
+        root = Path(scratch)
+        ledger = Ledger.open(root / "instance", origin=ORIGIN, checkpoint_every=8)
+        try:
+            receipts: list[tuple[str, str]] = []
+            for command, events in steps:
+                submitted = ledger.submit(command)
+                assert submitted.events == events
+                for index, event in zip(submitted.indices, submitted.events, strict=True):
+                    if next(member_records(index, event, MEMBER), None) is None:
+                        continue
+                    tracker = (command.tracker if isinstance(event, ev.SecretVoteCast)
+                               and isinstance(command, c.CastVote) else "")  # fmt: skip
+                    receipts.append((f"{MEMBER}-{index}.proof",
+                                     ledger.receipt(index, tracker=tracker)))
+            latest = ledger.checkpoint()
+            assert latest.checkpoint.size == ledger.log.size
+            write_bundle(root / "bundle", entries=ledger.entry_bytes(),
+                         checkpoints=list(ledger.checkpoints()), vkey=ledger.vkey)
+            vkey = ledger.vkey
+        finally:
+            ledger.close()
+        report = verify(read_bundle(root / "bundle"), key=vkey,
+                        known=KnownState(root / "known.json"), member=MEMBER, receipts=receipts)
+    assert receipts, "the member's admission, at least, is theirs to prove"
+    assert report.ok, report.failure
+    assert {result.check: result.status for result in report.checks} == {
+        check: Status.PASS for check in Check}, report.checks
+    assert report.key_pinned
+    assert report.counts.entries == sum(len(events) for _, events in steps)
+    closes = sum(isinstance(e, ev.BallotClosed) for _, events in steps for e in events)
+    assert report.counts.ballots_recounted == closes
