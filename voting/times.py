@@ -103,7 +103,7 @@ def check_time(value: object, last: str = "") -> None:
 
     ``last`` is the time of the log's last event (a valid time), or ``""``
     for an empty log. An equal time is in order. (Replay runs this once per
-    event, so it compares the two times without building their keys.)
+    event, so two times of one length are compared as text, without keys.)
 
     Raises:
         InvalidTime: ``value`` is not RFC 3339 UTC in the form :data:`FORM`.

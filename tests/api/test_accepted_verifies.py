@@ -24,7 +24,9 @@ from audit.verify import verify
 from voting import commands as c
 from voting import events as ev
 from voting.events import Event
+from voting.nfc import UnloggableText
 from voting.testing import proceedings
+from voting.times import InvalidTime, TimeGoesBack
 
 pytestmark = [pytest.mark.api, pytest.mark.slow]
 
@@ -69,3 +71,33 @@ def test_every_history_the_decider_accepts_verifies_through_a_ledger_and_a_bundl
     assert report.counts.entries == sum(len(events) for _, events in steps)
     closes = sum(isinstance(e, ev.BallotClosed) for _, events in steps for e in events)
     assert report.counts.ballots_recounted == closes
+
+
+def test_the_ledger_signs_nothing_for_a_time_or_a_text_the_log_cannot_hold(
+    tmp_path: Path,
+) -> None:
+    """Refused before anything is stored or signed; a decomposed name is stored composed."""
+    ledger = Ledger.open(tmp_path / "instance", origin=ORIGIN)
+    try:
+        ledger.submit(c.FoundBody("2025-03-12T10:00:00.5Z", "sec", name="Branch"))
+        before = (ledger.store.all_entries(), tuple(ledger.checkpoints()), ledger.log.root(),
+                  ledger.state)
+        for command, error in [
+            (c.AdmitMember("2025-03-12T10:00:00Z", "sec", member="sec", name="Sam"),
+             TimeGoesBack),  # earlier, though it sorts after the last as text
+            (c.AdmitMember("2025-03-12 10:01:00Z", "sec", member="sec", name="Sam"),
+             InvalidTime),
+            (c.AdmitMember("2025-03-12T10:01:00Z", "sec", member="sec", name="Sam\ud800"),
+             UnloggableText),
+        ]:
+            with pytest.raises(error):
+                ledger.submit(command)
+            assert (ledger.store.all_entries(), tuple(ledger.checkpoints()), ledger.log.root(),
+                    ledger.state) == before
+        submitted = ledger.submit(c.AdmitMember("2025-03-12T10:00:00.5Z", "sec", member="sec",
+                                                name="Zoe\u0308", roles=("secretary",)))
+        (admitted,) = submitted.events
+        assert isinstance(admitted, ev.MemberAdmitted) and admitted.name == "Zo\u00eb"
+        assert "Zo\u00eb".encode() in ledger.entry_bytes()[-1]
+    finally:
+        ledger.close()
