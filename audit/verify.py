@@ -64,7 +64,6 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -106,6 +105,7 @@ from voting.decider import require_complete
 from voting.errors import InconsistentEvent
 from voting.minutes import Minutes, MinutesError, MinutesWriter
 from voting.state import BodyState, transient
+from voting.times import TimeKey, time_key
 
 __all__ = [
     "Check",
@@ -265,35 +265,15 @@ def _depth(value: Any) -> int:
 
 # -- times ---------------------------------------------------------------------------
 
-_RFC3339_UTC = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]+))?Z"
-)
-
-
 class _Times:
-    """Orders RFC 3339 UTC times (``YYYY-MM-DDTHH:MM:SS[.frac]Z``), caching valid dates."""
+    """Orders event times by the domain's one definition of a valid time
+    (:func:`voting.times.time_key`: RFC 3339 UTC, ``YYYY-MM-DDTHH:MM:SS[.frac]Z``)."""
 
-    __slots__ = ("_dates",)
+    __slots__ = ()
 
-    def __init__(self) -> None:
-        self._dates: set[str] = set()
-
-    def key(self, value: object) -> tuple[str, str] | None:
+    def key(self, value: object) -> TimeKey | None:
         """A sort key for ``value``, or ``None`` unless it is an RFC 3339 UTC time."""
-        if not isinstance(value, str):
-            return None
-        match = _RFC3339_UTC.fullmatch(value)
-        if match is None:
-            return None
-        day = match.group(1)
-        if day not in self._dates:
-            try:
-                date.fromisoformat(day)
-            except ValueError:
-                return None
-            self._dates.add(day)
-        fraction = (match.group(5) or "").rstrip("0")
-        return value[:19], fraction
+        return time_key(value)
 
 
 # -- the tree ------------------------------------------------------------------------

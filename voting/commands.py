@@ -3,7 +3,9 @@
 A command names who asks (``by``, a member id, checked for the role the act
 needs) and when (``at``, RFC 3339 UTC, supplied by the caller: the domain
 reads no clock). :func:`voting.decider.decide` turns a command into events or
-refuses it with a typed error, changing nothing.
+refuses it with a typed error, changing nothing. It refuses a time that is not
+RFC 3339 UTC or is earlier than the log's last (:mod:`voting.times`), and puts
+every string of the command in Unicode NFC first (:mod:`voting.nfc`).
 """
 
 from __future__ import annotations

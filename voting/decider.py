@@ -6,6 +6,14 @@ Before returning, it folds its own events into the state with ``evolve``, so
 a command is accepted only if every event it produces is one a replay of the
 log would accept too. ``replay(events)`` rebuilds any state from the log
 (docs/architecture.md principle 1: the log is the one source of truth).
+
+What the log cannot hold is refused on both sides, by one definition each:
+a time that is not RFC 3339 UTC or is earlier than the last event's
+(:mod:`voting.times`: :class:`~voting.times.InvalidTime`,
+:class:`~voting.times.TimeGoesBack`), and text not in Unicode NFC
+(:mod:`voting.nfc`: ``decide`` normalises a command's strings to NFC,
+``evolve`` refuses an event holding any other, or a lone surrogate, with
+:class:`~voting.nfc.UnloggableText`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,9 @@ from voting import commands as cmd
 from voting import events as ev
 from voting.derived import Derivation, check
 from voting.errors import DomainError, InconsistentEvent, OutOfOrder
+from voting.nfc import check_event, normalise_command
 from voting.state import BodyState, transient, with_
+from voting.times import check_time
 
 __all__ = ["decide", "evolve", "execute", "replay", "require_complete"]
 
@@ -242,14 +252,20 @@ def require_complete(state: BodyState) -> None:
 
 
 def decide(state: BodyState, command: cmd.Command) -> tuple[ev.Event, ...]:
-    """The events ``command`` causes in ``state``; raises and changes nothing if refused."""
+    """The events ``command`` causes in ``state``; raises and changes nothing if refused.
+
+    Every string of the command is first put in Unicode NFC (:mod:`voting.nfc`),
+    so the events hold only NFC text. The command's time must be RFC 3339 UTC and
+    no earlier than the last event's (:func:`voting.times.check_time`: raises
+    :class:`~voting.times.InvalidTime` or :class:`~voting.times.TimeGoesBack`).
+    """
     handler = DECIDERS.get(type(command))
     if handler is None:
         raise DomainError(f"unknown command {type(command).__name__}")
-    if not isinstance(command.at, str) or not command.at:
-        raise DomainError("a command needs the time it was given")
+    check_time(command.at, state.time)
     if state.pending or state.falling:
         raise OutOfOrder("the log stops in the middle of a command: it must first be completed")
+    command = normalise_command(command)
     events = tuple(handler(state, command))
     for event in events:  # the same rules a replay applies
         state = evolve(state, event)
@@ -259,10 +275,12 @@ def decide(state: BodyState, command: cmd.Command) -> tuple[ev.Event, ...]:
 def evolve(state: BodyState, event: ev.Event) -> BodyState:
     """Fold one event into the state; raises if the event is one the state does not allow.
 
-    Besides each event type's own rules: a derived field must be what the state
-    gives (:data:`DERIVATIONS`); what an act causes (:data:`CONSEQUENCES`) must
-    follow it exactly, with nothing else in between; and an event that records
-    no act (:data:`CAUSED_ONLY`) is accepted only where the rules give it
+    Besides each event type's own rules: its time is RFC 3339 UTC and no earlier
+    than the last event's (:func:`voting.times.check_time`), and all its text is in
+    Unicode NFC (:func:`voting.nfc.check_event`); a derived field must be what the
+    state gives (:data:`DERIVATIONS`); what an act causes (:data:`CONSEQUENCES`)
+    must follow it exactly, with nothing else in between; and an event that
+    records no act (:data:`CAUSED_ONLY`) is accepted only where the rules give it
     (amendments falling as a question is put come just before it, :data:`LEADING`).
     """
     kind = type(event)
@@ -271,6 +289,10 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
         raise DomainError(f"unknown event {kind.__name__}")
     if not state.founded and kind is not ev.BodyFounded:
         raise DomainError("a body's log starts with its founding")
+    at = event.at
+    if at != state.time:  # an equal time is in order
+        check_time(at, state.time)
+    check_event(event)
     falling = state.falling
     if state.pending:
         _require_next(state.pending[0], event)
@@ -285,9 +307,10 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
         follows = ()  # most events (votes, attendance, ...): an act that derives nothing
     new = handler(state, event)
     if new is state:
-        return with_(state, size=state.size + 1, pending=follows, falling=falling)
+        return with_(state, size=state.size + 1, time=at, pending=follows, falling=falling)
     # ``new`` is a copy the handler just made and nobody else has seen: count it in place.
     object.__setattr__(new, "size", state.size + 1)
+    object.__setattr__(new, "time", at)
     if new.pending is not follows:
         object.__setattr__(new, "pending", follows)
     if new.falling is not falling:

@@ -303,7 +303,11 @@ class Election:
 
 @dataclass(frozen=True, slots=True)
 class BodyState:
-    """Everything the body's log says, folded. ``size`` counts the events applied."""
+    """Everything the body's log says, folded.
+
+    ``size`` counts the events applied and ``time`` is the time of the last one
+    (``""`` before the first): the next may not be earlier (:mod:`voting.times`).
+    """
 
     founded: bool = False
     name: str = ""
@@ -323,6 +327,7 @@ class BodyState:
     # the question whose putting makes them fall, with each one's state before it fell.
     pending: tuple[Event, ...] = ()
     falling: tuple[tuple[AmendmentFell, MotionState], ...] = ()
+    time: str = ""
 
     # -- lookups that refuse with a clear message --------------------------------
 

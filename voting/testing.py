@@ -17,13 +17,15 @@ Every value drawn is valid: :func:`motion_sources` are strings that
 :meth:`~voting.text.MotionText.parse` accepts (with untidy whitespace, blank
 lines, CRLF and decomposed accents to normalise), and :func:`edits` of a text
 apply to that text (:func:`voting.edit.apply` succeeds); :func:`histories` are
-event logs the decider itself produced, so every one replays.
+event logs the decider itself produced, so every one replays, and
+:func:`proceedings` are the commands that produced them.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -43,6 +45,7 @@ __all__ = [
     "insert_texts",
     "motion_sources",
     "motion_texts",
+    "proceedings",
     "words",
 ]
 
@@ -208,33 +211,65 @@ _METHODS = ("recorded", "secret", "show_of_hands", "card")
 _CHOICES = ("for", "against", "abstain")
 
 
+# Where a history's clock starts: an ordinary morning, a leap day's last second, a year's end.
+_STARTS = (datetime(2025, 4, 1, 10, tzinfo=UTC), datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
+           datetime(2025, 12, 31, 23, 59, 58, 999_999, tzinfo=UTC))
+# How far the clock moves between commands: not at all, by a microsecond, ... by a day.
+_STEPS = tuple(timedelta(microseconds=n) for n in (0, 1, 10, 500_000, 1_000_000, 61_000_000,
+                                                    86_400_000_000))
+# Names and titles as members type or paste them, some not in NFC (decide composes them).
+_NAMES = ("Person", "Zoe\u0308", "Ame\u0301lie", "Ångström", "A\u030angstro\u0308m",
+          "Nguye\u0302\u0303n", "한국", "\u1112\u1161\u11ab")
+_TITLES = ("Motion", "Re\u0301solution", "Motion on the café", "Mo\u0302tion")
+
+
+def _time(draw: st.DrawFn, moment: datetime) -> str:
+    """``moment`` as a valid event time, in any of its spellings: with no fraction when it
+    falls on a second (or a zero one), with the fraction's zeros kept, trimmed or added."""
+    fraction = f"{moment.microsecond:06d}"
+    style = draw(st.sampled_from(["exact", "trimmed", "padded"]))
+    if style == "trimmed":
+        fraction = fraction.rstrip("0")
+    elif style == "padded":
+        fraction += "0" * draw(st.integers(1, 3))
+    second = moment.replace(tzinfo=None, microsecond=0).isoformat()
+    return second + (f".{fraction}" if fraction else "") + "Z"
+
+
 @st.composite
-def histories(draw: st.DrawFn) -> list[Event]:
-    """A body's history through the domain's own decider: members, a meeting, some ballots.
+def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
+    """A body's proceedings, every command one the domain's own decider accepted, each with
+    the events it caused: members, a meeting, some ballots.
 
     Members (weights 1 to 3), attendance, motions moved and seconded, then a
     ballot on each by a drawn method (recorded, secret with trackers, show of
     hands with tellers' counts, card with split cards), closed and declared.
+    Times are valid and never go back, but awkward (:func:`_time`): repeated,
+    a microsecond apart, across a leap day or a year's end, with fractions of
+    any length (``10:00:00.5Z`` is later than ``10:00:00Z`` though it sorts
+    first as text). Some names, titles and motion texts are not in NFC.
     """
     state = BodyState()
-    log: list[Event] = []
-    minute = iter(range(10_000))
+    steps: list[tuple[c.Command, tuple[Event, ...]]] = []
+    clock = draw(st.sampled_from(_STARTS))
 
     def at() -> str:
-        n = next(minute)
-        return f"2025-04-01T{10 + n // 60:02d}:{n % 60:02d}:00Z"
+        nonlocal clock
+        clock += draw(st.sampled_from(_STEPS))
+        return _time(draw, clock)
 
     def do(command: c.Command) -> None:
         nonlocal state
         state, events = execute(state, command)
-        log.extend(events)
+        steps.append((command, events))
 
     count = draw(st.integers(3, 8))
     ids = [f"p{i:02d}" for i in range(count)]
     do(c.FoundBody(at(), ids[0], name="Random Branch"))
     for number, member in enumerate(ids):
         roles = ("chair", "member") if number == 0 else ("member",)
-        do(c.AdmitMember(at(), ids[0], member=member, name=f"Person {number}",
+        name = f"{draw(st.sampled_from(_NAMES))} {number}"
+        do(c.AdmitMember(at(), ids[0], member=member, name=name,
                          weight=draw(st.integers(1, 3)), roles=roles))
     do(c.ConveneMeeting(at(), ids[0], meeting="m1", title="A meeting", chair=ids[0],
                         secretary=ids[0], quorum_number=1))
@@ -247,8 +282,12 @@ def histories(draw: st.DrawFn) -> list[Event]:
         mover, seconder = present[0], (present[1] if len(present) > 1 else None)
         if seconder is None:
             break
-        do(c.MoveMotion(at(), mover, motion=motion, meeting="m1", title=f"Motion {number}",
-                        text=f"That we do thing number {number}."))
+        title = f"{draw(st.sampled_from(_TITLES))} {number}"
+        text = draw(st.sampled_from(["That we do thing number {}.",
+                                     "That we buy the cafe\u0301 number {}.",
+                                     "That we  name\r\nthe Zoe\u0308 room {}."]))
+        do(c.MoveMotion(at(), mover, motion=motion, meeting="m1", title=title,
+                        text=text.format(number)))
         do(c.SecondMotion(at(), seconder, motion=motion))
         do(c.OpenDebate(at(), ids[0], motion=motion))
         method = draw(st.sampled_from(_METHODS))
@@ -284,4 +323,9 @@ def histories(draw: st.DrawFn) -> list[Event]:
             do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers),
                              casting_vote=casting))
     do(c.CloseMeeting(at(), ids[0], meeting="m1"))
-    return log
+    return steps
+
+
+def histories() -> st.SearchStrategy[list[Event]]:
+    """A body's history through the domain's own decider: the events of :func:`proceedings`."""
+    return proceedings().map(lambda steps: [event for _, events in steps for event in events])

@@ -202,4 +202,4 @@ def test_replay_refuses_a_founding_with_an_unknown_revote_policy() -> None:
     from voting.errors import DomainError
 
     with pytest.raises(DomainError, match="revote policy"):
-        replay([ev.BodyFounded("t1", "Branch", "citrine", False, "sometimes")])
+        replay([ev.BodyFounded("2025-01-01T00:00:00Z", "Branch", "citrine", False, "sometimes")])

@@ -260,15 +260,15 @@ def test_a_consequence_added_without_its_act_is_refused(kind: type[ev.Event]) ->
     log = proceedings()
     index = _at(log, kind)
     end = _at(log, ev.MeetingConvened, meeting="mtg2")  # long after, with nothing pending
+    added = dataclasses.replace(log[index], at=log[end - 1].at)  # in time: only the act is missing
     with pytest.raises(InconsistentEvent, match="is logged without the act that causes it"):
-        replay((*log[:end], log[index]))
+        replay((*log[:end], added))
 
 
 def test_an_amendment_fallen_ahead_of_no_question_is_refused() -> None:
     log = proceedings()
-    debate = _at(log, ev.DebateOpened, motion=MOTION)
-    fall = ev.AmendmentFell(log[debate].at, "a1", "it was not seconded")
     moved = _at(log, ev.AmendmentMoved, amendment="a1")
+    fall = ev.AmendmentFell(log[moved].at, "a1", "it was not seconded")  # in time order
     with pytest.raises(InconsistentEvent, match="amendments fall so only as a question is put"):
         replay((*log[:moved + 1], fall, log[moved + 1]))
 
