@@ -254,9 +254,11 @@ class Ballot:
     members: int
     quorum_required: int
     votes: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)  # member -> split
-    voters: frozenset[str] = frozenset()  # members whose secret vote is sealed
+    voters: frozenset[str] = frozenset()  # secret: the members of the marked register (close)
     closed: bool = False
     outcome: str = ""
+    marks: frozenset[str] = frozenset()  # secret: the marks of the sealed votes cast
+    seals: frozenset[str] = frozenset()  # secret: their seals
 
     @property
     def roll_weight(self) -> int:
@@ -296,8 +298,10 @@ class Election:
     candidates: tuple[str, ...] = ()  # fixed at the close of nominations
     roll: frozenset[str] = frozenset()
     rankings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    voters: frozenset[str] = frozenset()
+    voters: frozenset[str] = frozenset()  # secret: the marked register (at the close)
     elected: tuple[str, ...] = ()
+    marks: frozenset[str] = frozenset()  # secret: the marks of the sealed rankings cast
+    seals: frozenset[str] = frozenset()  # secret: their seals
 
 
 @dataclass(frozen=True, slots=True)
