@@ -16,6 +16,7 @@ and the minutes and the diff are generated from them.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -25,9 +26,10 @@ from voting import commands as c
 from voting.codec import to_entry
 from voting.decider import execute
 from voting.events import Event
+from voting.seal import mark_key
 from voting.state import BodyState
 
-__all__ = ["DELEGATE_RANKINGS", "FIXED_SEED", "MEMBERS", "MOTION", "commands", "run", "tracker"]
+__all__ = ["DELEGATE_RANKINGS", "FIXED_SEED", "MEMBERS", "MOTION", "commands", "run"]
 
 MEMBERS = [
     ("m01", "Aisha Khan", ("chair", "member")),
@@ -82,11 +84,6 @@ DELEGATE_RANKINGS = {
     "m01": ("m05", "m03"), "m05": ("m05", "m12"),
     "m12": ("m12", "m10"), "m09": ("m12", "m05"),
 }  # fmt: skip
-
-
-def tracker(member: str) -> str:
-    """The demo's secret-ballot tracker for a member (a real shell draws random bytes)."""
-    return hashlib.sha256(f"tellers demo tracker\n{member}".encode()).hexdigest()[:32]
 
 
 FIXED_SEED = hashlib.sha256(b"tellers demo: a seed announced in advance").hexdigest()
@@ -161,32 +158,46 @@ def commands(seed: Callable[[], str] = lambda: FIXED_SEED) -> Iterator[c.Command
                          seconder=seconder)  # fmt: skip
     yield c.CloseNominations(at(), "m02", election="delegates")
     announced = seed()  # the root hash as nominations closed, before anyone votes
-    for member, ranking in DELEGATE_RANKINGS.items():
-        yield c.CastRanking(at(), member, election="delegates", ranking=ranking,
-                            tracker=tracker(member))  # fmt: skip
+    for member, ranking in DELEGATE_RANKINGS.items():  # sealed: the shell adds the tracker
+        yield c.CastRanking(at(), member, election="delegates", ranking=ranking)
     yield c.CloseElection(at(), "m02", election="delegates", seed=announced)
     yield c.CloseMeeting(at(), "m01", meeting="2025-03")
 
 
-def run() -> tuple[BodyState, list[Event]]:
+def run(
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    sealed_votes: dict[int, tuple[str, str, str]] | None = None,
+) -> tuple[BodyState, list[Event]]:
     """Hold the meeting in memory with the pure core; the final state and every event.
 
-    Without a store, this keeps the sealed rankings itself (as the ledger does) and
-    computes the log's root hash for the lot's seed from the events' entries.
+    Without a store, this does what the ledger does for the secret election: it
+    draws the ballot secret as nominations open and a random tracker for each
+    sealed ranking (from ``random_bytes``), keeps the papers until the close,
+    and computes the log's root hash for the lot's seed from the events'
+    entries. ``sealed_votes``, if given, is filled with what each voter's receipt
+    would carry: entry index -> (member, tracker, mark key).
     """
     state = BodyState()
     log: list[Event] = []
     frontier = Frontier()
     sealed: list[tuple[str, tuple[str, ...]]] = []
+    secrets_held: dict[str, str] = {}
 
     def root() -> str:
         return frontier.root().hex()
 
     for command in commands(root):
-        if isinstance(command, c.CastRanking) and command.tracker:
+        if isinstance(command, c.OpenNominations) and command.secret:
+            secrets_held[command.election] = random_bytes(32).hex()
+        if isinstance(command, c.CastRanking) and command.election in secrets_held:
+            command = replace(command, tracker=random_bytes(32).hex(),
+                              mark_key=mark_key(secrets_held[command.election], command.by))
             sealed.append((command.tracker, command.ranking))
-        if isinstance(command, c.CloseElection) and not command.papers:
-            command = replace(command, papers=tuple(sealed))
+            if sealed_votes is not None:
+                sealed_votes[len(log)] = (command.by, command.tracker, command.mark_key)
+        if isinstance(command, c.CloseElection) and command.election in secrets_held:
+            command = replace(command, papers=tuple(sealed),
+                              ballot_secret=secrets_held.pop(command.election))
         state, events = execute(state, command)
         for event in events:
             frontier.append(leaf_hash(canonical(to_entry(len(log), event))))  # type: ignore[arg-type]

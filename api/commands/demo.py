@@ -6,7 +6,9 @@ event stored and appended to the signed Merkle log. Prints the minutes, what
 the amendment took out, and the log's checkpoint; with ``--bundle`` writes
 the verification bundle a member checks with ``tellers verify``; with
 ``--receipts`` writes the receipt each voter was given as their vote was
-logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``.
+logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``;
+a sealed ranking's receipt carries the random tracker the ledger drew for
+the paper and the voter's mark key.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import click
 from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.bundle import BundleError, check_bundle_target, write_bundle
-from voting import commands as c
 from voting import events as ev
 from voting.minutes import render_minutes
 from voting.report import watered_down
@@ -61,10 +62,8 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                 submitted = ledger.submit(command)
                 for index, event in zip(submitted.indices, submitted.events, strict=True):
                     if type(event) in ev.VOTES:  # the voter is given a receipt as it is logged
-                        tracker = (command.tracker
-                                   if isinstance(command, c.CastVote | c.CastRanking) else "")
                         receipts[f"{command.by}-{index}.proof"] = ledger.receipt(
-                            index, tracker=tracker)
+                            index, tracker=submitted.tracker, mark_key=submitted.mark_key)
             events = ledger.events()
             state = ledger.state
             click.echo(render_minutes(state, events))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from api.cli import main
+from api.demo_meeting import DELEGATE_RANKINGS, MEMBERS
 
 
 def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> None:
@@ -77,3 +79,27 @@ def test_demo_refuses_output_places_it_cannot_use_before_holding_the_meeting(
         assert result.exit_code == 2, result.output
         assert not instance.exists()
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+def test_the_demos_public_bundle_links_no_sealed_paper_to_a_member(tmp_path: Path) -> None:
+    """The sealed rankings' entries hold no member id and no name, and their trackers are
+    drawn afresh by each run (never derived from the member)."""
+    runner = CliRunner()
+    trackers = []
+    for run in ("one", "two"):
+        bundle = tmp_path / run
+        result = runner.invoke(main, ["demo", "--bundle", str(bundle)])
+        assert result.exit_code == 0, result.output
+        lines = (bundle / "entries.jsonl").read_bytes().splitlines()
+        sealed = [json.loads(line) for line in lines if b'"type":"sealed_ranking_cast"' in line]
+        assert len(sealed) == 15
+        for entry in sealed:
+            assert set(entry["body"]) == {"election", "mark", "seal"}
+            for member, name, _ in MEMBERS:
+                assert member.encode() not in json.dumps(entry).encode()
+                assert name not in json.dumps(entry)
+        closed = next(json.loads(line) for line in lines if b'"election_closed"' in line)
+        assert closed["body"]["voters"] == sorted(DELEGATE_RANKINGS)
+        trackers.append({tracker for tracker, _ in closed["body"]["papers"]})
+        assert all(len(tracker) == 64 for tracker in trackers[-1])
+    assert not trackers[0] & trackers[1]
