@@ -253,7 +253,8 @@ def evolve_sealed(state: BodyState, e: ev.SealedRankingCast) -> BodyState:
     if len(election.marks) >= len(election.roll):
         raise InconsistentEvent(f"more sealed rankings in {election.title!r} than the "
                                 f"{len(election.roll)} members on its roll")
-    election = with_(election, marks=election.marks | {e.mark}, seals=election.seals | {e.seal})
+    election = with_(election, marks=put(election.marks, e.mark, e.seal),
+                     seals=put(election.seals, e.seal, e.mark))
     return with_(state, elections=put(state.elections, e.election, election))
 
 

@@ -257,8 +257,8 @@ class Ballot:
     voters: frozenset[str] = frozenset()  # secret: the members of the marked register (close)
     closed: bool = False
     outcome: str = ""
-    marks: frozenset[str] = frozenset()  # secret: the marks of the sealed votes cast
-    seals: frozenset[str] = frozenset()  # secret: their seals
+    marks: Mapping[str, str] = field(default_factory=dict)  # secret: sealed votes, mark -> seal
+    seals: Mapping[str, str] = field(default_factory=dict)  # secret: seal -> mark
 
     @property
     def roll_weight(self) -> int:
@@ -300,8 +300,8 @@ class Election:
     rankings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     voters: frozenset[str] = frozenset()  # secret: the marked register (at the close)
     elected: tuple[str, ...] = ()
-    marks: frozenset[str] = frozenset()  # secret: the marks of the sealed rankings cast
-    seals: frozenset[str] = frozenset()  # secret: their seals
+    marks: Mapping[str, str] = field(default_factory=dict)  # secret: sealed rankings, mark -> seal
+    seals: Mapping[str, str] = field(default_factory=dict)  # secret: seal -> mark
 
 
 @dataclass(frozen=True, slots=True)
