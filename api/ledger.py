@@ -50,7 +50,7 @@ from voting.codec import from_entry, to_entry
 from voting.decider import decide, evolve, replay
 from voting.errors import DomainError
 from voting.seal import mark_key, ranking_choice
-from voting.state import BallotMethod, BodyState, transient
+from voting.state import BallotMethod, BodyState, ElectionStage, transient
 
 __all__ = ["Ledger", "Submitted"]
 
@@ -171,6 +171,12 @@ class Ledger:
                 return ("election", command.election)
         return None
 
+    def _open(self, kind: str, question: str) -> bool:
+        """Whether a secret ballot, or an election's poll, is open for votes."""
+        if kind == "ballot":
+            return not self.state.ballots[question].closed
+        return self.state.elections[question].stage == ElectionStage.VOTING
+
     def _complete(self, command: c.Command) -> c.Command:
         """What the shell adds to a sealed cast or close, unless the caller gave it: a tracker
         drawn at random for the paper and the member's mark key from the ballot secret; at
@@ -180,6 +186,9 @@ class Ledger:
             return command
         kind, question = sealed
         secret = self.store.secret(kind, question)
+        if secret is None and self._open(kind, question):
+            raise DomainError(f"the store holds no ballot secret for the secret {kind} "
+                              f"{question!r}, so its sealed votes cannot be cast or counted here")
         if isinstance(command, c.CastVote | c.CastRanking):
             if not command.tracker:
                 command = replace(command, tracker=self._random(32).hex())

@@ -26,6 +26,8 @@ def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> No
     # The delegates' secret STV election, its tie decided by lot from the announced seed.
     assert "**Elected, in order: Ciara Doyle, Jonah Weiss**" in out
     assert "1 tie(s) decided by lot from the public seed" in out
+    assert "- Voted (15): Aisha Khan, Ben Carter, Ciara Doyle," in out  # the marked register
+    assert out.count("A sealed ranking was cast (secret ballot).") == 15
     assert "95 entries, signed by demo.tellers.invalid/left-organising-group+" in out
 
 

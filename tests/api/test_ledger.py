@@ -234,6 +234,20 @@ def test_the_ledger_draws_trackers_and_the_secret_and_keeps_no_casting_order(
     assert not in_files()
 
 
+def test_a_secret_ballot_whose_secret_the_store_lost_is_refused_clearly(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path, origin=ORIGIN)
+    open_ballot(ledger, "secret")
+    with ledger.store.transaction() as conn:
+        conn.execute(ballot_secrets.delete())
+    size = ledger.log.size
+    for command in (c.CastVote(AT, "a", ballot="v1", choice="for"),
+                    c.CloseBallot(AT, "s", ballot="v1")):
+        with pytest.raises(DomainError, match="holds no ballot secret for the secret ballot"):
+            ledger.submit(command)
+    assert ledger.log.size == size
+    ledger.close()
+
+
 def test_a_secret_election_through_the_ledger(tmp_path: Path) -> None:
     """Sealed rankings: random trackers, mark keys from the election's secret, the papers
     and the register published at the close, the secret deleted then."""

@@ -23,6 +23,7 @@ from voting.errors import (
     OutOfOrder,
 )
 from voting.lifecycle import MotionState
+from voting.minutes import render_minutes
 from voting.seal import mark, mark_key, seal
 
 from .builders import CHAIR, MEETING, MOTION, SEC, Room, secret_of
@@ -234,6 +235,19 @@ def test_a_secret_ballot_seals_votes_and_publishes_the_papers_sorted_by_tracker(
     assert secret_of("b1") not in str(to_json(closed))
     assert (closed.for_votes, closed.against, closed.abstain) == (2, 1, 0)
     assert room.replayed() == room.state
+
+
+def test_the_minutes_of_a_secret_ballot_name_who_voted_at_the_close_never_per_paper() -> None:
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "secret")
+    for n, (member, choice) in enumerate((("m1", "for"), ("m2", "against"), ("m3", "for"))):
+        room.do(c.CastVote, member, ballot="b1", choice=choice, tracker=tracker(n + 1))
+    room.do(c.CloseBallot, CHAIR, ballot="b1",
+            papers=((tracker(1), "for"), (tracker(2), "against"), (tracker(3), "for")))
+    minutes = render_minutes(room.state, room.log)
+    assert minutes.count("  - A sealed vote was cast (secret ballot).") == 3
+    assert "- 3 ballot papers published, sorted by tracker, each opening a seal" in minutes
+    assert "- Voted (3): Member m1, Member m2, Member m3." in minutes
 
 
 def test_a_sealed_proxy_vote_is_the_givers_mark_and_the_holders_entry_in_the_register() -> None:
