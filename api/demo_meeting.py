@@ -15,8 +15,8 @@ and the minutes and the diff are generated from them.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from audit.canonical import canonical
@@ -25,9 +25,10 @@ from voting import commands as c
 from voting.codec import to_entry
 from voting.decider import execute
 from voting.events import Event, NominationsClosed
+from voting.seal import mark_key
 from voting.state import BodyState
 
-__all__ = ["DELEGATE_RANKINGS", "MEMBERS", "MOTION", "commands", "run", "tracker"]
+__all__ = ["DELEGATE_RANKINGS", "MEMBERS", "MOTION", "commands", "run"]
 
 MEMBERS = [
     ("m01", "Aisha Khan", ("chair", "member")),
@@ -82,11 +83,6 @@ DELEGATE_RANKINGS = {
     "m01": ("m05", "m03"), "m05": ("m05", "m12"),
     "m12": ("m12", "m10"), "m09": ("m12", "m05"),
 }  # fmt: skip
-
-
-def tracker(member: str) -> str:
-    """The demo's secret-ballot tracker for a member (a real shell draws random bytes)."""
-    return hashlib.sha256(f"tellers demo tracker\n{member}".encode()).hexdigest()[:32]
 
 
 def commands() -> Iterator[c.Command]:
@@ -157,31 +153,44 @@ def commands() -> Iterator[c.Command]:
         yield c.Nominate(at(), proposer, election="delegates", candidate=candidate,
                          seconder=seconder)  # fmt: skip
     yield c.CloseNominations(at(), "m02", election="delegates")
-    for member, ranking in DELEGATE_RANKINGS.items():
-        yield c.CastRanking(at(), member, election="delegates", ranking=ranking,
-                            tracker=tracker(member))  # fmt: skip
+    for member, ranking in DELEGATE_RANKINGS.items():  # sealed: the shell adds the tracker
+        yield c.CastRanking(at(), member, election="delegates", ranking=ranking)
     yield c.CloseElection(at(), "m02", election="delegates")
     yield c.CloseMeeting(at(), "m01", meeting="2025-03")
 
 
-def run() -> tuple[BodyState, list[Event]]:
+def run(
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    sealed_votes: dict[int, tuple[str, str, str]] | None = None,
+) -> tuple[BodyState, list[Event]]:
     """Hold the meeting in memory with the pure core; the final state and every event.
 
-    Without a store, this keeps the sealed rankings itself and fills in the lot's seed,
-    the log's root hash as nominations closed, from the events' entries (as the ledger
-    does).
+    Without a store, this does what the ledger does: for the secret election it
+    draws the ballot secret as nominations open and a random tracker for each
+    sealed ranking (from ``random_bytes``) and keeps the papers until the close;
+    and it fills in the lot's seed, the log's root hash as nominations closed,
+    from the events' entries. ``sealed_votes``, if given, is filled with what
+    each voter's receipt would carry: entry index -> (member, tracker, mark key).
     """
     state = BodyState()
     log: list[Event] = []
     frontier = Frontier()
     sealed: list[tuple[str, tuple[str, ...]]] = []
+    secrets_held: dict[str, str] = {}
     seeds: dict[str, str] = {}  # election -> the root as its nominations closed
 
     for command in commands():
-        if isinstance(command, c.CastRanking) and command.tracker:
+        if isinstance(command, c.OpenNominations) and command.secret:
+            secrets_held[command.election] = random_bytes(32).hex()
+        if isinstance(command, c.CastRanking) and command.election in secrets_held:
+            command = replace(command, tracker=random_bytes(32).hex(),
+                              mark_key=mark_key(secrets_held[command.election], command.by))
             sealed.append((command.tracker, command.ranking))
-        if isinstance(command, c.CloseElection) and not command.papers:
-            command = replace(command, papers=tuple(sealed))
+            if sealed_votes is not None:
+                sealed_votes[len(log)] = (command.by, command.tracker, command.mark_key)
+        if isinstance(command, c.CloseElection) and command.election in secrets_held:
+            command = replace(command, papers=tuple(sealed),
+                              ballot_secret=secrets_held.pop(command.election))
         if isinstance(command, c.CloseElection) and not command.seed:
             command = replace(command, seed=seeds[command.election])
         state, events = execute(state, command)

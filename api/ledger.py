@@ -10,23 +10,30 @@ a store behind its own signed log refuses to open.
 Write path (docs/architecture.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): decide on
 the current state; in one ``BEGIN IMMEDIATE`` transaction check that nobody
 appended meanwhile, insert the entries at the next dense sequence numbers
-(the primary key refuses a gap or a duplicate) and any sealed ballot paper;
-commit; only then append the leaves to the tree and sign a checkpoint from
-the stored leaves.
+(the primary key refuses a gap or a duplicate) and any sealed ballot paper
+or ballot secret (or, at a secret close, delete them); commit; only then
+append the leaves to the tree and sign a checkpoint from the stored leaves.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from api.storage import Store, checkpoints, entries, sealed_papers, sealed_rankings
+from api.storage import (
+    Store,
+    ballot_secrets,
+    checkpoints,
+    entries,
+    sealed_papers,
+    sealed_rankings,
+)
 from audit.canonical import canonical
 from audit.entry_patterns import decode_line
 from audit.log import Log
@@ -42,7 +49,8 @@ from voting import events as ev
 from voting.codec import from_entry, to_entry
 from voting.decider import decide, evolve, replay, require_complete
 from voting.errors import DomainError
-from voting.state import BallotMethod, BodyState, transient
+from voting.seal import mark_key, ranking_choice
+from voting.state import BallotMethod, BodyState, ElectionStage, transient
 
 __all__ = ["Ledger", "Submitted"]
 
@@ -51,10 +59,18 @@ _ANOTHER_WRITER = "the log was changed by another writer; reopen the ledger"
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
-    """What a command produced: its events and where they sit in the log."""
+    """What a command produced: its events and where they sit in the log.
+
+    For a sealed vote or ranking, ``tracker`` and ``mark_key`` are what the ledger
+    drew (or was given) for the voter: they go in the voter's receipt
+    (:meth:`Ledger.receipt`) and nowhere else, for the ledger keeps no link from
+    a paper or a mark to its voter.
+    """
 
     events: tuple[ev.Event, ...]
     first_index: int
+    tracker: str = ""
+    mark_key: str = ""
 
     @property
     def indices(self) -> range:
@@ -82,10 +98,12 @@ class Ledger:
         signer_state: FileSignerState | MemorySignerState,
         *,
         checkpoint_every: int = 1,
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
         self.store = store
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
+        self._random = random_bytes  # trackers and ballot secrets (tests may fix it)
         stored = store.all_entries()
         data = [entry for _, entry, _ in stored]
         computed = leaf_hashes(data)
@@ -117,11 +135,14 @@ class Ledger:
         origin: str,
         checkpoint_every: int = 1,
         database_url: str | None = None,
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> Ledger:
         """The ledger kept in ``instance``: the log key, the signer state, and the store.
 
         The store is ``instance/tellers.sqlite3`` unless ``database_url`` names
         another database (PostgreSQL in production: ``postgresql+psycopg://...``).
+        ``random_bytes`` draws sealed papers' trackers and ballot secrets (tests
+        may make it repeatable; the log key is always drawn from ``secrets``).
         """
         instance.mkdir(parents=True, exist_ok=True)
         key_path = instance / "log.key"
@@ -136,39 +157,97 @@ class Ledger:
             key,
             FileSignerState(instance / "signer.state"),
             checkpoint_every=checkpoint_every,
+            random_bytes=random_bytes,
         )
 
     @property
     def vkey(self) -> str:
         return self._signer.vkey
 
-    def submit(self, command: c.Command) -> Submitted:
-        """Decide, store and log a command; raises and changes nothing if it is refused."""
-        sealed: tuple[str, str, str] | None = None
-        if isinstance(command, c.CloseBallot) and not command.papers:
+    def _sealed(self, command: c.Command) -> tuple[str, str] | None:
+        """``(kind, question)`` if ``command`` casts in or closes a secret ballot or election."""
+        if isinstance(command, c.CastVote | c.CloseBallot):
             ballot = self.state.ballots.get(command.ballot)
             if ballot is not None and ballot.method == BallotMethod.SECRET:
-                command = replace(command, papers=self.store.papers(command.ballot))
-        if isinstance(command, c.CloseElection) and not command.papers:
+                return ("ballot", command.ballot)
+        elif isinstance(command, c.CastRanking | c.CloseElection):
             election = self.state.elections.get(command.election)
             if election is not None and election.secret:
-                command = replace(command, papers=self.store.rankings(command.election))
+                return ("election", command.election)
+        return None
+
+    def _open(self, kind: str, question: str) -> bool:
+        """Whether a secret ballot, or an election's poll, is open for votes."""
+        if kind == "ballot":
+            return not self.state.ballots[question].closed
+        return self.state.elections[question].stage == ElectionStage.VOTING
+
+    def _complete(self, command: c.Command) -> c.Command:
+        """What the shell adds to a sealed cast or close, unless the caller gave it: a tracker
+        drawn at random for the paper and the member's mark key from the ballot secret; at
+        the close, the papers held sealed and the secret (:mod:`voting.seal`)."""
+        sealed = self._sealed(command)
+        if sealed is None:
+            return command
+        kind, question = sealed
+        secret = self.store.secret(kind, question)
+        if secret is None and self._open(kind, question):
+            raise DomainError(f"the store holds no ballot secret for the secret {kind} "
+                              f"{question!r}, so its sealed votes cannot be cast or counted here")
+        if isinstance(command, c.CastVote | c.CastRanking):
+            if not command.tracker:
+                command = replace(command, tracker=self._random(32).hex())
+            if not command.mark_key and secret is not None:
+                member = command.on_behalf_of if isinstance(command, c.CastVote) else ""
+                command = replace(command, mark_key=mark_key(secret, member or command.by))
+        elif isinstance(command, c.CloseBallot | c.CloseElection):
+            if isinstance(command, c.CloseBallot) and not command.papers:
+                command = replace(command, papers=self.store.papers(question))
+            if isinstance(command, c.CloseElection) and not command.papers:
+                command = replace(command, papers=self.store.rankings(question))
+            if not command.ballot_secret and secret is not None:
+                command = replace(command, ballot_secret=secret)
+        return command
+
+    def submit(self, command: c.Command) -> Submitted:
+        """Decide, store and log a command; raises and changes nothing if it is refused.
+
+        A secret ballot's or election's secret is drawn as it opens and kept in its own
+        table until the transaction that logs its close deletes it; a sealed paper is kept
+        under its (random) tracker until then (``api/storage.py``).
+        """
+        sealed = self._sealed(command)
+        command = self._complete(command)
         if isinstance(command, c.CloseElection):
             command = replace(command, seed=self._lot_seed(command))
         events = decide(self.state, command)
+        paper: dict[str, str] | None = None
+        sealed_ranking: dict[str, str] | None = None
+        keys = ("", "")  # a sealed cast's tracker and mark key, for the voter's receipt
         if isinstance(command, c.CastVote) and any(
             isinstance(e, ev.SecretVoteCast) for e in events
         ):
-            sealed = (command.ballot, command.tracker, command.choice)
-        sealed_ranking: dict[str, str] | None = None
+            paper = {"ballot": command.ballot, "tracker": command.tracker,
+                     "choice": command.choice}
+            keys = (command.tracker, command.mark_key)
         if isinstance(command, c.CastRanking) and any(
             isinstance(e, ev.SealedRankingCast) for e in events
         ):
             sealed_ranking = {
                 "election": command.election,
                 "tracker": command.tracker,
-                "ranking": "\n".join(command.ranking),
+                "ranking": ranking_choice(command.ranking),
             }
+            keys = (command.tracker, command.mark_key)
+        opened: dict[str, str] | None = None  # a secret ballot or election opens: its secret
+        for event in events:
+            if isinstance(event, ev.BallotOpened) and event.method == BallotMethod.SECRET.value:
+                opened = {"kind": "ballot", "question": event.ballot}
+            elif isinstance(event, ev.NominationsOpened) and event.secret:
+                opened = {"kind": "election", "question": event.election}
+        if opened is not None:
+            opened["secret"] = self._random(32).hex()
+        closing = sealed if isinstance(command, c.CloseBallot | c.CloseElection) else None
         first = self.log.size
         rows = []
         for offset, event in enumerate(events):
@@ -188,12 +267,22 @@ class Ledger:
                     raise DomainError(_ANOTHER_WRITER)
                 if rows:
                     conn.execute(insert(entries), rows)
-                if sealed is not None:
-                    ballot_id, tracker, choice = sealed
-                    conn.execute(insert(sealed_papers).values(ballot=ballot_id, tracker=tracker,
-                                                              choice=choice))
+                if paper is not None:
+                    conn.execute(insert(sealed_papers).values(**paper))
                 if sealed_ranking is not None:
                     conn.execute(insert(sealed_rankings).values(**sealed_ranking))
+                if opened is not None:
+                    conn.execute(insert(ballot_secrets).values(**opened))
+                if closing is not None:  # the papers are in the log now; the secret goes
+                    kind, question = closing
+                    conn.execute(delete(ballot_secrets).where(
+                        (ballot_secrets.c.kind == kind) & (ballot_secrets.c.question == question)))
+                    if kind == "ballot":
+                        conn.execute(delete(sealed_papers).where(
+                            sealed_papers.c.ballot == question))
+                    else:
+                        conn.execute(delete(sealed_rankings).where(
+                            sealed_rankings.c.election == question))
         except IntegrityError:
             # Rolled back. On PostgreSQL a writer that committed first shows up here, as a
             # taken seq (entries' key), not at the size check above; otherwise the only key
@@ -202,6 +291,8 @@ class Ledger:
                 raise DomainError(_ANOTHER_WRITER) from None
             raise DomainError("a sealed paper with this tracker is already held for this ballot "
                               "or election: draw another tracker") from None
+        if closing is not None:
+            self.store.scrub()
         for row in rows:
             self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
         for offset, event in enumerate(events):
@@ -210,7 +301,7 @@ class Ledger:
         self.state = replay(events, self.state)
         if rows and self.log.size // self._every > first // self._every:
             self.checkpoint()
-        return Submitted(events, first)
+        return Submitted(events, first, *keys)
 
     def _lot_seed(self, command: c.CloseElection) -> str:
         """The seed of any lot in the count: the log's root hash as the election's nominations
@@ -249,18 +340,21 @@ class Ledger:
     def checkpoints(self) -> Sequence[str]:
         return self.store.all_checkpoints()
 
-    def receipt(self, index: int, *, tracker: str = "") -> str:
+    def receipt(self, index: int, *, tracker: str = "", mark_key: str = "") -> str:
         """A c2sp.org/tlog-proof receipt for entry ``index``, for the member to keep.
 
         Its checkpoint is one the ledger stores (signed now if the latest does
         not cover the entry), so it is also in every bundle published later.
-        For a sealed vote, ``tracker`` goes in the receipt's extra line, so the
-        voter's verifier finds their paper when the papers are published.
+        For a sealed vote, ``tracker`` and ``mark_key`` (from :class:`Submitted`)
+        go in the receipt's extra data: the tracker opens the entry's seal with
+        the voter's paper once it is published, the mark key its mark
+        (:func:`audit.receipt.tracker_extra`).
         """
         latest = self.log.latest_checkpoint
         if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
             self.checkpoint()
-        return self.log.receipt(index, extra=tracker_extra(tracker) if tracker else None)
+        extra = tracker_extra(tracker, mark_key) if tracker else None
+        return self.log.receipt(index, extra=extra)
 
     def close(self) -> None:
         self.store.close()

@@ -1,4 +1,4 @@
-"""The body's store: entries, checkpoints and sealed ballot papers, in SQL.
+"""The body's store: entries, checkpoints, sealed ballot papers and ballot secrets, in SQL.
 
 SQLAlchemy 2 Core on SQLite (the embedded default) or PostgreSQL. The log's
 canonical bytes are kept as bytes with their leaf hash, never as JSON
@@ -33,6 +33,7 @@ from sqlalchemy import (
 
 __all__ = [
     "Store",
+    "ballot_secrets",
     "checkpoints",
     "entries",
     "metadata",
@@ -59,12 +60,20 @@ checkpoints = Table(
     Column("note", Text, nullable=False),
 )
 
+# Sealed papers and ballot secrets are kept so that nothing stored links a paper to its
+# voter: a paper's row holds no member and no time, and on SQLite these tables are
+# WITHOUT ROWID, stored in the order of their key (the random tracker), not of casting.
+# Both are deleted in the transaction that logs the close (the papers are then in the log).
+# On PostgreSQL a heap table keeps rows in the order written and each row's xmin; see
+# docs/verifying.md, "Sealed papers".
+
 sealed_papers = Table(
     "sealed_papers",
     metadata,
     Column("ballot", String(64), primary_key=True),
     Column("tracker", String(64), primary_key=True),
     Column("choice", String(16), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 
@@ -74,6 +83,16 @@ sealed_rankings = Table(
     Column("election", String(64), primary_key=True),
     Column("tracker", String(64), primary_key=True),
     Column("ranking", Text, nullable=False),  # candidate ids joined by newlines
+    sqlite_with_rowid=False,
+)
+
+ballot_secrets = Table(
+    "ballot_secrets",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "ballot" or "election"
+    Column("question", String(64), primary_key=True),
+    Column("secret", String(64), nullable=False),  # 32 random bytes as hex (voting.seal)
+    sqlite_with_rowid=False,
 )
 
 
@@ -85,6 +104,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         "PRAGMA synchronous=FULL",
         "PRAGMA foreign_keys=ON",
         "PRAGMA busy_timeout=5000",
+        "PRAGMA secure_delete=ON",  # a deleted ballot secret is overwritten, not left in a page
     ):
         cursor.execute(pragma)
     cursor.close()
@@ -147,6 +167,29 @@ class Store:
                 .order_by(sealed_rankings.c.tracker)
             )
             return tuple((str(t), tuple(str(r).split("\n"))) for t, r in rows)
+
+    def secret(self, kind: str, question: str) -> str | None:
+        """The ballot secret held for an open secret ballot or election, if any."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(ballot_secrets.c.secret).where(
+                    (ballot_secrets.c.kind == kind) & (ballot_secrets.c.question == question)
+                )
+            ).scalar_one_or_none()
+            return None if found is None else str(found)
+
+    def scrub(self) -> None:
+        """After a close deleted a ballot's secret and papers: on SQLite, copy the write-ahead
+        log into the database and truncate it, so the deleted rows' old page images do not
+        linger in the ``-wal`` file (``secure_delete`` has already zeroed them in the file)."""
+        if self.engine.dialect.name == "sqlite":
+            raw = self.engine.raw_connection()  # outside a transaction: no BEGIN IMMEDIATE
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
 
     def close(self) -> None:
         self.engine.dispose()

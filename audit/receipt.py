@@ -16,10 +16,12 @@ key's name, and checks the inclusion proof of SHA-256(0x00 || entry) at the
 index against the checkpoint's root. A :class:`audit.witness.WitnessPolicy`
 adds "and k of these witnesses cosigned it".
 
-The ``extra`` line is for the log to fill; tellers puts a secret ballot's
-tracker there (:func:`tracker_extra`), so that the voter's receipt also
-finds their paper when the ballot's papers are published. It is not signed:
-it tells the voter where to look, and proves nothing by itself.
+The ``extra`` line is for the log to fill; for a sealed vote tellers puts
+the paper's tracker and the voter's mark key there (:func:`tracker_extra`):
+the tracker opens the entry's seal with the voter's paper once the papers
+are published, and the mark key opens the entry's mark for the voter's
+member id (``voting.seal``). It is not signed: it tells the voter where to
+look, and the verifier checks what it claims against the signed entry.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from audit.witness import WitnessPolicy
 
 __all__ = [
     "HEADER",
+    "MARK_KEY_EXTRA",
     "MAX_PROOF_LINES",
     "TRACKER_EXTRA",
     "Receipt",
     "VerifiedReceipt",
     "format_receipt",
     "parse_receipt",
+    "receipt_sealed",
     "receipt_tracker",
     "tracker_extra",
     "verify_receipt",
@@ -51,6 +55,9 @@ HEADER = "c2sp.org/tlog-proof@v1"
 
 TRACKER_EXTRA = b"tracker "
 """How a receipt's extra data starts when it carries a secret ballot's tracker."""
+
+MARK_KEY_EXTRA = b"\nmark-key "
+"""What follows the tracker in the extra data when it also carries the voter's mark key."""
 
 MAX_PROOF_LINES = 63
 """The longest inclusion proof in a tree of fewer than 2**63 leaves."""
@@ -84,16 +91,25 @@ def format_receipt(receipt: Receipt) -> str:
     return "".join(f"{line}\n" for line in lines) + "\n" + receipt.note
 
 
-def tracker_extra(tracker: str) -> bytes:
-    """The extra data of a receipt for a sealed vote: ``tracker <hex>``."""
-    return TRACKER_EXTRA + tracker.encode("ascii")
+def tracker_extra(tracker: str, mark_key: str = "") -> bytes:
+    """The extra data of a receipt for a sealed vote: ``tracker <hex>``, then
+    ``\nmark-key <hex>`` when the mark key is given."""
+    extra = TRACKER_EXTRA + tracker.encode("ascii")
+    return extra + MARK_KEY_EXTRA + mark_key.encode("ascii") if mark_key else extra
+
+
+def receipt_sealed(extra: bytes | None) -> tuple[str, str] | None:
+    """The tracker and mark key (``""`` if absent) a receipt's extra data carries, if any."""
+    if extra is None or not extra.startswith(TRACKER_EXTRA):
+        return None
+    tracker, _, key = extra[len(TRACKER_EXTRA):].partition(MARK_KEY_EXTRA)
+    return tracker.decode("ascii", errors="replace"), key.decode("ascii", errors="replace")
 
 
 def receipt_tracker(extra: bytes | None) -> str | None:
     """The tracker a receipt's extra data carries, if it carries one."""
-    if extra is None or not extra.startswith(TRACKER_EXTRA):
-        return None
-    return extra[len(TRACKER_EXTRA):].decode("ascii", errors="replace")
+    sealed = receipt_sealed(extra)
+    return None if sealed is None else sealed[0]
 
 
 def _field(line: str, word: str) -> str | None:

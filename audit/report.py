@@ -203,9 +203,10 @@ def _vote_words(e: ev.VoteCast) -> str:
 def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRecord]:
     """What ``event`` (entry ``seq``) records in ``member``'s name, in words.
 
-    A member appears in an event as one of :data:`PERSON_FIELDS`, or on a
+    A member appears in an event as one of :data:`PERSON_FIELDS`, on a
     ballot's roll (``BallotOpened.roll``, as voter or as the member a proxy
-    votes for).
+    votes for), or in the marked register of a secret ballot or election
+    (``voters`` at its close). A sealed vote's entry names nobody.
     """
     kind = event.TYPE
     if isinstance(event, ev.BallotOpened):
@@ -224,6 +225,18 @@ def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRec
             yield MemberRecord(seq, event.at, kind, "roll",
                                f"on the roll for election {event.election}")
         return
+    if isinstance(event, ev.BallotClosed):
+        for voter, on_behalf in event.voters:  # the marked register of a secret ballot
+            if member in (voter, on_behalf):
+                how = "" if voter == on_behalf else (
+                    f" as proxy for {on_behalf}" if voter == member else f" by proxy ({voter})")
+                yield MemberRecord(seq, event.at, kind, "voted",
+                                   f"voted{how} on secret ballot {event.ballot} (the marked "
+                                   "register at the close); the papers are in this entry")
+    if isinstance(event, ev.ElectionClosed) and member in event.voters:
+        yield MemberRecord(seq, event.at, kind, "voted",
+                           f"voted in secret election {event.election} (the marked register "
+                           "at the close); the papers are in this entry")
     if isinstance(event, ev.ElectionClosed) and member in event.elected:
         place = event.elected.index(member) + 1
         yield MemberRecord(seq, event.at, kind, "elected",
@@ -238,10 +251,6 @@ def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRec
             f" as proxy for {event.member}" if event.voter == member
             else f" (cast by proxy holder {event.voter})")
         summary = f"voted {_vote_words(event)} on ballot {event.ballot}{proxy}"
-    elif isinstance(event, ev.SecretVoteCast):
-        proxy = "" if event.voter == event.member else f" (voter {event.voter}, for {event.member})"
-        summary = (f"cast a sealed vote on ballot {event.ballot}{proxy}; the choice is "
-                   "published at the close under the tracker only the voter was given")
     elif isinstance(event, ev.MemberAdmitted):
         section = f", section {event.section}" if event.section else ""
         summary = (f"admitted as {event.name} (weight {event.weight}, roles "
@@ -256,9 +265,6 @@ def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRec
         summary = f"moved amendment {event.amendment} to {event.motion}"
     elif isinstance(event, ev.AmendmentSeconded):
         summary = f"seconded amendment {event.amendment}"
-    elif isinstance(event, ev.SealedRankingCast):
-        summary = (f"cast a sealed ranking in election {event.election}; it is published at "
-                   "the close under the tracker only the voter was given")
     elif isinstance(event, ev.RankingCast):
         summary = f"ranked {' > '.join(event.ranking)} in election {event.election}"
     elif isinstance(event, ev.CandidateNominated) and event.candidate == member:

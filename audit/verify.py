@@ -35,7 +35,11 @@ C-KNOWN    the latest checkpoint extends the last one this machine verified for
 C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, its
            checkpoint's root is the published root at its size, and its inclusion
            proof leads from the published entry at its index to that root; with a
-           member id, each proves an entry recorded in that member's name
+           member id, each proves an entry recorded in that member's name (for a
+           sealed vote: its mark key opens the entry's mark for the member, who is
+           in the marked register at the close); a sealed vote's tracker opens the
+           entry's seal with the paper published under it; no two receipts give
+           one entry two trackers, or one tracker to two entries
 C-REPLAY   every entry decodes to an event the domain accepts in order
            (``voting.decider.evolve``), which recomputes every derived field and
            consequence, recounts every ballot at its close and compares the
@@ -86,7 +90,7 @@ from audit.errors import AuditError, CanonicalError, ProofError
 from audit.known import KnownCheckpoint, KnownState
 from audit.merkle import EMPTY_ROOT, Frontier, leaf_hashes
 from audit.note import Ed25519Verifier, open_note, parse_note
-from audit.receipt import Receipt, parse_receipt, receipt_tracker, verify_receipt
+from audit.receipt import Receipt, parse_receipt, receipt_sealed, verify_receipt
 from audit.report import (
     Check,
     CheckResult,
@@ -100,6 +104,8 @@ from audit.report import (
 from audit.witness import WitnessPolicy
 from tallying.errors import TellersError
 from voting import events as ev
+from voting import seal as sealing
+from voting.ballot import CHOICES
 from voting.codec import from_entry
 from voting.decider import require_complete
 from voting.errors import InconsistentEvent
@@ -318,7 +324,6 @@ class _Scan:
     admitted: bool = False
     records: list[MemberRecord] = field(default_factory=list)
     closes: dict[tuple[str, str], int] = field(default_factory=dict)  # question -> its close
-    sealed: list[tuple[int, str]] = field(default_factory=list)
     minutes: MinutesWriter = field(default_factory=MinutesWriter)  # written as it replays
 
 
@@ -667,6 +672,9 @@ class _Run:
                 try:
                     if event is None:
                         _, event = from_entry(value)
+                    if type(event) is ev.BallotClosed or type(event) is ev.ElectionClosed:
+                        # known even if it fails: a receipt then looks for its paper here
+                        scan.closes[_question(event)] = index
                     if type(event) is ev.ElectionClosed:
                         _check_seed(event, closed_at, scan.roots)
                     state = scan.minutes.step(state, event)  # evolve, and minute it
@@ -682,7 +690,6 @@ class _Run:
                         scan.votes += 1
                     elif kind is ev.BallotClosed or kind is ev.ElectionClosed:
                         scan.ballots += 1  # an election is a ballot, recounted at its close
-                        scan.closes[_question(event)] = index
                     if member is not None:
                         self._note_member(scan, index, event, member)
         if replaying and entries and scan.canon is None:  # the log ran to its end
@@ -699,8 +706,6 @@ class _Run:
         if isinstance(event, ev.MemberAdmitted) and event.member == member:
             scan.admitted = True
             scan.member_name = event.name
-        elif isinstance(event, ev.SecretVoteCast) and member in (event.voter, event.member):
-            scan.sealed.append((len(scan.records), event.ballot))
         scan.records.extend(member_records(index, event, member))
 
     def check_canon(self) -> str:
@@ -777,6 +782,7 @@ class _Run:
         count = len(entries)
         papers: list[str] = []
         trackers: dict[int, tuple[str, str]] = {}  # entry -> the first receipt's name, tracker
+        holders: dict[tuple[tuple[str, str], str], tuple[str, int]] = {}  # tracker -> name, entry
         for name, text, parsed in self.receipts:
             if isinstance(parsed, AuditError):
                 self.fail(Check.RECEIPT, f"{name} is not a receipt: {parsed}")
@@ -805,43 +811,93 @@ class _Run:
                                          f"{_b64(scan.roots[size])}: the history was rewritten",
                           entry=index)
             event = _decode(entries[index])
-            if self.member is not None and (
-                    event is None or next(member_records(index, event, self.member), None) is None):
-                self.fail(Check.RECEIPT, f"{name} proves entry {index}, which records nothing in "
-                                         f"the name of {self.member}", entry=index)
-            tracker = receipt_tracker(receipt.extra)
-            if tracker is not None:
-                other = trackers.setdefault(index, (name, tracker))
-                if other[1] != tracker:  # pooled receipts (docs/threat-model.md C6)
-                    self.fail(Check.RECEIPT, f"{other[0]} and {name} prove the same entry "
-                                             f"{index} with different trackers: one sealed vote "
-                                             "was shown to two voters as theirs", entry=index)
-                papers.append(self._paper(name, index, event, tracker, scan))
+            sealed = receipt_sealed(receipt.extra)
+            if sealed is None:
+                if self.member is not None and (event is None or next(
+                        member_records(index, event, self.member), None) is None):
+                    self.fail(Check.RECEIPT, f"{name} proves entry {index}, which records "
+                                             f"nothing in the name of {self.member}", entry=index)
+                continue
+            tracker, key = sealed
+            if not isinstance(event, ev.SecretVoteCast | ev.SealedRankingCast):
+                self.fail(Check.RECEIPT, f"{name} carries a tracker, but entry {index} is not a "
+                                         "sealed vote", entry=index)
+            question = _question(event)
+            other = trackers.setdefault(index, (name, tracker))
+            if other[1] != tracker:  # pooled receipts (docs/threat-model.md C6)
+                self.fail(Check.RECEIPT, f"{other[0]} and {name} prove the same entry "
+                                         f"{index} with different trackers: one sealed vote "
+                                         "was shown to two voters as theirs", entry=index)
+            same = holders.setdefault((question, tracker), (name, index))
+            if same[1] != index:  # pooled receipts: one paper given to two voters
+                self.fail(Check.RECEIPT, f"{same[0]} and {name} name one tracker {tracker} for "
+                                         f"entries {same[1]} and {index}: one paper was handed "
+                                         "to two voters", entry=index)
+            whom = self._mark(name, index, event, key, scan) if self.member is not None else ""
+            papers.append(self._paper(name, index, event, tracker, whom, scan))
         whose = f", each an entry in the name of {self.member}" if self.member else ""
         return (f"{len(self.receipts)} receipts: each signed by the log key, its checkpoint "
                 f"the published history, its entry included{whose}" + "".join(papers))
 
-    def _paper(self, name: str, index: int, event: ev.Event | None, tracker: str,
-               scan: _Scan) -> str:
-        """Where the sealed vote of entry ``index`` was counted: its paper among those
-        published at the close, found by the tracker the receipt carries."""
-        if not isinstance(event, ev.SecretVoteCast | ev.SealedRankingCast):
-            self.fail(Check.RECEIPT, f"{name} carries a tracker, but entry {index} is not a "
-                                     "sealed vote", entry=index)
+    def _mark(self, name: str, index: int, event: ev.SecretVoteCast | ev.SealedRankingCast,
+              key: str, scan: _Scan) -> str:
+        """The member (``--member`` or a member whose proxy they held) whose mark the
+        receipt's mark key opens in sealed entry ``index``; a failure if none."""
+        member = self.member or ""
+        question = _question(event)
+        candidates = {member}
+        ballot = scan.state.ballots.get(question[1]) if question[0] == "ballot" else None
+        if ballot is not None:
+            candidates.update(m for v, m in ballot.roll if v == member)
+        if not key:
+            self.fail(Check.RECEIPT, f"{name} carries no mark key, so it cannot show that the "
+                                     f"sealed entry {index} is the vote of {member}", entry=index)
+        for candidate in sorted(candidates):
+            if sealing.mark(question[1], candidate, key) == event.mark:
+                return candidate
+        self.fail(Check.RECEIPT, f"{name}: its mark key does not open the mark of entry {index} "
+                                 f"for {member}: that sealed vote is not {member}'s",
+                  entry=index)
+
+    def _paper(self, name: str, index: int, event: ev.SecretVoteCast | ev.SealedRankingCast,
+               tracker: str, whom: str, scan: _Scan) -> str:
+        """What the sealed vote of entry ``index`` holds: before the close, the choice its
+        seal opens to under the receipt's tracker (for a ballot); after it, the paper
+        published with that tracker, which must open the seal, and (with ``--member``,
+        ``whom`` the member whose mark it is) the marked register, which must list it."""
         question = _question(event)
         close = scan.closes.get(question)
         if close is None:
-            return f"; {question[0]} {question[1]} is not closed yet: tracker {tracker[:12]}… "\
-                   "not counted yet"
+            if isinstance(event, ev.SealedRankingCast):
+                return f"; election {question[1]} is not closed yet: tracker {tracker[:12]}… "\
+                       "not counted yet"
+            opens = [c for c in CHOICES if sealing.seal(question[1], tracker, c) == event.seal]
+            if not opens:
+                self.fail(Check.RECEIPT, f"{name}: tracker {tracker} opens the seal of entry "
+                                         f"{index} with no choice: it is not this paper's "
+                                         "tracker", entry=index)
+            return f"; ballot {question[1]} is not closed yet: tracker {tracker[:12]}… sealed "\
+                   f"as {opens[0]}, not counted yet"
         closed = _decode(self.bundle.entries[close])
-        papers = closed.papers if isinstance(closed, ev.BallotClosed | ev.ElectionClosed) else ()
-        for paper, choice in papers:
+        if not isinstance(closed, ev.BallotClosed | ev.ElectionClosed):  # pragma: no cover
+            self.fail(Check.RECEIPT, f"entry {close} does not decode", entry=close)
+        if whom and not any(whom == (m if isinstance(m, str) else m[1]) for m in closed.voters):
+            self.fail(Check.RECEIPT, f"{name}: {whom} is not among the voters the close of "
+                                     f"{question[0]} {question[1]} lists (entry {close}), "
+                                     f"though entry {index} is their sealed vote", entry=close)
+        for paper, choice in closed.papers:
             if paper == tracker:
+                text = choice if isinstance(choice, str) else sealing.ranking_choice(choice)
+                if sealing.seal(question[1], tracker, text) != event.seal:
+                    self.fail(Check.RECEIPT, f"{name}: the paper published with tracker "
+                                             f"{tracker} at entry {close} does not open the seal "
+                                             f"of entry {index}: it is not the paper cast there",
+                              entry=close)
                 said = choice if isinstance(choice, str) else "ranked " + ", ".join(choice)
                 return f"; tracker {tracker[:12]}… counted as {said} (entry {close})"
         self.fail(Check.RECEIPT, f"{name}: no paper with tracker {tracker} is among the "
-                                 f"{len(papers)} papers published at entry {close}: this vote "
-                                 "was not counted", entry=close)
+                                 f"{len(closed.papers)} papers published at entry {close}: this "
+                                 "vote was not counted", entry=close)
 
     # C-REPLAY -------------------------------------------------------------------
     def check_replay(self) -> str:
@@ -891,13 +947,6 @@ class _Run:
         scan = self.run_scan()
         if not scan.admitted:
             self.fail(Check.MEMBER, f"the log admits no member {self.member!r}")
-        for position, ballot in scan.sealed:
-            close = scan.closes.get(("ballot", ballot))
-            if close is not None:
-                record = scan.records[position]
-                scan.records[position] = MemberRecord(
-                    record.seq, record.time, record.type, record.role,
-                    f"{record.summary}; the papers are in entry {close}")
         return (f"{len(scan.records)} records in the name of {scan.member_name} "
                 f"({self.member})")
 

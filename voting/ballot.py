@@ -9,6 +9,11 @@ split; a proxy is voted by its holder and shown on the roll; the result is
 not known until the close, when the declared counts and outcome are decided
 by the named rule (``tallying.majority``) and recorded with the roll.
 
+A secret vote is sealed when it is cast: the log holds the paper's seal and
+the member's mark, never the member (:mod:`voting.seal`); at the close the
+papers must open those seals exactly, and the marked register (who voted,
+found from the ballot secret) must fit the roll and the number of marks.
+
 The same functions serve ``decide`` (refusing bad commands) and ``evolve``
 (refusing a logged event the state does not allow), so a replayed log is
 checked by exactly the rules that made it.
@@ -17,6 +22,7 @@ checked by exactly the rules that made it.
 from __future__ import annotations
 
 import string
+from collections.abc import Collection, Iterable
 
 from tallying.errors import CountError
 from tallying.majority import (
@@ -30,6 +36,7 @@ from tallying.majority import (
     decide,
 )
 from voting import events as ev
+from voting import seal as sealing
 from voting.amendment import carry, evolve_fell, target_text
 from voting.college import college_decision, sections_of
 from voting.commands import CastVote, CloseBallot, OpenBallot
@@ -54,11 +61,14 @@ from voting.state import Ballot, BallotMethod, BodyState, Meeting, put, with_
 __all__ = [
     "CHOICES",
     "cast_vote",
+    "check_papers",
+    "check_register",
     "close_ballot",
     "consequences_of_close",
     "decision",
     "derive_opened",
     "leading_falls",
+    "marked_register",
     "open_ballot",
 ]
 
@@ -373,9 +383,17 @@ def cast_vote(state: BodyState, cmd: CastVote) -> list[ev.Event]:
         if cmd.choice not in CHOICES:
             raise InvalidVote(f"a vote is one of {', '.join(CHOICES)}; not {cmd.choice!r}")
         check_tracker(cmd.tracker)
-        return [ev.SecretVoteCast(cmd.at, cmd.ballot, cmd.by, member)]
-    if cmd.tracker:
-        raise InvalidVote("only a secret ballot takes a tracker")
+        key = sealing.check_digest(cmd.mark_key, "mark key")
+        mark = sealing.mark(ballot.id, member, key)
+        if mark in ballot.marks:
+            raise AlreadyVoted(f"{state.name_of(member)} has already voted on {ballot.question}")
+        seal = sealing.seal(ballot.id, cmd.tracker, cmd.choice)
+        if seal in ballot.seals:
+            raise InvalidVote("a paper with this tracker and choice is already sealed on "
+                              f"{ballot.question}: draw another tracker")
+        return [ev.SecretVoteCast(cmd.at, cmd.ballot, mark, seal)]
+    if cmd.tracker or cmd.mark_key:
+        raise InvalidVote("only a secret ballot takes a tracker and a mark key")
     split = _split(ballot, weight, cmd.choice, cmd.split)
     return [ev.VoteCast(cmd.at, cmd.ballot, cmd.by, member, *split)]
 
@@ -430,11 +448,27 @@ def evolve_vote(state: BodyState, e: ev.VoteCast) -> BodyState:
 
 
 def evolve_secret_vote(state: BodyState, e: ev.SecretVoteCast) -> BodyState:
+    """A sealed vote names nobody, so replay checks what the entry can show: the ballot is
+    open and secret, the mark and seal are digests neither used before on it, and there are
+    no more sealed votes than entries on the roll. Who voted is checked at the close, against
+    the marked register (:func:`check_register`)."""
     ballot = _open(state, e.ballot)
-    check_voter(state, ballot, e.voter, e.member)
     if ballot.method != BallotMethod.SECRET:
         raise InconsistentEvent("a sealed vote was logged on a ballot that is not secret")
-    ballot = with_(ballot, voters=ballot.voters | {e.member})
+    sealing.check_digest(e.mark, "sealed vote's mark")
+    sealing.check_digest(e.seal, "sealed vote's seal")
+    if e.mark in ballot.marks:
+        raise InconsistentEvent(f"a second sealed vote with one member's mark on {ballot.question}")
+    if e.seal in ballot.seals:
+        raise InconsistentEvent(f"a second sealed vote with one seal on {ballot.question}")
+    if len(ballot.marks) >= len(ballot.roll):
+        raise InconsistentEvent(
+            f"more sealed votes on {ballot.question} than the {len(ballot.roll)} entries "
+            "on its roll"
+        )
+    # put: in place inside a replay's transient() fold, so n sealed votes replay in O(n)
+    ballot = with_(ballot, marks=put(ballot.marks, e.mark, e.seal),
+                   seals=put(ballot.seals, e.seal, e.mark))
     return with_(state, ballots=put(state.ballots, e.ballot, ballot))
 
 
@@ -466,19 +500,12 @@ def counts_of(
             f"a {ballot.method.value} vote is counted from the votes cast, not entered"
         )
     if ballot.method == BallotMethod.SECRET:
-        if len(papers) != len(ballot.voters):
-            raise InvalidVote(
-                f"{len(papers)} ballot papers for {len(ballot.voters)} voters: they must be equal"
-            )
-        trackers = [tracker for tracker, _ in papers]
-        if len(set(trackers)) != len(trackers):
-            raise InvalidVote("two ballot papers have the same tracker")
         totals = [0, 0, 0]
-        for tracker, choice in papers:
-            check_tracker(tracker)
+        for _, choice in papers:
             if choice not in CHOICES:
                 raise InvalidVote(f"a ballot paper's choice is one of {', '.join(CHOICES)}")
             totals[CHOICES.index(choice)] += 1
+        check_papers(ballot.id, ballot.seals, papers, ballot.question)
         return (totals[0], totals[1], totals[2])
     if papers:
         raise InvalidVote(f"a {ballot.method.value} vote has no sealed papers")
@@ -487,6 +514,75 @@ def counts_of(
         for i in range(3):
             totals[i] += split[i]
     return (totals[0], totals[1], totals[2])
+
+
+def check_papers(
+    question: str, seals: Collection[str], papers: tuple[tuple[str, str], ...], what: str
+) -> None:
+    """The published papers open the logged seals exactly: as many papers as seals, trackers
+    well formed and distinct, and every paper opening a distinct seal logged at its cast
+    (the two as multisets; :mod:`voting.seal`). ``papers`` hold each choice as sealed."""
+    if len(papers) != len(seals):
+        raise InvalidVote(
+            f"{len(papers)} ballot papers for {len(seals)} sealed votes on {what}: "
+            "they must be equal"
+        )
+    trackers: set[str] = set()
+    for tracker, choice in papers:
+        check_tracker(tracker)
+        if tracker in trackers:
+            raise InvalidVote("two ballot papers have the same tracker")
+        trackers.add(tracker)
+        seal = sealing.seal(question, tracker, choice)
+        if seal not in seals:
+            raise InvalidVote(
+                f"the paper with tracker {tracker} opens no seal logged on {what}: "
+                "it is not a paper that was cast"
+            )
+    # As many papers as seals, each opening one, with distinct trackers (so distinct seals):
+    # the papers open every logged seal exactly once.
+
+
+def marked_register(
+    question: str, roll: Iterable[tuple[str, str]], marks: Collection[str], secret: str
+) -> tuple[tuple[str, str], ...]:
+    """Who voted: the ``(voter, member)`` entries of the roll whose mark, from the ballot
+    secret, is among the logged marks, sorted; refused unless every mark is found."""
+    register = sorted(
+        (voter, member)
+        for voter, member in roll
+        if sealing.mark(question, member, sealing.mark_key(secret, member)) in marks
+    )
+    if len(register) != len(marks):
+        raise InvalidVote(
+            f"{len(marks) - len(register)} of the {len(marks)} sealed votes carry the mark of "
+            "nobody on the roll under this ballot secret: it is not the secret they were cast with"
+        )
+    return tuple(register)
+
+
+def check_register(ballot: Ballot, voters: tuple[tuple[str, str], ...]) -> None:
+    """The marked register logged at a secret ballot's close: sorted, distinct entries of the
+    roll, one member each, as many as sealed votes (the marks hide who; the count cannot)."""
+    if ballot.method != BallotMethod.SECRET:
+        if voters:
+            raise InconsistentEvent(f"a {ballot.method.value} vote has no marked register")
+        return
+    if list(voters) != sorted(set(voters)):
+        raise InconsistentEvent("the marked register is listed sorted, each voter once")
+    if len({member for _, member in voters}) != len(voters):
+        raise InconsistentEvent("the marked register lists a member twice")
+    for voter, member in voters:
+        if (voter, member) not in ballot.roll:
+            raise InconsistentEvent(
+                f"the marked register lists {member} (voter {voter}), who is not on the roll "
+                f"for {ballot.question}"
+            )
+    if len(voters) != len(ballot.marks):
+        raise InconsistentEvent(
+            f"the marked register lists {len(voters)} voters for {len(ballot.marks)} sealed "
+            f"votes on {ballot.question}"
+        )
 
 
 def decision(
@@ -523,6 +619,12 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
     meeting = state.meeting(ballot.meeting)
     state.require_chair(meeting, cmd.by)
     papers = tuple(sorted((str(t), str(c)) for t, c in cmd.papers))
+    voters: tuple[tuple[str, str], ...] = ()
+    if ballot.method == BallotMethod.SECRET:
+        secret = sealing.check_digest(cmd.ballot_secret, "ballot secret")
+        voters = marked_register(ballot.id, ballot.roll, ballot.marks, secret)
+    elif cmd.ballot_secret:
+        raise InvalidVote("only a secret ballot takes a ballot secret")
     totals = counts_of(ballot, cmd.counts, papers)
     result = decision(state, ballot, totals, cmd.casting_vote)
     events: list[ev.Event] = [
@@ -536,6 +638,7 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
             result.tied,
             result.explanation,
             papers,
+            voters,
             cmd.by,
         )
     ]
@@ -567,6 +670,7 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
     counts = (e.for_votes, e.against, e.abstain)
     if ballot.method == BallotMethod.SECRET and list(e.papers) != sorted(e.papers):
         raise InconsistentEvent("secret ballot papers must be published sorted by tracker")
+    check_register(ballot, e.voters)
     totals = counts_of(
         ballot, counts if ballot.method == BallotMethod.SHOW_OF_HANDS else None, e.papers
     )
@@ -584,7 +688,8 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
             f"the declared result on {ballot.question} ({e.outcome}) is not what the rule "
             f"{ballot.threshold} gives ({result.outcome.value})"
         )
-    ballot = with_(ballot, closed=True, outcome=e.outcome)
+    ballot = with_(ballot, closed=True, outcome=e.outcome,
+                   voters=frozenset(member for _, member in e.voters))
     state = with_(state, ballots=put(state.ballots, e.ballot, ballot))
     final = MotionState.CARRIED if result.carried else MotionState.LOST
     return _set_subject_state(state, ballot.subject, ballot.subject_kind, final)

@@ -247,8 +247,11 @@ class CastVote(Command):
 
     ``on_behalf_of`` names the absent member whose proxy ``by`` holds. A split
     card gives ``split`` as (for, against, abstain) adding up to the card's weight.
-    ``tracker`` is the secret-ballot tracker the voter was given (random bytes
-    from the shell, as hex); the choice is then sealed until the close.
+    On a secret ballot, ``tracker`` is the paper's tracker (random bytes the
+    shell draws for this paper, as lowercase hex, never derived from the
+    member) and ``mark_key`` the member's mark key, ``HMAC-SHA256(ballot
+    secret, member)`` in hex (:mod:`voting.seal`); the log then holds only the
+    paper's seal and the member's mark, and the choice is published at the close.
     """
 
     ballot: str
@@ -256,6 +259,7 @@ class CastVote(Command):
     on_behalf_of: str = ""
     split: tuple[int, int, int] | None = None
     tracker: str = ""
+    mark_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,14 +268,17 @@ class CloseBallot(Command):
 
     For a show of hands, ``counts`` are the tellers' (for, against, abstain).
     For a secret ballot, ``papers`` are the sealed (tracker, choice) pairs the
-    shell held. ``casting_vote`` is the chair's, when the votes are equal and
-    the standing orders give the chair a casting vote.
+    shell held and ``ballot_secret`` the secret it drew when the ballot opened
+    (64 hex digits), from which the marked register is found; the secret is not
+    logged. ``casting_vote`` is the chair's, when the votes are equal and the
+    standing orders give the chair a casting vote.
     """
 
     ballot: str
     counts: tuple[int, int, int] | None = None
     papers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     casting_vote: str = ""
+    ballot_secret: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,18 +343,24 @@ class CloseNominations(Command):
 class CastRanking(Command):
     """``by`` ranks candidates by member id, most preferred first.
 
-    For a secret election ``tracker`` is the voter's tracker (hex from the shell).
+    For a secret election ``tracker`` and ``mark_key`` are as for
+    :class:`CastVote`: the paper's random tracker and the voter's mark key.
     """
 
     election: str
     ranking: tuple[str, ...]
     tracker: str = ""
+    mark_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CloseElection(Command):
-    """Close the poll and count. ``seed`` (hex) is the public seed of any lot."""
+    """Close the poll and count. ``seed`` (hex) is the public seed of any lot.
+
+    For a secret election, ``papers`` and ``ballot_secret`` are as for :class:`CloseBallot`.
+    """
 
     election: str
     seed: str = ""
     papers: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+    ballot_secret: str = ""

@@ -8,6 +8,8 @@ roll who has since left is refused until they return); each ranked ballot is che
 when cast (every candidate known, none ranked twice, no blank preference)
 and refused with a clear error; nothing is counted until the close, when
 the count is made and recorded with the rule's name and any lot's seed.
+In a secret election a ranking is sealed when cast, as a secret ballot's
+paper is (:mod:`voting.seal`, :mod:`voting.ballot`).
 On replay the count is made again and must elect the same candidates in the
 same order.
 """
@@ -19,7 +21,8 @@ from tallying.profile import Profile, RankedBallot, merge_identical
 from tallying.registry import CountOptions, count, methods
 from tallying.result import ElectionResult
 from voting import events as ev
-from voting.ballot import check_tracker
+from voting import seal as sealing
+from voting.ballot import check_papers, check_tracker, marked_register
 from voting.body import check_name, require_founded, require_officer
 from voting.commands import (
     CastRanking,
@@ -226,9 +229,17 @@ def cast_ranking(state: BodyState, cmd: CastRanking) -> list[ev.Event]:
     check_ranking(state, election, cmd.ranking)
     if election.secret:
         check_tracker(cmd.tracker)
-        return [ev.SealedRankingCast(cmd.at, cmd.election, cmd.by)]
-    if cmd.tracker:
-        raise InvalidVote("only a secret election takes a tracker")
+        key = sealing.check_digest(cmd.mark_key, "mark key")
+        mark = sealing.mark(election.id, cmd.by, key)
+        if mark in election.marks:
+            raise AlreadyVoted(f"{state.name_of(cmd.by)} has already voted in {election.title!r}")
+        seal = sealing.seal(election.id, cmd.tracker, sealing.ranking_choice(cmd.ranking))
+        if seal in election.seals:
+            raise InvalidVote("a paper with this tracker and ranking is already sealed in "
+                              f"{election.title!r}: draw another tracker")
+        return [ev.SealedRankingCast(cmd.at, cmd.election, mark, seal)]
+    if cmd.tracker or cmd.mark_key:
+        raise InvalidVote("only a secret election takes a tracker and a mark key")
     return [ev.RankingCast(cmd.at, cmd.election, cmd.by, cmd.ranking)]
 
 
@@ -243,11 +254,23 @@ def evolve_ranking(state: BodyState, e: ev.RankingCast) -> BodyState:
 
 
 def evolve_sealed(state: BodyState, e: ev.SealedRankingCast) -> BodyState:
+    """As :func:`voting.ballot.evolve_secret_vote`: the poll is open and secret, the mark and
+    seal are digests neither used before in it, and no more sealed rankings than the roll."""
     election = _voting(state, e.election)
-    _check_voter(state, election, e.voter)
     if not election.secret:
         raise InconsistentEvent("a sealed ranking was logged in an election that is not secret")
-    election = with_(election, voters=election.voters | {e.voter})
+    sealing.check_digest(e.mark, "sealed ranking's mark")
+    sealing.check_digest(e.seal, "sealed ranking's seal")
+    if e.mark in election.marks:
+        raise InconsistentEvent(f"a second sealed ranking with one member's mark in "
+                                f"{election.title!r}")
+    if e.seal in election.seals:
+        raise InconsistentEvent(f"a second sealed ranking with one seal in {election.title!r}")
+    if len(election.marks) >= len(election.roll):
+        raise InconsistentEvent(f"more sealed rankings in {election.title!r} than the "
+                                f"{len(election.roll)} members on its roll")
+    election = with_(election, marks=put(election.marks, e.mark, e.seal),
+                     seals=put(election.seals, e.seal, e.mark))
     return with_(state, elections=put(state.elections, e.election, election))
 
 
@@ -259,16 +282,10 @@ def run_count(
 ) -> ElectionResult:
     """Count the election's ballots with its method (the named rule, ``tallying``)."""
     if election.secret:
-        if len(papers) != len(election.voters):
-            raise InvalidVote(
-                f"{len(papers)} ballot papers for {len(election.voters)} voters: they must be equal"
-            )
-        trackers = [tracker for tracker, _ in papers]
-        if len(set(trackers)) != len(trackers):
-            raise InvalidVote("two ballot papers have the same tracker")
-        for tracker, ranking in papers:
-            check_tracker(tracker)
+        for _, ranking in papers:
             check_ranking(state, election, ranking)
+        opened = tuple((tracker, sealing.ranking_choice(ranking)) for tracker, ranking in papers)
+        check_papers(election.id, election.seals, opened, repr(election.title))
         rankings = [ranking for _, ranking in papers]
     else:
         if papers:
@@ -293,19 +310,48 @@ def close_election(state: BodyState, cmd: CloseElection) -> list[ev.Event]:
     election = _voting(state, cmd.election)
     require_officer(state, cmd.by)
     papers = tuple(sorted(cmd.papers))
+    voters: tuple[str, ...] = ()
+    if election.secret:
+        secret = sealing.check_digest(cmd.ballot_secret, "ballot secret")
+        register = marked_register(
+            election.id, ((m, m) for m in election.roll), election.marks, secret
+        )
+        voters = tuple(member for _, member in register)
+    elif cmd.ballot_secret:
+        raise InvalidVote("only a secret election takes a ballot secret")
     result = run_count(state, election, papers, cmd.seed)
     elected = tuple(election.candidates[i] for i in result.elected)
     return [
         ev.ElectionClosed(
-            cmd.at, cmd.election, elected, result.rule, cmd.seed, len(result.lots), papers, cmd.by
+            cmd.at, cmd.election, elected, result.rule, cmd.seed, len(result.lots), papers,
+            voters, cmd.by,
         )
     ]
+
+
+def _check_register(election: Election, voters: tuple[str, ...]) -> None:
+    """The marked register at a secret election's close: sorted, distinct members of the
+    roll, as many as sealed rankings (as :func:`voting.ballot.check_register`)."""
+    if not election.secret:
+        if voters:
+            raise InconsistentEvent("a named election has no marked register")
+        return
+    if list(voters) != sorted(set(voters)):
+        raise InconsistentEvent("the marked register is listed sorted, each voter once")
+    for member in voters:
+        if member not in election.roll:
+            raise InconsistentEvent(f"the marked register lists {member}, who is not on the "
+                                    f"roll for {election.title!r}")
+    if len(voters) != len(election.marks):
+        raise InconsistentEvent(f"the marked register lists {len(voters)} voters for "
+                                f"{len(election.marks)} sealed rankings in {election.title!r}")
 
 
 def evolve_closed(state: BodyState, e: ev.ElectionClosed) -> BodyState:
     election = _voting(state, e.election)
     if list(e.papers) != sorted(e.papers):
         raise InconsistentEvent("secret ballot papers must be published sorted by tracker")
+    _check_register(election, e.voters)
     result = run_count(state, election, e.papers, e.seed)
     elected = tuple(election.candidates[i] for i in result.elected)
     if (elected, result.rule, len(result.lots)) != (e.elected, e.rule, e.lots):
@@ -313,5 +359,6 @@ def evolve_closed(state: BodyState, e: ev.ElectionClosed) -> BodyState:
             f"the declared result of {election.title!r} is not what the recount by "
             f"{election.method} gives"
         )
-    election = with_(election, stage=ElectionStage.DECLARED, elected=elected)
+    election = with_(election, stage=ElectionStage.DECLARED, elected=elected,
+                     voters=frozenset(e.voters))
     return with_(state, elections=put(state.elections, e.election, election))

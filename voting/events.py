@@ -397,12 +397,18 @@ class VoteCast(Event):
 
 @dataclass(frozen=True, slots=True)
 class SecretVoteCast(Event):
-    """A member voted in a secret ballot; the choice is sealed until the close."""
+    """A paper was cast in a secret ballot, sealed, by a voter the entry does not name.
+
+    ``seal`` commits to the paper (its tracker and choice) and ``mark`` stands
+    for the member whose vote it is, without naming them (:mod:`voting.seal`
+    gives both byte strings). The choice is published at the close, where its
+    paper must open this seal.
+    """
 
     TYPE: ClassVar[str] = "secret_vote_cast"
     ballot: str
-    voter: str
-    member: str
+    mark: str
+    seal: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +417,10 @@ class BallotClosed(Event):
 
     For a show of hands the counts are the tellers' figures. For a secret
     ballot, ``papers`` publishes every sealed paper as ``(tracker, choice)``
-    sorted by tracker, so anyone can recount and each voter can find theirs.
+    sorted by tracker, each opening one seal logged as it was cast, so anyone
+    can recount and each voter can find theirs; ``voters`` is the marked
+    register: the ``(voter, member)`` entries of the roll whose marks were
+    logged, sorted.
     """
 
     TYPE: ClassVar[str] = "ballot_closed"
@@ -425,6 +434,7 @@ class BallotClosed(Event):
     tied: bool
     explanation: str
     papers: tuple[tuple[str, str], ...]
+    voters: tuple[tuple[str, str], ...]
     by: str
 
 
@@ -491,11 +501,16 @@ class RankingCast(Event):
 
 @dataclass(frozen=True, slots=True)
 class SealedRankingCast(Event):
-    """A member voted in a secret election; the ranking is sealed until the close."""
+    """A ranking was cast in a secret election, sealed, by a voter the entry does not name.
+
+    ``seal`` and ``mark`` are as for :class:`SecretVoteCast`, the ranking
+    sealed as its candidate ids joined by newlines (:mod:`voting.seal`).
+    """
 
     TYPE: ClassVar[str] = "sealed_ranking_cast"
     election: str
-    voter: str
+    mark: str
+    seal: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +518,9 @@ class ElectionClosed(Event):
     """The count: who was elected, in order, by which rule, with any lot and its seed.
 
     For a secret election, ``papers`` publishes every sealed ranking as
-    ``(tracker, ranking)`` sorted by tracker, so anyone can recount.
+    ``(tracker, ranking)`` sorted by tracker, each opening one logged seal, so
+    anyone can recount; ``voters`` is the marked register: the members of the
+    roll whose marks were logged, sorted.
     """
 
     TYPE: ClassVar[str] = "election_closed"
@@ -513,6 +530,7 @@ class ElectionClosed(Event):
     seed: str
     lots: int
     papers: tuple[tuple[str, tuple[str, ...]], ...]
+    voters: tuple[str, ...]
     by: str
 
 

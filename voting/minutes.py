@@ -308,7 +308,17 @@ def _vote(w: _Writer, before: BodyState, e: ev.VoteCast, where: str) -> None:
 
 
 def _secret_vote(w: _Writer, before: BodyState, e: ev.SecretVoteCast, where: str) -> None:
-    w.out(f"  - {w.name(e.member, where)} voted (secret ballot).")
+    # The entry names nobody; who voted is the marked register read at the close.
+    w.out("  - A sealed vote was cast (secret ballot).")
+
+
+def _register(w: _Writer, voters: Iterable[tuple[str, str]], where: str) -> None:
+    names = sorted(
+        w.name(member, where)
+        + (f" (by proxy, {w.name(voter, where)})" if voter != member else "")
+        for voter, member in voters
+    )
+    w.out(f"- Voted ({len(names)}): {', '.join(names) if names else 'nobody'}.")
 
 
 def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
@@ -326,7 +336,9 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
             names = _names(w, e.ballot, where, index)
             w.out(f"- {label} ({len(names)}): {', '.join(names) if names else 'none'}.")
     if ballot.method == BallotMethod.SECRET:
-        w.out(f"- {len(e.papers)} ballot papers published, sorted by tracker.")
+        w.out(f"- {len(e.papers)} ballot papers published, sorted by tracker, each opening "
+              "a seal logged as it was cast.")
+        _register(w, e.voters, where)
     w.out()
 
 
@@ -386,7 +398,7 @@ def _ranking(w: _Writer, before: BodyState, e: ev.RankingCast, where: str) -> No
 
 
 def _sealed_ranking(w: _Writer, before: BodyState, e: ev.SealedRankingCast, where: str) -> None:
-    w.out(f"  - {w.name(e.voter, where)} voted (secret ballot).")
+    w.out("  - A sealed ranking was cast (secret ballot).")
 
 
 def _election_closed(w: _Writer, before: BodyState, e: ev.ElectionClosed, where: str) -> None:
@@ -397,6 +409,8 @@ def _election_closed(w: _Writer, before: BodyState, e: ev.ElectionClosed, where:
     w.out(
         f"{_time(e.at)} **Elected, in order: {elected}** ({votes} ballots, rule `{e.rule}`).{lots}"
     )
+    if election.secret:
+        _register(w, ((m, m) for m in e.voters), where)
     w.out()
 
 

@@ -255,9 +255,11 @@ class Ballot:
     members: int
     quorum_required: int
     votes: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)  # member -> split
-    voters: frozenset[str] = frozenset()  # members whose secret vote is sealed
+    voters: frozenset[str] = frozenset()  # secret: the members of the marked register (close)
     closed: bool = False
     outcome: str = ""
+    marks: Mapping[str, str] = field(default_factory=dict)  # secret: sealed votes, mark -> seal
+    seals: Mapping[str, str] = field(default_factory=dict)  # secret: seal -> mark
 
     @property
     def roll_weight(self) -> int:
@@ -297,8 +299,10 @@ class Election:
     candidates: tuple[str, ...] = ()  # fixed at the close of nominations
     roll: frozenset[str] = frozenset()
     rankings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    voters: frozenset[str] = frozenset()
+    voters: frozenset[str] = frozenset()  # secret: the marked register (at the close)
     elected: tuple[str, ...] = ()
+    marks: Mapping[str, str] = field(default_factory=dict)  # secret: sealed rankings, mark -> seal
+    seals: Mapping[str, str] = field(default_factory=dict)  # secret: seal -> mark
 
 
 @dataclass(frozen=True, slots=True)

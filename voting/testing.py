@@ -35,6 +35,7 @@ from voting.decider import execute
 from voting.edit import Edit, EditKind, apply, check
 from voting.errors import EmptyText, TextTooLong
 from voting.events import Event
+from voting.seal import mark_key
 from voting.state import BodyState
 from voting.text import MotionText, WordId
 
@@ -242,7 +243,7 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
     the events it caused: members, a meeting, some ballots.
 
     Members (weights 1 to 3), attendance, motions moved and seconded, then a
-    ballot on each by a drawn method (recorded, secret with trackers, show of
+    ballot on each by a drawn method (recorded, secret with random trackers, show of
     hands with tellers' counts, card with split cards), closed and declared.
     Times are valid and never go back, but awkward (:func:`_time`): repeated,
     a microsecond apart, across a leap day or a year's end, with fractions of
@@ -295,6 +296,7 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
         do(c.OpenBallot(at(), ids[0], ballot=ballot, subject=motion, method=method))
         papers: list[tuple[str, str]] = []
         counts: tuple[int, int, int] | None = None
+        secret = draw(st.binary(min_size=32, max_size=32)).hex()  # the shell's ballot secret
         if method == "show_of_hands":
             votes = [draw(st.integers(0, 2)) for _ in range(3)]
             while sum(votes) > len(present):
@@ -304,11 +306,12 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
             if method == "show_of_hands" or not draw(st.booleans()):
                 continue
             choice = draw(st.sampled_from(_CHOICES))
-            if method == "secret":
-                tracker = hashlib.sha256(f"{ballot}/{voter}/{draw(st.integers())}".encode()
-                                         ).hexdigest()
+            if method == "secret":  # a random tracker and the member's mark key, as a shell
+                drawn = draw(st.binary(max_size=32)) + len(papers).to_bytes(2, "big")
+                tracker = hashlib.sha256(drawn).hexdigest()  # distinct on the ballot
                 papers.append((tracker, choice))
-                do(c.CastVote(at(), voter, ballot=ballot, choice=choice, tracker=tracker))
+                do(c.CastVote(at(), voter, ballot=ballot, choice=choice, tracker=tracker,
+                              mark_key=mark_key(secret, voter)))
             elif method == "card" and draw(st.booleans()):
                 weight = state.members[voter].weight
                 first = draw(st.integers(0, weight))
@@ -316,12 +319,14 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
             else:
                 do(c.CastVote(at(), voter, ballot=ballot, choice=choice))
         casting = ""
+        sealed = {"ballot_secret": secret} if method == "secret" else {}
         try:
-            do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers)))
+            do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers),
+                             **sealed))
         except ValueError:
             casting = "for"  # a tie the standing orders leave to the chair's casting vote
             do(c.CloseBallot(at(), ids[0], ballot=ballot, counts=counts, papers=tuple(papers),
-                             casting_vote=casting))
+                             casting_vote=casting, **sealed))
     do(c.CloseMeeting(at(), ids[0], meeting="m1"))
     return steps
 

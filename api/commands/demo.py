@@ -7,7 +7,9 @@ the amendment took out, and the log's checkpoint; with ``--bundle`` writes
 the verification bundle a member checks with ``tellers verify`` (with the minutes of
 the meeting as published); with
 ``--receipts`` writes the receipt each voter was given as their vote was
-logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``.
+logged (c2sp.org/tlog-proof), one file per vote, ``<member>-<entry>.proof``;
+a sealed ranking's receipt carries the random tracker the ledger drew for
+the paper and the voter's mark key.
 
 Each instance's log has an origin of its own (:func:`demo_origin`): a random
 suffix is drawn when the instance is created and kept in the instance folder
@@ -26,7 +28,6 @@ import click
 from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.bundle import BundleError, check_bundle_target, write_bundle
-from voting import commands as c
 from voting import events as ev
 from voting.minutes import minutes_of
 from voting.report import watered_down
@@ -78,10 +79,8 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                 submitted = ledger.submit(command)
                 for index, event in zip(submitted.indices, submitted.events, strict=True):
                     if type(event) in ev.VOTES:  # the voter is given a receipt as it is logged
-                        tracker = (command.tracker
-                                   if isinstance(command, c.CastVote | c.CastRanking) else "")
                         receipts[f"{command.by}-{index}.proof"] = ledger.receipt(
-                            index, tracker=tracker)
+                            index, tracker=submitted.tracker, mark_key=submitted.mark_key)
             events = ledger.events()
             state = ledger.state
             minutes = minutes_of(state, events)

@@ -35,6 +35,7 @@ from voting import commands as c
 from voting import events as ev
 from voting.decider import decide
 from voting.errors import AlreadyVoted, DomainError
+from voting.seal import mark_key, seal
 from voting.state import Ballot, BallotMethod
 
 __all__ = ["blp"]
@@ -154,14 +155,20 @@ def _request_hash(body: str, ballot: str, choice: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str) -> int | None:
-    """The leaf index of ``member``'s vote on ``ballot`` in the log, if it is there."""
+def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str, choice: str
+               ) -> int | None:
+    """The leaf index of ``member``'s vote on ``ballot`` in the log, if it is there.
+
+    A named vote carries its voter; a sealed one names nobody, and is found by the
+    seal that the member's tracker and choice open (``voting.seal``).
+    """
+    sealed = seal(ballot, tracker, choice) if tracker else None
     found = None
     for index, event in enumerate(ledger.events()):
         if type(event) not in ev.VOTES or getattr(event, "ballot", None) != ballot:
             continue
         if getattr(event, "voter", None) == member or (
-                tracker and getattr(event, "tracker", None) == tracker):
+                sealed is not None and getattr(event, "seal", None) == sealed):
             found = index
     return found
 
@@ -192,7 +199,7 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
             raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on this "
                                "ballot")
         if row is not None:  # begun and never finished: a crash between the two writes
-            index = _find_vote(ledger, ballot_id, member, row.tracker)
+            index = _find_vote(ledger, ballot_id, member, row.tracker, choice)
             if index is not None:
                 return _finish(inst, ledger, body, ballot_id, member, row.tracker, index,
                                principal, key)
@@ -201,8 +208,13 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
                                                    CastRow.ballot == ballot_id,
                                                    CastRow.member == member))
         ballot = ledger.state.ballot(ballot_id)
-        tracker = secrets.token_hex(16) if ballot.method == BallotMethod.SECRET else ""
-        command = c.CastVote(at(), member, ballot=ballot_id, choice=choice, tracker=tracker)
+        tracker = key_of_mark = ""
+        if ballot.method == BallotMethod.SECRET:  # the paper's tracker, drawn here at random
+            tracker = secrets.token_hex(32)
+            secret = ledger.store.secret("ballot", ballot_id)
+            key_of_mark = mark_key(secret, member) if secret is not None else ""
+        command = c.CastVote(at(), member, ballot=ballot_id, choice=choice, tracker=tracker,
+                             mark_key=key_of_mark)
         ledger_size = ledger.log.size
         decide(ledger.state, command)  # refuse before anything is written (changes nothing)
         with write(engine) as conn:
@@ -224,7 +236,7 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
             if ledger.store.size() == ledger_size:  # nothing was written: a plain failure
                 _forget(inst, body, ballot_id, member, principal, key)
                 raise
-            index = _find_vote(ledger, ballot_id, member, tracker)  # committed, then failed
+            index = _find_vote(ledger, ballot_id, member, tracker, choice)  # committed, then failed
             if index is None:
                 raise
             return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
@@ -245,7 +257,9 @@ def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
 
 def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str, tracker: str,
             index: int, principal: str, key: str | None) -> dict[str, Any]:
-    receipt = ledger.receipt(index, tracker=tracker)
+    secret = ledger.store.secret("ballot", ballot) if tracker else None
+    receipt = ledger.receipt(index, tracker=tracker,
+                             mark_key=mark_key(secret, member) if secret is not None else "")
     answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
               "receipt": receipt}
     with write(inst.engine) as conn:

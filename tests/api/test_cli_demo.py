@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from api.cli import main
+from api.demo_meeting import DELEGATE_RANKINGS, MEMBERS
 
 
 def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> None:
@@ -25,6 +27,8 @@ def test_demo_prints_both_results_the_minutes_and_the_diff(tmp_path: Path) -> No
     # The delegates' secret STV election, its tie decided by lot from the announced seed.
     assert "**Elected, in order: Ciara Doyle, Jonah Weiss**" in out
     assert "1 tie(s) decided by lot from the public seed" in out
+    assert "- Voted (15): Aisha Khan, Ben Carter, Ciara Doyle," in out  # the marked register
+    assert out.count("A sealed ranking was cast (secret ballot).") == 15
     assert re.search(r"95 entries, signed by demo\.tellers\.invalid/left-organising-group/"
                      r"[0-9a-f]{12}\+", out)
 
@@ -79,3 +83,27 @@ def test_demo_refuses_output_places_it_cannot_use_before_holding_the_meeting(
         assert result.exit_code == 2, result.output
         assert not instance.exists()
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+def test_the_demos_public_bundle_links_no_sealed_paper_to_a_member(tmp_path: Path) -> None:
+    """The sealed rankings' entries hold no member id and no name, and their trackers are
+    drawn afresh by each run (never derived from the member)."""
+    runner = CliRunner()
+    trackers = []
+    for run in ("one", "two"):
+        bundle = tmp_path / run
+        result = runner.invoke(main, ["demo", "--bundle", str(bundle)])
+        assert result.exit_code == 0, result.output
+        lines = (bundle / "entries.jsonl").read_bytes().splitlines()
+        sealed = [json.loads(line) for line in lines if b'"type":"sealed_ranking_cast"' in line]
+        assert len(sealed) == 15
+        for entry in sealed:
+            assert set(entry["body"]) == {"election", "mark", "seal"}
+            for member, name, _ in MEMBERS:
+                assert member.encode() not in json.dumps(entry).encode()
+                assert name not in json.dumps(entry)
+        closed = next(json.loads(line) for line in lines if b'"election_closed"' in line)
+        assert closed["body"]["voters"] == sorted(DELEGATE_RANKINGS)
+        trackers.append({tracker for tracker, _ in closed["body"]["papers"]})
+        assert all(len(tracker) == 64 for tracker in trackers[-1])
+    assert not trackers[0] & trackers[1]

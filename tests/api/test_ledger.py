@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from pathlib import Path
 
@@ -10,17 +11,18 @@ from sqlalchemy import select
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
-from api.storage import entries, sealed_papers
+from api.storage import ballot_secrets, entries, sealed_papers
 from audit.canonical import parse
 from audit.checkpoint import parse_checkpoint
 from audit.errors import AuditError
 from audit.note import parse_note
-from audit.receipt import parse_receipt, verify_receipt
+from audit.receipt import parse_receipt, receipt_sealed, verify_receipt
 from tests.api.races import one_vote_wins, open_ballot
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
 from voting.errors import AlreadyVoted, BallotClosed, DomainError, NotEntitled
+from voting.seal import mark_key
 
 ORIGIN = "test.tellers.invalid/ledger"
 AT = "2026-01-15T18:00:00Z"
@@ -163,10 +165,11 @@ def test_secret_papers_are_sealed_then_published_sorted_by_tracker(instance: Pat
     votes = {"m01": ("f" * 32, "against"), "m02": ("0" * 32, "for"), "m03": ("a" * 32, "for")}
     for member, (tracker, choice) in votes.items():
         ledger.submit(c.CastVote(AT, member, ballot="b-secret", choice=choice, tracker=tracker))
-    # The log records that they voted, never how.
+    # The log records a seal and a mark for each vote: neither how, nor who.
     logged = [data for _, data, _ in ledger.store.all_entries() if b"secret_vote_cast" in data]
     assert len(logged) == 3
     assert not any(b"against" in data or b"for" in data.split(b'"type"')[0] for data in logged)
+    assert not any(member.encode() in data for data in logged for member in votes)
     before = fingerprint(ledger)
     with pytest.raises(AlreadyVoted):
         ledger.submit(c.CastVote(AT, "m01", ballot="b-secret", choice="for", tracker="1" * 32))
@@ -177,8 +180,95 @@ def test_secret_papers_are_sealed_then_published_sorted_by_tracker(instance: Pat
     last = parse(ledger.entry_bytes()[-1])
     assert last["type"] == "ballot_closed"
     assert last["body"]["papers"] == [["0" * 32, "for"], ["a" * 32, "for"], ["f" * 32, "against"]]
+    assert last["body"]["voters"] == [["m01", "m01"], ["m02", "m02"], ["m03", "m03"]]
+    with ledger.store.engine.connect() as conn:  # the papers are in the log; the secret gone
+        assert conn.execute(select(sealed_papers)).all() == []
+        assert conn.execute(select(ballot_secrets)).all() == []
+    ledger.close()
+
+
+def test_the_ledger_draws_trackers_and_the_secret_and_keeps_no_casting_order(
+        tmp_path: Path) -> None:
+    """Trackers and the ballot secret are drawn by the ledger; a sealed paper's row holds no
+    voter and sits in the order of its random tracker (SQLite WITHOUT ROWID); at the close
+    the papers and the secret are deleted, and the secret's bytes are in no file of the store."""
+    drawn: list[bytes] = []
+
+    def random_bytes(size: int) -> bytes:
+        drawn.append(secrets.token_bytes(size))
+        return drawn[-1]
+
+    ledger = Ledger.open(tmp_path, origin=ORIGIN, random_bytes=random_bytes)
+    open_ballot(ledger, "secret")
+    (secret,) = drawn
+    assert ledger.store.secret("ballot", "v1") == secret.hex()
+    receipts = []
+    for member, choice in (("s", "for"), ("c", "against"), ("a", "for"), ("b", "abstain")):
+        submitted = ledger.submit(c.CastVote(AT, member, ballot="v1", choice=choice))
+        assert submitted.tracker == drawn[-1].hex()  # drawn at random, never from the member
+        assert submitted.mark_key == mark_key(secret.hex(), member)
+        (index,) = submitted.indices
+        receipt = parse_receipt(ledger.receipt(index, tracker=submitted.tracker,
+                                               mark_key=submitted.mark_key))
+        assert receipt_sealed(receipt.extra) == (submitted.tracker, submitted.mark_key)
+        receipts.append(submitted.tracker)
     with ledger.store.engine.connect() as conn:
-        assert len(conn.execute(select(sealed_papers)).all()) == 3
+        ddl = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name IN "
+            "('sealed_papers', 'sealed_rankings', 'ballot_secrets')").scalars().all()
+        assert len(ddl) == 3 and all("WITHOUT ROWID" in sql for sql in ddl)
+        stored = conn.exec_driver_sql("SELECT * FROM sealed_papers").all()  # storage order
+    assert [row[1] for row in stored] == sorted(receipts) != receipts
+    assert all(len(row) == 3 for row in stored)  # ballot, tracker, choice: no voter, no time
+    def in_files() -> bool:
+        return any(secret.hex().encode() in path.read_bytes() for path in tmp_path.iterdir()
+                   if path.name.startswith("tellers.sqlite3"))
+
+    assert in_files()  # while the ballot is open the store holds it, as it must
+    ledger.submit(c.CloseBallot(AT, "s", ballot="v1"))
+    with ledger.store.engine.connect() as conn:
+        for table in (sealed_papers, ballot_secrets):
+            assert conn.execute(select(table)).all() == []
+    assert not in_files()  # overwritten (secure_delete) and the write-ahead log truncated
+    ledger.close()
+    assert not in_files()
+
+
+def test_a_secret_ballot_whose_secret_the_store_lost_is_refused_clearly(tmp_path: Path) -> None:
+    ledger = Ledger.open(tmp_path, origin=ORIGIN)
+    open_ballot(ledger, "secret")
+    with ledger.store.transaction() as conn:
+        conn.execute(ballot_secrets.delete())
+    size = ledger.log.size
+    for command in (c.CastVote(AT, "a", ballot="v1", choice="for"),
+                    c.CloseBallot(AT, "s", ballot="v1")):
+        with pytest.raises(DomainError, match="holds no ballot secret for the secret ballot"):
+            ledger.submit(command)
+    assert ledger.log.size == size
+    ledger.close()
+
+
+def test_a_secret_election_through_the_ledger(tmp_path: Path) -> None:
+    """Sealed rankings: random trackers, mark keys from the election's secret, the papers
+    and the register published at the close, the secret deleted then."""
+    ledger = Ledger.open(tmp_path, origin=ORIGIN)
+    open_ballot(ledger, "recorded")
+    ledger.submit(c.OpenNominations(AT, "s", election="e", title="Rep", seats=1, method="irv",
+                                    meeting="agm"))
+    ledger.submit(c.Nominate(AT, "a", election="e", candidate="b", seconder="c"))
+    ledger.submit(c.Nominate(AT, "a", election="e", candidate="c", seconder="b"))
+    ledger.submit(c.CloseNominations(AT, "s", election="e"))
+    secret = ledger.store.secret("election", "e")
+    assert secret is not None
+    for voter, ranking in (("a", ("b",)), ("b", ("c", "b")), ("c", ("b", "c"))):
+        submitted = ledger.submit(c.CastRanking(AT, voter, election="e", ranking=ranking))
+        assert submitted.mark_key == mark_key(secret, voter) and len(submitted.tracker) == 64
+    ledger.submit(c.CloseElection(AT, "s", election="e"))
+    assert ledger.state.elections["e"].elected == ("b",)
+    last = parse(ledger.entry_bytes()[-1])
+    assert last["body"]["voters"] == ["a", "b", "c"]
+    assert ledger.store.secret("election", "e") is None
+    assert ledger.store.rankings("e") == ()
     ledger.close()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,9 +48,21 @@ EVERY = 16
 """Sign a checkpoint after every this many entries (and at the end)."""
 
 
+def seeded_bytes(seed: bytes) -> Callable[[int], bytes]:
+    """A stand-in for the shell's random bytes, repeatable for tests: SHA-256 of a counter."""
+    counter = iter(range(1 << 30))
+
+    def draw(size: int) -> bytes:
+        out = b""
+        while len(out) < size:
+            out += hashlib.sha256(seed + next(counter).to_bytes(4, "big")).digest()
+        return out[:size]
+
+    return draw
+
+
 @cache
-def meeting_events() -> tuple[Event, ...]:
-    """The example meeting's events (``examples/lla_organising_group.py``)."""
+def _meeting() -> tuple[tuple[Event, ...], dict[int, tuple[str, str, str]]]:
     spec = importlib.util.spec_from_file_location(
         "lla_organising_group", ROOT / "examples" / "lla_organising_group.py"
     )
@@ -58,8 +70,27 @@ def meeting_events() -> tuple[Event, ...]:
         raise RuntimeError("cannot load the example meeting")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    _, events = module.run()
-    return tuple(events)
+    sealed: dict[int, tuple[str, str, str]] = {}
+    _, events = module.run(seeded_bytes(b"lla"), sealed)
+    return tuple(events), sealed
+
+
+def meeting_events() -> tuple[Event, ...]:
+    """The example meeting's events (``examples/lla_organising_group.py``, the shell's random
+    trackers and ballot secret drawn repeatably)."""
+    return _meeting()[0]
+
+
+def sealed_votes() -> dict[int, tuple[str, str, str]]:
+    """The example meeting's sealed rankings: entry -> (member, tracker, mark key), what each
+    voter's receipt carries."""
+    return dict(_meeting()[1])
+
+
+def sealed_entry(member: str) -> tuple[int, str, str]:
+    """``member``'s sealed ranking in the example meeting: (entry, tracker, mark key)."""
+    return next((index, tracker, key) for index, (who, tracker, key) in sealed_votes().items()
+                if who == member)
 
 
 def entries_of(events: Sequence[Event]) -> list[bytes]:
@@ -91,13 +122,13 @@ def sign(entries: Sequence[bytes], key: Ed25519Signer = LOG_KEY, every: int = EV
 
 
 def receipt_for(entries: Sequence[bytes], index: int, key: Ed25519Signer = LOG_KEY,
-                tracker: str = "") -> str:
+                tracker: str = "", mark_key: str = "") -> str:
     """The receipt the voter of entry ``index`` was given as it was logged: the log of the
     entries up to and including it, a checkpoint of that size, and the inclusion proof
-    (with a sealed vote's tracker in the extra line, as the ledger gives it)."""
+    (with a sealed vote's tracker and mark key in the extra data, as the ledger gives it)."""
     log = Log(CheckpointSigner(key, MemorySignerState()))
     log.extend(entries[:index + 1], validate=False)
-    return log.receipt(index, extra=tracker_extra(tracker) if tracker else None)
+    return log.receipt(index, extra=tracker_extra(tracker, mark_key) if tracker else None)
 
 
 def size_of(note: str) -> int:

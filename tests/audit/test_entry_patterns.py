@@ -87,6 +87,8 @@ def test_every_flat_event_type_has_a_pattern_and_no_other() -> None:
     for kind in EVENT_TYPES:
         assert has_pattern(kind) == (kind in FLAT_TYPES), kind
     assert has_pattern("vote_cast") and has_pattern("ranking_cast")
+    # A sealed vote or ranking is flat too (question, mark, seal): read without a parser.
+    assert has_pattern("secret_vote_cast") and has_pattern("sealed_ranking_cast")
     assert not has_pattern("ballot_closed")  # it holds pairs (the roll)
 
 

@@ -12,6 +12,7 @@ the verifier's replay recomputes the field from the state and names it.
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,11 +34,18 @@ from voting import commands as c
 from voting import events as ev
 from voting.codec import to_entry
 from voting.decider import execute
+from voting.seal import mark_key
 from voting.state import BodyState
 
 pytestmark = pytest.mark.unit
 
 OPPONENTS = ("m10", "m11", "m12", "m13", "m14")  # against the amendment on b1
+
+
+def repeatable() -> Callable[[int], bytes]:
+    """The same "random" bytes on every run, so the honest and the forged logs match."""
+    source = random.Random(2025)  # not for secrecy: a fixed stand-in for the shell's draws
+    return lambda n: source.randbytes(n)
 
 
 def run_meeting(
@@ -51,6 +59,8 @@ def run_meeting(
     frontier = Frontier()
     sealed: list[tuple[str, tuple[str, ...]]] = []
     seeds: dict[str, str] = {}
+    drawn = repeatable()
+    ballot_secrets: dict[str, str] = {}
 
     def issue(command: c.Command) -> None:
         nonlocal state
@@ -64,11 +74,16 @@ def run_meeting(
     for command in demo_meeting.commands():
         if not keep(command):
             continue
+        if isinstance(command, c.OpenNominations) and command.secret:
+            ballot_secrets[command.election] = drawn(32).hex()
         if isinstance(command, c.CastRanking):
+            command = replace(command, tracker=drawn(32).hex(),
+                              mark_key=mark_key(ballot_secrets[command.election], command.by))
             sealed.append((command.tracker, command.ranking))
         if isinstance(command, c.CloseElection):
             honest = seeds[command.election]
             command = replace(command, papers=tuple(sealed),
+                              ballot_secret=ballot_secrets[command.election],
                               seed=seed(honest) if seed else honest)
         issue(command)
         for more in extra(command):
@@ -104,7 +119,7 @@ def operator_server() -> Iterator[pytest.MonkeyPatch]:
 def test_the_honest_meeting_verifies(tmp_path: Path) -> None:
     """The control: the same driver without a forgery gives a bundle that verifies."""
     events = run_meeting()
-    assert events == demo_meeting.run()[1]
+    assert events == demo_meeting.run(repeatable())[1]
     report = verify(read_bundle(make_bundle(tmp_path / "b", events)), key=LOG_KEY.vkey(),
                     witnesses=[w.vkey() for w in WITNESSES])
     assert report.ok, report.failure
@@ -253,7 +268,7 @@ def test_a_consequence_left_out_of_the_middle_of_the_log(tmp_path: Path) -> None
     directory = make_bundle(tmp_path / "b")
     entries = read_entries(directory)
     amended = next(i for i, e in enumerate(entries) if b'"type":"motion_text_amended"' in e)
-    events = list(demo_meeting.run()[1])
+    events = list(demo_meeting.run(repeatable())[1])
     del events[amended]
     check, entry, detail = refusal(make_bundle(tmp_path / "forged", events))
     assert (check, entry) == (Check.REPLAY, amended)

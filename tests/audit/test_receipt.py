@@ -16,6 +16,7 @@ from audit.receipt import (
     Receipt,
     format_receipt,
     parse_receipt,
+    receipt_sealed,
     receipt_tracker,
     tracker_extra,
     verify_receipt,
@@ -163,3 +164,10 @@ def test_a_tracker_travels_in_the_extra_line_and_nothing_else_does() -> None:
     assert receipt_tracker(tracker_extra(tracker)) == tracker
     assert receipt_tracker(None) is None
     assert receipt_tracker(b"something else") is None
+    key = "5e" * 32
+    extra = tracker_extra(tracker, key)
+    assert extra == f"tracker {tracker}\nmark-key {key}".encode()
+    assert receipt_sealed(extra) == (tracker, key)
+    assert receipt_sealed(tracker_extra(tracker)) == (tracker, "")
+    assert receipt_tracker(extra) == tracker
+    assert receipt_sealed(b"something else") is None

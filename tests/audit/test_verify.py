@@ -30,10 +30,11 @@ from tests.audit.bundles import (
     receipt_for,
     reseal,
     resign,
+    sealed_entry,
     write_entries,
 )
 from tests.audit.helpers import flip_bit, vectors
-from voting.events import Event
+from voting.events import BallotClosed, Event
 from voting.testing import histories
 
 pytestmark = pytest.mark.unit
@@ -191,10 +192,12 @@ def test_a_members_records(bundle_dir: Path) -> None:
     kinds = [r.type for r in report.records]
     assert kinds == ["member_admitted", "attendance_recorded", "motion_moved", "ballot_opened",
                      "vote_cast", "ballot_opened", "vote_cast", "candidate_nominated",
-                     "nominations_closed", "nominations_closed", "sealed_ranking_cast",
+                     "nominations_closed", "nominations_closed", "election_closed",
                      "election_closed"]
     elected = [r.summary for r in report.records if r.type == "election_closed"]
-    assert elected == ["elected in election delegates (place 2 in order of election, "
+    assert elected == ["voted in secret election delegates (the marked register at the close); "
+                       "the papers are in this entry",
+                       "elected in election delegates (place 2 in order of election, "
                        "rule scottish_stv_2007)"]
     votes = [r.summary for r in report.records if r.type == "vote_cast"]
     assert votes == ["voted against on ballot b1", "voted against on ballot b2"]
@@ -227,8 +230,10 @@ def test_a_members_receipts_check_against_the_published_log(bundle_dir: Path) ->
     entries = read_entries(bundle_dir)
     indices = _vote_indices(entries, "m15")
     assert len(indices) == 1
-    indices.append(entry_of(entries, b'"voter":"m15"},'))  # the sealed ranking's marker
     receipts = [(f"m15-{i}.proof", receipt_for(entries, i)) for i in indices]
+    sealed, tracker, key = sealed_entry("m15")  # the sealed ranking, anonymous in the log
+    receipts.append((f"m15-{sealed}.proof", receipt_for(entries, sealed, tracker=tracker,
+                                                       mark_key=key)))
     report = verify(read_bundle(bundle_dir), key=KEY, member="m15", receipts=receipts)
     assert report.ok, report.failure
     (result,) = [r for r in report.checks if r.check is Check.RECEIPT]
@@ -262,10 +267,12 @@ def test_random_histories_verify(tmp_path_factory: pytest.TempPathFactory,
     assert report.ok, report.failure
     closes = sum(e.TYPE == "ballot_closed" for e in history)
     assert report.counts.ballots_recounted == closes
-    sealed = [e for e in history if e.TYPE == "secret_vote_cast" and e.member == member]
-    records = [r for r in report.records if r.type == "secret_vote_cast"]
-    assert len(records) == len(sealed)
-    assert all("the papers are in entry" in r.summary for r in records)
+    assert not any(r.type == "secret_vote_cast" for r in report.records)  # they name nobody
+    marked = [e for e in history if isinstance(e, BallotClosed)
+              and any(member in pair for pair in e.voters)]
+    records = [r for r in report.records if r.role == "voted"]
+    assert len(records) == len(marked)
+    assert all("the papers are in this entry" in r.summary for r in records)
 
 
 def test_progress_counts_every_checkpoint_and_every_entry(bundle_dir: Path,

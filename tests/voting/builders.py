@@ -15,15 +15,26 @@ Members: ``sec`` founds the body and is its secretary; ``chair`` is the chair;
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 from voting import commands as c
 from voting.codec import from_json, to_json
 from voting.decider import decide, execute, replay
 from voting.events import Event
+from voting.seal import mark_key
 from voting.state import BodyState
 
-__all__ = ["CHAIR", "MEETING", "MOTION", "SEC", "TEXT", "Room", "assert_unchanged"]
+__all__ = [
+    "CHAIR",
+    "MEETING",
+    "MOTION",
+    "SEC",
+    "TEXT",
+    "Room",
+    "assert_unchanged",
+    "secret_of",
+]
 
 CHAIR = "chair"
 SEC = "sec"
@@ -34,6 +45,11 @@ TEXT = (
     "and donates fifty pounds to the hardship fund\n"
     "and calls on all our members to join the picket line."
 )
+
+
+def secret_of(question: str) -> str:
+    """The ballot secret the tests' shell holds for a ballot or election (fixed, per id)."""
+    return hashlib.sha256(f"test ballot secret\n{question}".encode()).hexdigest()
 
 
 def assert_unchanged(before: BodyState, snapshot: BodyState, after: BodyState) -> None:
@@ -81,7 +97,25 @@ class Room:
         return f"2025-03-12T{10 + hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
     def command(self, command_type: type[c.Command], by: str, /, **fields: Any) -> c.Command:
+        """The command, with what a shell adds to a sealed vote: the member's mark key for a
+        secret vote or ranking given a tracker, the ballot secret for a secret close (unless
+        the test gives them)."""
+        if command_type in (c.CastVote, c.CastRanking) and fields.get("tracker"):
+            question = fields.get("ballot") or fields.get("election", "")
+            member = fields.get("on_behalf_of") or by
+            fields.setdefault("mark_key", mark_key(secret_of(question), member))
+        elif command_type is c.CloseBallot and self._secret(self.state.ballots, fields, "ballot"):
+            fields.setdefault("ballot_secret", secret_of(fields["ballot"]))
+        elif command_type is c.CloseElection and self._secret(
+                self.state.elections, fields, "election"):
+            fields.setdefault("ballot_secret", secret_of(fields["election"]))
         return command_type(at=self.at(), by=by, **fields)
+
+    @staticmethod
+    def _secret(questions: Any, fields: dict[str, Any], name: str) -> bool:
+        question = questions.get(fields.get(name))
+        return getattr(question, "secret", None) is True or (
+            getattr(question, "method", None) == "secret")
 
     def do(self, command_type: type[c.Command], by: str, /, **fields: Any) -> tuple[Event, ...]:
         """Issue a command that must be accepted; returns its events."""

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from voting import commands as c
 from voting import events as ev
+from voting.ballot import CHOICES
+from voting.codec import to_json
+from voting.decider import replay
 from voting.errors import (
     AlreadyVoted,
     BallotClosed,
@@ -15,8 +23,10 @@ from voting.errors import (
     OutOfOrder,
 )
 from voting.lifecycle import MotionState
+from voting.minutes import render_minutes
+from voting.seal import mark, mark_key, seal
 
-from .builders import CHAIR, MEETING, MOTION, SEC, Room
+from .builders import CHAIR, MEETING, MOTION, SEC, Room, secret_of
 
 pytestmark = pytest.mark.unit
 
@@ -196,21 +206,183 @@ def test_a_secret_ballot_seals_votes_and_publishes_the_papers_sorted_by_tracker(
     room = Room.founded().members(3).meeting().motion()
     put(room, "secret")
     (sealed,) = room.do(c.CastVote, "m1", ballot="b1", choice="for", tracker=tracker(3))
-    assert sealed == ev.SecretVoteCast(sealed.at, "b1", "m1", "m1")
+    key = mark_key(secret_of("b1"), "m1")
+    assert sealed == ev.SecretVoteCast(sealed.at, "b1", mark("b1", "m1", key),
+                                       seal("b1", tracker(3), "for"))
+    assert "m1" not in str(to_json(sealed))  # the entry names nobody
     room.do(c.CastVote, "m2", ballot="b1", choice="against", tracker=tracker(1))
     room.do(c.CastVote, "m3", ballot="b1", choice="for", tracker=tracker(2))
-    room.refuse(AlreadyVoted, c.CastVote, "m3", ballot="b1", choice="for", tracker=tracker(4))
+    again = room.refuse(AlreadyVoted, c.CastVote, "m3", ballot="b1", choice="for",
+                        tracker=tracker(4))
+    assert "already voted" in str(again)
     short = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1",
                         papers=((tracker(3), "for"), (tracker(1), "against")))  # fmt: skip
-    assert "2 ballot papers for 3 voters" in str(short)
+    assert "2 ballot papers for 3 sealed votes" in str(short)
     twice = ((tracker(3), "for"), (tracker(3), "for"), (tracker(1), "against"))
     same = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", papers=twice)
     assert "same tracker" in str(same)
+    changed = ((tracker(3), "against"), (tracker(1), "against"), (tracker(2), "for"))
+    opens = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", papers=changed)
+    assert f"tracker {tracker(3)} opens no seal" in str(opens)
     papers = ((tracker(3), "for"), (tracker(1), "against"), (tracker(2), "for"))
+    wrong = room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", papers=papers,
+                        ballot_secret="ab" * 32)
+    assert "not the secret they were cast with" in str(wrong)
+    room.refuse(InvalidVote, c.CloseBallot, CHAIR, ballot="b1", papers=papers, ballot_secret="")
     (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", papers=papers)
     assert closed.papers == tuple(sorted(papers))
+    assert closed.voters == (("m1", "m1"), ("m2", "m2"), ("m3", "m3"))
+    assert secret_of("b1") not in str(to_json(closed))
     assert (closed.for_votes, closed.against, closed.abstain) == (2, 1, 0)
     assert room.replayed() == room.state
+
+
+def test_the_minutes_of_a_secret_ballot_name_who_voted_at_the_close_never_per_paper() -> None:
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "secret")
+    for n, (member, choice) in enumerate((("m1", "for"), ("m2", "against"), ("m3", "for"))):
+        room.do(c.CastVote, member, ballot="b1", choice=choice, tracker=tracker(n + 1))
+    room.do(c.CloseBallot, CHAIR, ballot="b1",
+            papers=((tracker(1), "for"), (tracker(2), "against"), (tracker(3), "for")))
+    minutes = render_minutes(room.state, room.log)
+    assert minutes.count("  - A sealed vote was cast (secret ballot).") == 3
+    assert "- 3 ballot papers published, sorted by tracker, each opening a seal" in minutes
+    assert "- Voted (3): Member m1, Member m2, Member m3." in minutes
+
+
+def test_a_sealed_proxy_vote_is_the_givers_mark_and_the_holders_entry_in_the_register() -> None:
+    room = Room.founded("citrine", proxies_allowed=True).members(4)
+    room.meeting(present=(CHAIR, "m1", "m2", "m3")).motion()
+    room.do(c.AppointProxy, SEC, meeting=MEETING, giver="m4", holder="m3")
+    put(room, "secret")
+    room.do(c.CastVote, "m3", ballot="b1", choice="against", tracker=tracker(1),
+            on_behalf_of="m4")
+    room.do(c.CastVote, "m3", ballot="b1", choice="for", tracker=tracker(2))
+    room.refuse(AlreadyVoted, c.CastVote, "m3", ballot="b1", choice="for", tracker=tracker(3),
+                on_behalf_of="m4")
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", casting_vote="for",
+                        papers=((tracker(1), "against"), (tracker(2), "for")))
+    assert closed.voters == (("m3", "m3"), ("m3", "m4"))
+    assert room.replayed() == room.state
+
+
+def test_a_seal_already_cast_on_the_ballot_is_refused() -> None:
+    """Two papers with one tracker and one choice would have one seal: the second is refused
+    (a shell that handed two voters one tracker), so every paper opens its own seal."""
+    room = Room.founded().members(2).meeting().motion()
+    put(room, "secret")
+    room.do(c.CastVote, "m1", ballot="b1", choice="for", tracker=tracker(1))
+    error = room.refuse(InvalidVote, c.CastVote, "m2", ballot="b1", choice="for",
+                        tracker=tracker(1))
+    assert "draw another tracker" in str(error)
+
+
+@pytest.mark.parametrize("bad", ["", "ab" * 31, "AB" * 32, "gg" * 32])
+def test_a_secret_vote_needs_a_well_formed_mark_key(bad: str) -> None:
+    room = Room.founded().members(2).meeting().motion()
+    put(room, "secret")
+    error = room.refuse(InvalidVote, c.CastVote, "m1", ballot="b1", choice="for",
+                        tracker=tracker(1), mark_key=bad)
+    assert "mark key" in str(error)
+
+
+def _sealed_room() -> tuple[Room, ev.BallotClosed]:
+    """Three sealed votes, closed; the log without its close, and the honest close."""
+    room = Room.founded().members(3).meeting().motion()
+    put(room, "secret")
+    choices = {"m1": "for", "m2": "against", "m3": "for"}
+    for n, (member, choice) in enumerate(choices.items(), start=1):
+        room.do(c.CastVote, member, ballot="b1", choice=choice, tracker=tracker(n))
+    papers = tuple((tracker(n), choice) for n, choice in enumerate(choices.values(), start=1))
+    (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", papers=papers)
+    assert isinstance(closed, ev.BallotClosed)
+    room.log.pop()
+    return room, closed
+
+
+def _replay_refuses(room: Room, *events: ev.Event) -> str:
+    with pytest.raises(DomainError) as refused:
+        replay([*room.log, *events])
+    return str(refused.value)
+
+
+def test_replay_refuses_a_sealed_vote_the_ballot_cannot_hold() -> None:
+    room, closed = _sealed_room()
+    first = room.log[-3]
+    assert isinstance(first, ev.SecretVoteCast)
+    at = room.log[-1].at  # in time order after the last vote: only the paper is at fault
+    assert "one member's mark" in _replay_refuses(
+        room, ev.SecretVoteCast(at, "b1", first.mark, "cd" * 32))
+    assert "one seal" in _replay_refuses(room, ev.SecretVoteCast(at, "b1", "cd" * 32, first.seal))
+    assert "mark is 64 lowercase hex" in _replay_refuses(
+        room, ev.SecretVoteCast(at, "b1", "m4", "cd" * 32))
+    assert "seal is 64 lowercase hex" in _replay_refuses(
+        room, ev.SecretVoteCast(at, "b1", "cd" * 32, "for"))
+    roll = len(room.state.ballots["b1"].roll)  # 5: the chair, the secretary and three members
+    extra = [ev.SecretVoteCast(at, "b1", f"{n:064x}", f"{n + 100:064x}") for n in range(roll - 2)]
+    assert "more sealed votes" in _replay_refuses(room, *extra)
+    late = ev.SecretVoteCast(at, "b1", "cd" * 32, "ef" * 32)
+    after = dataclasses.replace(late, at=closed.at)
+    assert "has closed" in _replay_refuses(room, closed, after)
+    # A sealed vote slipped in before the close needs a voter and a paper the close lacks.
+    assert "lists 3 voters for 4 sealed votes" in _replay_refuses(room, late, closed)
+
+
+@pytest.mark.parametrize(
+    ("voters", "phrase"),
+    [
+        ((("m1", "m1"), ("m2", "m2")), "lists 2 voters for 3 sealed votes"),
+        ((("m1", "m1"), ("m2", "m2"), ("m3", "m3"), (SEC, SEC)), "lists 4 voters"),
+        ((("m1", "m1"), ("m2", "m2"), ("m9", "m9")), "not on the roll"),
+        ((("m2", "m2"), ("m1", "m1"), ("m3", "m3")), "sorted"),
+        ((("m1", "m1"), ("m1", "m1"), ("m3", "m3")), "sorted, each voter once"),
+        ((("m1", "m1"), ("m2", "m2"), ("m3", "m1")), "a member twice"),
+        ((("m1", "m1"), ("m2", "m2"), ("m3", "m4")), "not on the roll"),
+    ],
+)
+def test_replay_refuses_a_marked_register_that_does_not_fit(
+        voters: tuple[tuple[str, str], ...], phrase: str) -> None:
+    room, closed = _sealed_room()
+    assert phrase in _replay_refuses(room, dataclasses.replace(closed, voters=voters))
+
+
+def test_replay_refuses_papers_that_do_not_open_the_seals() -> None:
+    room, closed = _sealed_room()
+    changed = tuple(sorted([(tracker(1), "against"), (tracker(2), "against"), (tracker(3), "for")]))
+    forged = dataclasses.replace(closed, papers=changed, for_votes=1, against=2)
+    assert f"tracker {tracker(1)} opens no seal" in _replay_refuses(room, forged)
+
+
+_TRACKERS = [f"{n:032x}" for n in range(1, 5)]
+_PAPER = st.tuples(st.sampled_from(_TRACKERS), st.sampled_from(CHOICES))
+
+
+@settings(max_examples=200)
+@given(cast=st.lists(_PAPER, min_size=1, max_size=4, unique_by=lambda p: p[0]),
+       published=st.lists(_PAPER, max_size=5))
+def test_any_multiset_mismatch_between_papers_and_seals_is_refused(
+        cast: list[tuple[str, str]], published: list[tuple[str, str]]) -> None:
+    """Whatever papers a forged close publishes, replay accepts them only if they are, as a
+    multiset, exactly the papers whose seals were logged as they were cast."""
+    room = Room.founded().members(4).meeting().motion()
+    put(room, "secret")
+    for member, (paper_tracker, choice) in zip(("m1", "m2", "m3", "m4"), cast, strict=False):
+        room.do(c.CastVote, member, ballot="b1", choice=choice, tracker=paper_tracker)
+    try:
+        (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", papers=tuple(cast))
+    except InvalidVote:  # equal votes: the chair's casting vote
+        (closed,) = room.do(c.CloseBallot, CHAIR, ballot="b1", papers=tuple(cast),
+                            casting_vote="for")
+    assert isinstance(closed, ev.BallotClosed)
+    room.log.pop()
+    totals = [sum(choice == word for _, choice in published) for word in CHOICES]
+    forged = dataclasses.replace(closed, papers=tuple(sorted(published)), for_votes=totals[0],
+                                 against=totals[1], abstain=totals[2])
+    if Counter(published) == Counter(cast):
+        replay([*room.log, forged])  # the same papers: accepted (given the honest outcome)
+    else:
+        message = _replay_refuses(room, forged)
+        assert "paper" in message or "tracker" in message, message
 
 
 @pytest.mark.parametrize("bad", ["", "abc", "G" * 32, "A" * 32, "0" * 65])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tallying.errors import TellersError
@@ -18,6 +20,7 @@ from voting.errors import (
     NotEntitled,
     OutOfOrder,
 )
+from voting.seal import mark, mark_key, seal
 from voting.state import BodyState, ElectionStage
 
 AT = "2026-02-01T10:00:00Z"
@@ -91,24 +94,71 @@ def test_a_tie_needs_the_public_seed_and_the_lot_is_recorded() -> None:
     assert closed.seed == "00ff"
 
 
+SECRET = "5e" * 32
+
+
+def cast_sealed(body: Body) -> None:
+    for voter, ranking in RANKINGS.items():
+        events = body.do(c.CastRanking(AT, voter, election="x", ranking=ranking,
+                                       tracker=TRACKERS[voter], mark_key=mark_key(SECRET, voter)))
+        sealed = ev.SealedRankingCast(AT, "x", mark("x", voter, mark_key(SECRET, voter)),
+                                      seal("x", TRACKERS[voter], "\n".join(ranking)))
+        assert events == (sealed,)  # no ranking and no voter in the log
+
+
 def test_a_secret_election_publishes_sorted_papers_and_recounts_them() -> None:
     body = Body()
     nominations(body, secret=True, method="irv", seats=1)
-    for voter, ranking in RANKINGS.items():
-        events = body.do(
-            c.CastRanking(AT, voter, election="x", ranking=ranking, tracker=TRACKERS[voter])
-        )
-        assert events == (ev.SealedRankingCast(AT, "x", voter),)  # no ranking in the log
+    cast_sealed(body)
+    body.refused(c.CastRanking(AT, "a", election="x", ranking=("b",), tracker="ff" * 16,
+                               mark_key=mark_key(SECRET, "a")), AlreadyVoted, "already voted")
     papers = tuple((TRACKERS[v], r) for v, r in reversed(RANKINGS.items()))
-    body.refused(
-        c.CloseElection(AT, "sec", election="x", papers=papers[:-1]), InvalidVote, "6 ballot papers"
-    )
-    (closed,) = body.do(c.CloseElection(AT, "sec", election="x", papers=papers, seed="01"))
+    body.refused(c.CloseElection(AT, "sec", election="x", papers=papers[:-1],
+                                 ballot_secret=SECRET), InvalidVote, "6 ballot papers")
+    body.refused(c.CloseElection(AT, "sec", election="x", papers=papers, seed="01",
+                                 ballot_secret="00" * 32), InvalidVote, "not the secret")
+    changed = ((TRACKERS["a"], ("b", "a")), *papers[:-1])
+    body.refused(c.CloseElection(AT, "sec", election="x", papers=changed, seed="01",
+                                 ballot_secret=SECRET), InvalidVote, "opens no seal")
+    (closed,) = body.do(c.CloseElection(AT, "sec", election="x", papers=papers, seed="01",
+                                        ballot_secret=SECRET))
     assert isinstance(closed, ev.ElectionClosed)
     assert [t for t, _ in closed.papers] == sorted(TRACKERS.values())
+    assert closed.voters == tuple("abcdefg")
     # IRV: first preferences A 3, B 2, C 1, D 1; C and D (tied, by lot) go, A wins 3-2.
     assert closed.elected == ("a",)
     assert replay(body.log) == body.state
+    forged = dataclasses.replace(closed, voters=("a", "b", "c", "d", "e", "f", "z"))
+    with pytest.raises(InconsistentEvent, match="z, who is not on the roll"):
+        replay([*body.log[:-1], forged])
+    with pytest.raises(InconsistentEvent, match="lists 6 voters for 7 sealed rankings"):
+        replay([*body.log[:-1], dataclasses.replace(closed, voters=tuple("abcdef"))])
+    swapped = tuple(sorted((TRACKERS["a"] if t == TRACKERS["g"] else TRACKERS["g"] if
+                            t == TRACKERS["a"] else t, r) for t, r in closed.papers))
+    with pytest.raises(InvalidVote, match="opens no seal"):
+        replay([*body.log[:-1], dataclasses.replace(closed, papers=swapped)])
+
+
+def test_replay_refuses_a_sealed_ranking_the_election_cannot_hold() -> None:
+    body = Body()
+    nominations(body, secret=True, method="irv", seats=1)
+    cast_sealed(body)
+    first = body.log[-7]
+    assert isinstance(first, ev.SealedRankingCast)
+    roll = len(body.state.election("x").roll)  # 8: the secretary and a to g
+    extra = [ev.SealedRankingCast(AT, "x", f"{n:064x}", f"{n + 99:064x}") for n in range(roll - 6)]
+    for forged, phrase in (
+        ([dataclasses.replace(first, seal="cd" * 32)], "one member's mark"),
+        ([dataclasses.replace(first, mark="cd" * 32)], "one seal"),
+        ([dataclasses.replace(first, mark="a", seal="cd" * 32)], "mark is 64 lowercase hex"),
+        (extra, "more sealed rankings in .Executive. than the 8 members"),
+    ):
+        with pytest.raises(DomainError, match=phrase):
+            replay([*body.log, *forged])
+    replay([*body.log, *extra[:1]])  # the eighth fits the roll
+    named = ev.RankingCast(AT, "x", "a", ("a",))
+    with pytest.raises(DomainError, match="named ranking"):
+        replay([*body.log, named])
 
 
 def test_a_logged_result_the_recount_does_not_give_is_refused_on_replay() -> None:
@@ -118,7 +168,7 @@ def test_a_logged_result_the_recount_does_not_give_is_refused_on_replay() -> Non
         body.do(c.CastRanking(AT, voter, election="x", ranking=ranking))
     (closed,) = body.do(c.CloseElection(AT, "sec", election="x"))
     assert isinstance(closed, ev.ElectionClosed)
-    forged = ev.ElectionClosed(AT, "x", ("b",), closed.rule, "", 0, (), "sec")
+    forged = ev.ElectionClosed(AT, "x", ("b",), closed.rule, "", 0, (), (), "sec")
     with pytest.raises(InconsistentEvent, match="recount"):
         replay([*body.log[:-1], forged])
 

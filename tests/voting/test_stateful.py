@@ -31,8 +31,11 @@ from voting.codec import from_json, to_json
 from voting.decider import decide, replay
 from voting.edit import apply_all
 from voting.lifecycle import MotionState
+from voting.seal import mark, mark_key
 from voting.state import BallotMethod, BodyState
 from voting.testing import insert_texts, motion_sources
+
+from .builders import secret_of
 
 pytestmark = pytest.mark.unit
 
@@ -152,8 +155,9 @@ class Meetings(RuleBasedStateMachine):
         ballots = self.open_ballots()
         if ballots:
             ballot = self.state.ballots[ballots[0]]
+            sealed = self.sealed.get(ballot.id, {})
             waiting = [(v, m) for v, m in ballot.roll
-                       if m not in ballot.votes and m not in ballot.voters]  # fmt: skip
+                       if m not in ballot.votes and m not in sealed]  # fmt: skip
             if waiting and ballot.method is not BallotMethod.SHOW_OF_HANDS and data.draw(MOSTLY):
                 voter, member = data.draw(st.sampled_from(sorted(waiting)))
                 choice = data.draw(st.sampled_from(CHOICES[:3]))
@@ -165,6 +169,7 @@ class Meetings(RuleBasedStateMachine):
                         ballot=ballot.id,
                         choice=choice,
                         tracker=tracker,
+                        mark_key=self.mark_key(ballot.id, member) if tracker else "",
                         on_behalf_of="" if voter == member else member,
                     )
                     and tracker
@@ -368,6 +373,7 @@ class Meetings(RuleBasedStateMachine):
         if ballot is not None and ballot.method is BallotMethod.SECRET:
             tracker = f"{self.tick:032x}"
             fields["tracker"] = tracker
+            fields["mark_key"] = self.mark_key(ballot_id, member)
         accepted = self.issue(c.CastVote, voter, ballot=ballot_id,
                               on_behalf_of=member if member != voter else "", **fields)  # fmt: skip
         if accepted and tracker:
@@ -388,12 +394,19 @@ class Meetings(RuleBasedStateMachine):
             yes = data.draw(st.integers(0, hands))
             no = data.draw(st.integers(0, hands - yes))
             counts = (yes, no, hands - yes - no)
+        secret = ""
         if ballot is not None and ballot.method is BallotMethod.SECRET:
             papers = tuple(self.sealed.get(ballot_id, {}).values())
+            secret = secret_of(ballot_id)
             if drop and papers:
                 papers = papers[1:]
         return self.issue(c.CloseBallot, CHAIR, ballot=ballot_id, counts=counts, papers=papers,
-                          casting_vote=casting)  # fmt: skip
+                          casting_vote=casting, ballot_secret=secret)  # fmt: skip
+
+    @staticmethod
+    def mark_key(ballot_id: str, member: str) -> str:
+        """The mark key the shell derives from the ballot's secret (:mod:`voting.seal`)."""
+        return mark_key(secret_of(ballot_id), member)
 
     # -- the membership and the room ----------------------------------------------------
 
@@ -432,11 +445,16 @@ class Meetings(RuleBasedStateMachine):
 
     @invariant()
     def one_counted_vote_per_member_per_ballot(self) -> None:
-        """R6: under no_revote a member has at most one vote per ballot; a sealed vote is one."""
+        """R6: under no_revote a member has at most one vote per ballot; a sealed vote is one
+        (one mark per member per ballot)."""
         named = Counter((e.ballot, e.member) for e in self.log if isinstance(e, ev.VoteCast))
-        sealed = Counter((e.ballot, e.member) for e in self.log
+        sealed = Counter((e.ballot, e.mark) for e in self.log
                          if isinstance(e, ev.SecretVoteCast))  # fmt: skip
         assert all(n == 1 for n in sealed.values())
+        for ballot_id, papers in self.sealed.items():
+            marks = {mark(ballot_id, m, self.mark_key(ballot_id, m)) for m in papers}
+            assert marks == {e.mark for e in self.log
+                             if isinstance(e, ev.SecretVoteCast) and e.ballot == ballot_id}
         for (ballot_id, _), n in named.items():
             assert n == 1 or self.state.ballots[ballot_id].revote == "last_counts"
 
@@ -457,8 +475,10 @@ class Meetings(RuleBasedStateMachine):
                     for e in self.log
                     if isinstance(e, ev.SecretVoteCast) and e.ballot == closed.ballot
                 ]
-                assert all((e.voter, e.member) in roll for e in voters)
-                assert len(closed.papers) == len(voters)
+                assert all(pair in roll for pair in closed.voters)
+                assert {m for _, m in closed.voters} == set(self.sealed.get(closed.ballot, {}))
+                assert len(closed.papers) == len(voters) == len(closed.voters)
+                assert sorted(closed.papers) == sorted(self.sealed.get(closed.ballot, {}).values())
                 assert list(closed.papers) == sorted(closed.papers)
                 tally = Counter(choice for _, choice in closed.papers)
                 assert counts == (tally["for"], tally["against"], tally["abstain"])

@@ -75,7 +75,7 @@ def hold_meeting(service: Service) -> None:
     for member in voters:
         r = service.post(f"{B}/ballots/b2/votes", voters[member], {"choice": "for"})
         assert r.status_code == 201, r.json
-        assert len(r.json["tracker"]) == 32
+        assert len(r.json["tracker"]) == 64
         receipts[f"{member}-secret"] = r.json
     r = service.post(f"{B}/ballots/b2/close", chair, {})
     assert r.json["ballot"]["outcome"] == "carried", r.json
