@@ -13,20 +13,46 @@ appended meanwhile, insert the entries at the next dense sequence numbers
 (the primary key refuses a gap or a duplicate) and any sealed ballot paper;
 commit; only then append the leaves to the tree and sign a checkpoint from
 the stored leaves.
+
+Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
+a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
+written later) after a command that brings the log to or past a multiple of
+``checkpoint_every`` entries, after a command that closes a ballot, an
+election, a petition or a meeting, and at the head of every bundle written
+(:meth:`Ledger.write_bundle`). A receipt is signed at once all the same: if
+no checkpoint covers its entry yet, one is signed for it and kept apart
+(``receipt_checkpoints``); the verifier checks it against the root it
+rebuilds from the published entries, so no bundle needs to carry it.
+
+:meth:`Ledger.submit_many` is the bulk road: the same ``submit`` for each
+command, but the entries go to the store in one transaction per stretch
+between published checkpoints, so a long log is written without a commit
+(and an fsync) per command; the store, the tree and the notes end exactly as
+after one ``submit`` per command.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from api.storage import Store, checkpoints, entries, sealed_papers, sealed_rankings
+from api.storage import (
+    Store,
+    checkpoints,
+    entries,
+    receipt_checkpoints,
+    sealed_papers,
+    sealed_rankings,
+)
+from audit.bundle import write_bundle
 from audit.canonical import canonical
 from audit.entry_patterns import decode_line
 from audit.log import Log
@@ -44,7 +70,13 @@ from voting.decider import decide, evolve, replay
 from voting.errors import DomainError
 from voting.state import BallotMethod, BodyState, transient
 
-__all__ = ["Ledger", "Submitted"]
+__all__ = ["CHECKPOINT_EVERY", "Ledger", "Submitted"]
+
+CHECKPOINT_EVERY = 1_000
+"""The default cadence: a published checkpoint at least every this many entries."""
+
+_CLOSES = (ev.BallotClosed, ev.ElectionClosed, ev.PetitionClosed, ev.MeetingClosed)
+"""Events after which the ledger publishes a checkpoint at once: a result, or a meeting's end."""
 
 _ANOTHER_WRITER = "the log was changed by another writer; reopen the ledger"
 
@@ -64,6 +96,16 @@ class Submitted:
 _REBUILD_STEP = 65_536  # leaves added to the rebuilt tree at a time
 
 
+@dataclass(slots=True)
+class _Batch:
+    """A run of :meth:`Ledger.submit_many`: its connection, the rows stored since the last
+    commit (not yet in the tree), and the state as of that commit."""
+
+    conn: Connection
+    committed: BodyState
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _event(entry: bytes) -> ev.Event:
     """The event a stored entry holds, its canonical form checked (flat entries by pattern)."""
     decoded = decode_line(entry)
@@ -81,11 +123,15 @@ class Ledger:
         key: Ed25519Signer,
         signer_state: FileSignerState | MemorySignerState,
         *,
-        checkpoint_every: int = 1,
+        checkpoint_every: int = CHECKPOINT_EVERY,
     ) -> None:
+        if type(checkpoint_every) is not int or checkpoint_every < 1:
+            raise DomainError(f"checkpoint_every is a positive number of entries, "
+                              f"not {checkpoint_every!r}")
         self.store = store
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
+        self._batch: _Batch | None = None
         stored = store.all_entries()
         data = [entry for _, entry, _ in stored]
         computed = leaf_hashes(data)
@@ -110,7 +156,7 @@ class Ledger:
         instance: Path,
         *,
         origin: str,
-        checkpoint_every: int = 1,
+        checkpoint_every: int = CHECKPOINT_EVERY,
         database_url: str | None = None,
     ) -> Ledger:
         """The ledger kept in ``instance``: the log key, the signer state, and the store.
@@ -137,6 +183,12 @@ class Ledger:
     def vkey(self) -> str:
         return self._signer.vkey
 
+    @property
+    def size(self) -> int:
+        """Entries stored: those in the tree, and during :meth:`submit_many` those stored since
+        its last commit."""
+        return self.log.size + (len(self._batch.rows) if self._batch is not None else 0)
+
     def submit(self, command: c.Command) -> Submitted:
         """Decide, store and log a command; raises and changes nothing if it is refused."""
         sealed: tuple[str, str, str] | None = None
@@ -162,7 +214,7 @@ class Ledger:
                 "tracker": command.tracker,
                 "ranking": "\n".join(command.ranking),
             }
-        first = self.log.size
+        first = self.size
         rows = []
         for offset, event in enumerate(events):
             data = canonical(to_entry(first + offset, event))  # type: ignore[arg-type]
@@ -176,7 +228,7 @@ class Ledger:
                 }
             )
         try:
-            with self.store.transaction() as conn:
+            with self._transaction() as conn:
                 if self.store.size(conn) != first:
                     raise DomainError(_ANOTHER_WRITER)
                 if rows:
@@ -191,28 +243,115 @@ class Ledger:
             # Rolled back. On PostgreSQL a writer that committed first shows up here, as a
             # taken seq (entries' key), not at the size check above; otherwise the only key
             # left to clash is a sealed paper's tracker.
-            if self.store.size() != first:
+            if self._stored_size() != first:
                 raise DomainError(_ANOTHER_WRITER) from None
             raise DomainError("a sealed paper with this tracker is already held for this ballot "
                               "or election: draw another tracker") from None
-        for row in rows:
-            self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
-        self.state = replay(events, self.state)
-        if rows and self.log.size // self._every > first // self._every:
-            self.checkpoint()
+        self._logged(rows, events, first)
         return Submitted(events, first)
 
+    def submit_many(self, commands: Iterable[c.Command]) -> list[Submitted]:
+        """Submit each command in turn, exactly as :meth:`submit` would, in few transactions.
+
+        Each command is decided on the state the ones before it left and stored
+        under a savepoint (a refused one leaves no row); the transaction commits
+        at every checkpoint the policy publishes, before every close (which
+        reads the sealed papers the store holds), and at the end. The tree is
+        grown and a checkpoint signed only after a commit (INV-CHECKPOINT), so
+        the store, the tree and every note end as after one :meth:`submit` per
+        command (tests/api/test_cadence.py). The first refused command raises,
+        after the commands before it are committed and logged as they would
+        have been one by one. On SQLite the store stays locked to other
+        writers between commits.
+        """
+        if self._batch is not None:
+            raise DomainError("submit_many is already running on this ledger")
+        self._batch = _Batch(self.store.engine.connect(), self.state)
+        done: list[Submitted] = []
+        try:
+            for command in commands:
+                if isinstance(command, c.CloseBallot | c.CloseElection):
+                    self._flush()
+                try:
+                    done.append(self.submit(command))
+                except BaseException:
+                    self._flush()  # the commands before it stand, as one by one
+                    raise
+            self._flush()
+        finally:
+            batch, self._batch = self._batch, None
+            if batch.conn.in_transaction():  # a commit failed: nothing since the last stands
+                batch.conn.rollback()
+                self.state = batch.committed
+            batch.conn.close()
+        return done
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """The write transaction of one command: its own, or a savepoint in the batch's."""
+        batch = self._batch
+        if batch is None:
+            with self.store.transaction() as conn:
+                yield conn
+            return
+        if not batch.conn.in_transaction():
+            batch.conn.begin()
+        with batch.conn.begin_nested():
+            yield batch.conn
+
+    def _stored_size(self) -> int:
+        return self.store.size(self._batch.conn if self._batch is not None else None)
+
+    def _logged(self, rows: list[dict[str, Any]], events: tuple[ev.Event, ...],
+                first: int) -> None:
+        """After the command's rows are stored: grow the tree (at once, or at the batch's next
+        commit), move the state on, and publish a checkpoint if the policy says so."""
+        if self._batch is None:
+            for row in rows:
+                self.log.append_canonical(row["data"], validate=False)
+        else:
+            self._batch.rows.extend(rows)
+        self.state = replay(events, self.state)
+        if rows and self._publishes(first, events):
+            self.checkpoint()
+
+    def _publishes(self, first: int, events: Sequence[ev.Event]) -> bool:
+        """The checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"): a
+        command that brings the log from ``first`` to or past a multiple of the cadence, or
+        that closes a ballot, an election, a petition or a meeting."""
+        size = first + len(events)
+        return size // self._every > first // self._every or any(
+            isinstance(event, _CLOSES) for event in events)
+
+    def _flush(self) -> None:
+        """Commit the batch's rows, then add them to the tree (INV-CHECKPOINT: after commit)."""
+        batch = self._batch
+        if batch is None:
+            return
+        if batch.conn.in_transaction():
+            batch.conn.commit()
+        rows, batch.rows = batch.rows, []
+        if rows:
+            self.log.extend([row["data"] for row in rows], validate=False)
+        batch.committed = self.state
+
     def checkpoint(self) -> SignedCheckpoint:
-        """Sign the current size and root, and keep the note."""
+        """Sign the current size and root (unless signed already) and publish the note: every
+        bundle written later carries it."""
+        return self._sign(checkpoints)
+
+    def _sign(self, table: Table) -> SignedCheckpoint:
+        """Sign the current size (or take the checkpoint signed last, if it is of this size)
+        and keep its note in ``table``."""
+        self._flush()
         latest = self.log.latest_checkpoint
-        if latest is not None and latest.checkpoint.size == self.log.size:
-            return latest
-        signed = self.log.checkpoint()
+        signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
+            else self.log.checkpoint()
         with self.store.transaction() as conn:
             size = signed.checkpoint.size
-            known = conn.execute(select(checkpoints.c.size).where(checkpoints.c.size == size))
+            known = conn.execute(select(table.c.size).where(table.c.size == size))
             if known.first() is None:  # re-signed after a restart: keep the first note
-                conn.execute(insert(checkpoints).values(size=size, note=signed.note))
+                conn.execute(insert(table).values(size=size, note=signed.note))
         return signed
 
     def events(self) -> list[ev.Event]:
@@ -222,20 +361,44 @@ class Ledger:
         return [data for _, data, _ in self.store.all_entries()]
 
     def checkpoints(self) -> Sequence[str]:
+        """The published checkpoint notes, in order of size: the ones a bundle carries."""
         return self.store.all_checkpoints()
 
     def receipt(self, index: int, *, tracker: str = "") -> str:
         """A c2sp.org/tlog-proof receipt for entry ``index``, for the member to keep.
 
-        Its checkpoint is one the ledger stores (signed now if the latest does
-        not cover the entry), so it is also in every bundle published later.
-        For a sealed vote, ``tracker`` goes in the receipt's extra line, so the
-        voter's verifier finds their paper when the papers are published.
+        Its checkpoint is the latest signed if that covers the entry; otherwise
+        one is signed now, at once, and kept with the receipts' checkpoints,
+        not published: ``tellers verify --receipt`` checks its root against
+        the root of the published entries at its size, so it holds against
+        every bundle written later. For a sealed vote, ``tracker`` goes in the
+        receipt's extra line, so the voter's verifier finds their paper when
+        the papers are published.
         """
+        self._flush()
         latest = self.log.latest_checkpoint
         if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
-            self.checkpoint()
+            self._sign(receipt_checkpoints)
         return self.log.receipt(index, extra=tracker_extra(tracker) if tracker else None)
+
+    def write_bundle(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        cosigned: Mapping[int, Sequence[str]] | None = None,
+        witness_vkeys: Sequence[str] = (),
+    ) -> Path:
+        """Publish a checkpoint at the current size and write the verification bundle.
+
+        The bundle holds every entry and the published checkpoints only (the
+        cadence, the closes and each bundle's head; receipts' checkpoints are
+        not needed, see :meth:`receipt`), with any witness cosignatures
+        (:func:`audit.bundle.write_bundle`). Returns the manifest's path.
+        """
+        self.checkpoint()
+        return write_bundle(directory, entries=self.entry_bytes(),
+                            checkpoints=list(self.checkpoints()), vkey=self.vkey,
+                            cosigned=cosigned, witness_vkeys=witness_vkeys)
 
     def close(self) -> None:
         self.store.close()

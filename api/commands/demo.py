@@ -18,7 +18,7 @@ import click
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
-from audit.bundle import BundleError, check_bundle_target, write_bundle
+from audit.bundle import BundleError, check_bundle_target
 from voting import commands as c
 from voting import events as ev
 from voting.minutes import render_minutes
@@ -76,12 +76,7 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
             click.echo("")
             click.echo(latest.note)
             if bundle_dir is not None:
-                write_bundle(
-                    bundle_dir,
-                    entries=ledger.entry_bytes(),
-                    checkpoints=list(ledger.checkpoints()),
-                    vkey=ledger.vkey,
-                )
+                ledger.write_bundle(bundle_dir)
                 click.echo(f"Bundle written to {bundle_dir}: check it with")
                 click.echo(f"  tellers verify {bundle_dir} --key '{ledger.vkey}'")
             if receipts_dir is not None:

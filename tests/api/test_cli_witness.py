@@ -10,7 +10,6 @@ from click.testing import CliRunner
 from api.cli import main
 from api.demo_meeting import commands
 from api.ledger import Ledger
-from audit.bundle import write_bundle
 from voting import commands as c
 
 ORIGIN = "test.tellers.invalid/witnessed"
@@ -18,8 +17,7 @@ AT = "2026-04-01T10:00:00Z"
 
 
 def bundle_of(ledger: Ledger, path: Path) -> Path:
-    write_bundle(path, entries=ledger.entry_bytes(), checkpoints=list(ledger.checkpoints()),
-                 vkey=ledger.vkey)  # fmt: skip
+    ledger.write_bundle(path)  # publishes a checkpoint at the head first
     return path
 
 
