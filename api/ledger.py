@@ -261,8 +261,8 @@ class Ledger:
         the store, the tree and every note end as after one :meth:`submit` per
         command (tests/api/test_cadence.py). The first refused command raises,
         after the commands before it are committed and logged as they would
-        have been one by one. On SQLite the store stays locked to other
-        writers between commits.
+        have been one by one. On SQLite other writers wait (busy timeout) from
+        a stretch's first command to its commit.
         """
         if self._batch is not None:
             raise DomainError("submit_many is already running on this ledger")
