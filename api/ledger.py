@@ -13,17 +13,35 @@ appended meanwhile, insert the entries at the next dense sequence numbers
 (the primary key refuses a gap or a duplicate) and any sealed ballot paper
 or ballot secret (or, at a secret close, delete them); commit; only then
 append the leaves to the tree and sign a checkpoint from the stored leaves.
+
+Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
+a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
+written later) after a command that brings the log to or past a multiple of
+``checkpoint_every`` entries, after a command that closes a ballot, an
+election, a petition or a meeting, and at the head of every bundle written
+(:meth:`Ledger.write_bundle`). A receipt is signed at once all the same: if
+no checkpoint covers its entry yet, one is signed for it and kept apart
+(``receipt_checkpoints``); the verifier checks it against the root it
+rebuilds from the published entries, so no bundle needs to carry it.
+
+:meth:`Ledger.submit_many` is the bulk road: the same ``submit`` for each
+command, but the entries go to the store in one transaction per stretch
+between published checkpoints, so a long log is written without a commit
+(and an fsync) per command; the store, the tree and the notes end exactly as
+after one ``submit`` per command.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from api.storage import (
@@ -31,9 +49,11 @@ from api.storage import (
     ballot_secrets,
     checkpoints,
     entries,
+    receipt_checkpoints,
     sealed_papers,
     sealed_rankings,
 )
+from audit.bundle import write_bundle
 from audit.canonical import canonical
 from audit.entry_patterns import decode_line
 from audit.log import Log
@@ -49,10 +69,17 @@ from voting import events as ev
 from voting.codec import from_entry, to_entry
 from voting.decider import decide, evolve, replay, require_complete
 from voting.errors import DomainError
+from voting.minutes import minutes_of
 from voting.seal import mark_key, ranking_choice
 from voting.state import BallotMethod, BodyState, ElectionStage, transient
 
-__all__ = ["Ledger", "Submitted"]
+__all__ = ["CHECKPOINT_EVERY", "Ledger", "Submitted"]
+
+CHECKPOINT_EVERY = 1_000
+"""The default cadence: a published checkpoint at least every this many entries."""
+
+_CLOSES = (ev.BallotClosed, ev.ElectionClosed, ev.PetitionClosed, ev.MeetingClosed)
+"""Events after which the ledger publishes a checkpoint at once: a result, or a meeting's end."""
 
 _ANOTHER_WRITER = "the log was changed by another writer; reopen the ledger"
 
@@ -80,6 +107,16 @@ class Submitted:
 _REBUILD_STEP = 65_536  # leaves added to the rebuilt tree at a time
 
 
+@dataclass(slots=True)
+class _Batch:
+    """A run of :meth:`Ledger.submit_many`: its connection, the rows stored since the last
+    commit (not yet in the tree), and the state as of that commit."""
+
+    conn: Connection
+    committed: BodyState
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _event(entry: bytes) -> ev.Event:
     """The event a stored entry holds, its canonical form checked (flat entries by pattern)."""
     decoded = decode_line(entry)
@@ -97,13 +134,17 @@ class Ledger:
         key: Ed25519Signer,
         signer_state: FileSignerState | MemorySignerState,
         *,
-        checkpoint_every: int = 1,
+        checkpoint_every: int = CHECKPOINT_EVERY,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
+        if type(checkpoint_every) is not int or checkpoint_every < 1:
+            raise DomainError(f"checkpoint_every is a positive number of entries, "
+                              f"not {checkpoint_every!r}")
         self.store = store
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
         self._random = random_bytes  # trackers and ballot secrets (tests may fix it)
+        self._batch: _Batch | None = None
         stored = store.all_entries()
         data = [entry for _, entry, _ in stored]
         computed = leaf_hashes(data)
@@ -133,7 +174,7 @@ class Ledger:
         instance: Path,
         *,
         origin: str,
-        checkpoint_every: int = 1,
+        checkpoint_every: int = CHECKPOINT_EVERY,
         database_url: str | None = None,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> Ledger:
@@ -164,6 +205,12 @@ class Ledger:
     def vkey(self) -> str:
         return self._signer.vkey
 
+    @property
+    def size(self) -> int:
+        """Entries stored: those in the tree, and during :meth:`submit_many` those stored since
+        its last commit."""
+        return self.log.size + (len(self._batch.rows) if self._batch is not None else 0)
+
     def _sealed(self, command: c.Command) -> tuple[str, str] | None:
         """``(kind, question)`` if ``command`` casts in or closes a secret ballot or election."""
         if isinstance(command, c.CastVote | c.CloseBallot):
@@ -190,7 +237,9 @@ class Ledger:
         if sealed is None:
             return command
         kind, question = sealed
-        secret = self.store.secret(kind, question)
+        batch = self._batch  # a batch's open transaction holds secrets not yet committed
+        secret = self.store.secret(kind, question, batch.conn if batch is not None
+                                   and batch.conn.in_transaction() else None)
         if secret is None and self._open(kind, question):
             raise DomainError(f"the store holds no ballot secret for the secret {kind} "
                               f"{question!r}, so its sealed votes cannot be cast or counted here")
@@ -248,7 +297,7 @@ class Ledger:
         if opened is not None:
             opened["secret"] = self._random(32).hex()
         closing = sealed if isinstance(command, c.CloseBallot | c.CloseElection) else None
-        first = self.log.size
+        first = self.size
         rows = []
         for offset, event in enumerate(events):
             data = canonical(to_entry(first + offset, event))  # type: ignore[arg-type]
@@ -262,7 +311,7 @@ class Ledger:
                 }
             )
         try:
-            with self.store.transaction() as conn:
+            with self._transaction() as conn:
                 if self.store.size(conn) != first:
                     raise DomainError(_ANOTHER_WRITER)
                 if rows:
@@ -287,20 +336,17 @@ class Ledger:
             # Rolled back. On PostgreSQL a writer that committed first shows up here, as a
             # taken seq (entries' key), not at the size check above; otherwise the only key
             # left to clash is a sealed paper's tracker.
-            if self.store.size() != first:
+            if self._stored_size() != first:
                 raise DomainError(_ANOTHER_WRITER) from None
             raise DomainError("a sealed paper with this tracker is already held for this ballot "
                               "or election: draw another tracker") from None
-        if closing is not None:
-            self.store.scrub()
-        for row in rows:
-            self.log.append_canonical(row["data"], validate=False)  # type: ignore[arg-type]
         for offset, event in enumerate(events):
             if isinstance(event, ev.NominationsClosed):
                 self._nominations_closed[event.election] = first + offset + 1
-        self.state = replay(events, self.state)
-        if rows and self.log.size // self._every > first // self._every:
-            self.checkpoint()
+        self._logged(rows, events, first)
+        if closing is not None:  # the deleted secret's old page images go too
+            self._flush()
+            self.store.scrub()
         return Submitted(events, first, *keys)
 
     def _lot_seed(self, command: c.CloseElection) -> str:
@@ -310,6 +356,7 @@ class Ledger:
         size = self._nominations_closed.get(command.election)
         if size is None:
             return command.seed  # the domain refuses to close an election still nominating
+        self._flush()  # in a batch, the tree grows at a commit: the root must be of stored leaves
         seed = self.log.root(size).hex()
         if command.seed and command.seed != seed:
             raise DomainError(
@@ -318,17 +365,108 @@ class Ledger:
             )
         return seed
 
+    def submit_many(self, commands: Iterable[c.Command]) -> list[Submitted]:
+        """Submit each command in turn, exactly as :meth:`submit` would, in few transactions.
+
+        Each command is decided on the state the ones before it left and stored
+        under a savepoint (a refused one leaves no row); the transaction commits
+        at every checkpoint the policy publishes, before every close (which
+        reads the sealed papers the store holds), and at the end. The tree is
+        grown and a checkpoint signed only after a commit (INV-CHECKPOINT), so
+        the store, the tree and every note end as after one :meth:`submit` per
+        command (tests/api/test_cadence.py). The first refused command raises,
+        after the commands before it are committed and logged as they would
+        have been one by one. On SQLite other writers wait (busy timeout) from
+        a stretch's first command to its commit.
+        """
+        if self._batch is not None:
+            raise DomainError("submit_many is already running on this ledger")
+        self._batch = _Batch(self.store.engine.connect(), self.state)
+        done: list[Submitted] = []
+        try:
+            for command in commands:
+                if isinstance(command, c.CloseBallot | c.CloseElection):
+                    self._flush()
+                try:
+                    done.append(self.submit(command))
+                except BaseException:
+                    self._flush()  # the commands before it stand, as one by one
+                    raise
+            self._flush()
+        finally:
+            batch, self._batch = self._batch, None
+            if batch.conn.in_transaction():  # a commit failed: nothing since the last stands
+                batch.conn.rollback()
+                self.state = batch.committed
+            batch.conn.close()
+        return done
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """The write transaction of one command: its own, or a savepoint in the batch's."""
+        batch = self._batch
+        if batch is None:
+            with self.store.transaction() as conn:
+                yield conn
+            return
+        if not batch.conn.in_transaction():
+            batch.conn.begin()
+        with batch.conn.begin_nested():
+            yield batch.conn
+
+    def _stored_size(self) -> int:
+        return self.store.size(self._batch.conn if self._batch is not None else None)
+
+    def _logged(self, rows: list[dict[str, Any]], events: tuple[ev.Event, ...],
+                first: int) -> None:
+        """After the command's rows are stored: grow the tree (at once, or at the batch's next
+        commit), move the state on, and publish a checkpoint if the policy says so."""
+        if self._batch is None:
+            for row in rows:
+                self.log.append_canonical(row["data"], validate=False)
+        else:
+            self._batch.rows.extend(rows)
+        self.state = replay(events, self.state)
+        if rows and self._publishes(first, events):
+            self.checkpoint()
+
+    def _publishes(self, first: int, events: Sequence[ev.Event]) -> bool:
+        """The checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"): a
+        command that brings the log from ``first`` to or past a multiple of the cadence, or
+        that closes a ballot, an election, a petition or a meeting."""
+        size = first + len(events)
+        return size // self._every > first // self._every or any(
+            isinstance(event, _CLOSES) for event in events)
+
+    def _flush(self) -> None:
+        """Commit the batch's rows, then add them to the tree (INV-CHECKPOINT: after commit)."""
+        batch = self._batch
+        if batch is None:
+            return
+        if batch.conn.in_transaction():
+            batch.conn.commit()
+        rows, batch.rows = batch.rows, []
+        if rows:
+            self.log.extend([row["data"] for row in rows], validate=False)
+        batch.committed = self.state
+
     def checkpoint(self) -> SignedCheckpoint:
-        """Sign the current size and root, and keep the note."""
+        """Sign the current size and root (unless signed already) and publish the note: every
+        bundle written later carries it."""
+        return self._sign(checkpoints)
+
+    def _sign(self, table: Table) -> SignedCheckpoint:
+        """Sign the current size (or take the checkpoint signed last, if it is of this size)
+        and keep its note in ``table``."""
+        self._flush()
         latest = self.log.latest_checkpoint
-        if latest is not None and latest.checkpoint.size == self.log.size:
-            return latest
-        signed = self.log.checkpoint()
+        signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
+            else self.log.checkpoint()
         with self.store.transaction() as conn:
             size = signed.checkpoint.size
-            known = conn.execute(select(checkpoints.c.size).where(checkpoints.c.size == size))
+            known = conn.execute(select(table.c.size).where(table.c.size == size))
             if known.first() is None:  # re-signed after a restart: keep the first note
-                conn.execute(insert(checkpoints).values(size=size, note=signed.note))
+                conn.execute(insert(table).values(size=size, note=signed.note))
         return signed
 
     def events(self) -> list[ev.Event]:
@@ -338,23 +476,49 @@ class Ledger:
         return [data for _, data, _ in self.store.all_entries()]
 
     def checkpoints(self) -> Sequence[str]:
+        """The published checkpoint notes, in order of size: the ones a bundle carries."""
         return self.store.all_checkpoints()
 
     def receipt(self, index: int, *, tracker: str = "", mark_key: str = "") -> str:
         """A c2sp.org/tlog-proof receipt for entry ``index``, for the member to keep.
 
-        Its checkpoint is one the ledger stores (signed now if the latest does
-        not cover the entry), so it is also in every bundle published later.
-        For a sealed vote, ``tracker`` and ``mark_key`` (from :class:`Submitted`)
-        go in the receipt's extra data: the tracker opens the entry's seal with
-        the voter's paper once it is published, the mark key its mark
-        (:func:`audit.receipt.tracker_extra`).
+        Its checkpoint is the latest signed if that covers the entry; otherwise
+        one is signed now, at once, and kept with the receipts' checkpoints,
+        not published: ``tellers verify --receipt`` checks its root against
+        the root of the published entries at its size, so it holds against
+        every bundle written later. For a sealed vote, ``tracker`` and
+        ``mark_key`` (from :class:`Submitted`) go in the receipt's extra data:
+        the tracker opens the entry's seal with the voter's paper once it is
+        published, the mark key its mark (:func:`audit.receipt.tracker_extra`).
         """
+        self._flush()
         latest = self.log.latest_checkpoint
         if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
-            self.checkpoint()
+            self._sign(receipt_checkpoints)
         extra = tracker_extra(tracker, mark_key) if tracker else None
         return self.log.receipt(index, extra=extra)
+
+    def write_bundle(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        cosigned: Mapping[int, Sequence[str]] | None = None,
+        witness_vkeys: Sequence[str] = (),
+    ) -> Path:
+        """Publish a checkpoint at the current size and write the verification bundle.
+
+        The bundle holds every entry and the published checkpoints only (the
+        cadence, the closes and each bundle's head; receipts' checkpoints are
+        not needed, see :meth:`receipt`), with any witness cosignatures, and the
+        minutes of every meeting as the body publishes them (``voting.minutes``,
+        checked by C-MINUTES) (:func:`audit.bundle.write_bundle`). Returns the
+        manifest's path.
+        """
+        self.checkpoint()
+        return write_bundle(directory, entries=self.entry_bytes(),
+                            checkpoints=list(self.checkpoints()), vkey=self.vkey,
+                            cosigned=cosigned, witness_vkeys=witness_vkeys,
+                            minutes=minutes_of(self.state, self.events()).by_entry())
 
     def close(self) -> None:
         self.store.close()

@@ -37,6 +37,7 @@ __all__ = [
     "checkpoints",
     "entries",
     "metadata",
+    "receipt_checkpoints",
     "sealed_papers",
     "sealed_rankings",
 ]
@@ -53,8 +54,15 @@ entries = Table(
     Column("leaf_hash", LargeBinary(32), nullable=False, unique=True),
 )
 
-checkpoints = Table(
+checkpoints = Table(  # the published checkpoints: the ones a bundle carries
     "checkpoints",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+)
+
+receipt_checkpoints = Table(  # signed only for a receipt, between published ones
+    "receipt_checkpoints",
     metadata,
     Column("size", Integer, primary_key=True, autoincrement=False),
     Column("note", Text, nullable=False),
@@ -131,7 +139,9 @@ class Store:
             yield conn
 
     def size(self, conn: Connection | None = None) -> int:
-        query = select(func.count()).select_from(entries)
+        """The number of entries: the next ``seq``, read from the key's index (the entries are
+        dense from 0, INV-DENSE), so that it costs the same on a log of any length."""
+        query = select(func.coalesce(func.max(entries.c.seq) + 1, 0))
         if conn is not None:
             return int(conn.execute(query).scalar_one())
         with self.engine.connect() as fresh:
@@ -145,9 +155,12 @@ class Store:
             )
             return [(int(seq), bytes(data), bytes(leaf)) for seq, data, leaf in rows]
 
-    def all_checkpoints(self) -> list[str]:
+    def all_checkpoints(self, *, published: bool = True) -> list[str]:
+        """The published checkpoint notes in order of size (with ``published=False``, the
+        ones signed only for receipts)."""
+        table = checkpoints if published else receipt_checkpoints
         with self.engine.connect() as conn:
-            rows = conn.execute(select(checkpoints.c.note).order_by(checkpoints.c.size))
+            rows = conn.execute(select(table.c.note).order_by(table.c.size))
             return [str(note) for (note,) in rows]
 
     def papers(self, ballot: str) -> tuple[tuple[str, str], ...]:
@@ -168,15 +181,17 @@ class Store:
             )
             return tuple((str(t), tuple(str(r).split("\n"))) for t, r in rows)
 
-    def secret(self, kind: str, question: str) -> str | None:
-        """The ballot secret held for an open secret ballot or election, if any."""
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                select(ballot_secrets.c.secret).where(
-                    (ballot_secrets.c.kind == kind) & (ballot_secrets.c.question == question)
-                )
-            ).scalar_one_or_none()
-            return None if found is None else str(found)
+    def secret(self, kind: str, question: str, conn: Connection | None = None) -> str | None:
+        """The ballot secret held for an open secret ballot or election, if any (read on
+        ``conn`` when given: a batch sees the secrets it has stored but not yet committed)."""
+        query = select(ballot_secrets.c.secret).where(
+            (ballot_secrets.c.kind == kind) & (ballot_secrets.c.question == question))
+        if conn is not None:
+            found = conn.execute(query).scalar_one_or_none()
+        else:
+            with self.engine.connect() as own:
+                found = own.execute(query).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def scrub(self) -> None:
         """After a close deleted a ballot's secret and papers: on SQLite, copy the write-ahead

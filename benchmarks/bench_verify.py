@@ -16,7 +16,7 @@ Run::
     python benchmarks/bench_verify.py --profile       # and where the time goes (cProfile)
     python benchmarks/bench_verify.py --entries 100000 --checkpoint-every 1
                                                       # a checkpoint per entry, as the ledger
-                                                      # signs one per command by default
+                                                      # signed one per command before its cadence
 
 The figures go into the "## Verification" section of BENCHMARKS.md.
 """

@@ -27,7 +27,7 @@ import click
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
-from audit.bundle import BundleError, check_bundle_target, write_bundle
+from audit.bundle import BundleError, check_bundle_target
 from voting import events as ev
 from voting.minutes import minutes_of
 from voting.report import watered_down
@@ -93,13 +93,7 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
             click.echo("")
             click.echo(latest.note)
             if bundle_dir is not None:
-                write_bundle(
-                    bundle_dir,
-                    entries=ledger.entry_bytes(),
-                    checkpoints=list(ledger.checkpoints()),
-                    vkey=ledger.vkey,
-                    minutes=minutes.by_entry(),  # the minutes of each meeting, as published
-                )
+                ledger.write_bundle(bundle_dir)
                 click.echo(f"Bundle written to {bundle_dir}: check it with")
                 click.echo(f"  tellers verify {bundle_dir} --key '{ledger.vkey}'")
                 click.echo("and read the minutes it proves with")

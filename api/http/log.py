@@ -1,6 +1,6 @@
 """``/api/v1/bodies/<body>/log`` and ``/bundles``: the body's signed log, for anyone to read.
 
-- ``log/checkpoint``: the latest signed checkpoint note (text/plain).
+- ``log/checkpoint``: the log's head, signed and published (text/plain).
 - ``log/entries?after=&limit=``: the entries in order, by keyset: ``after`` is
   the last ``seq`` the reader has (none: from the start); ``next`` in the
   answer is the ``after`` for the next page, ``null`` at the end.
@@ -71,11 +71,15 @@ def _size_of(note: str) -> int:
 class Checkpoint(MethodView):
     @blp.response(200, content_type="text/plain")
     def get(self, body: str) -> Response:
-        """The latest signed checkpoint (c2sp.org/tlog-checkpoint in a signed note)."""
-        notes = instance().ledger(body).checkpoints()
-        if not notes:
-            abort(404)
-        return Response(notes[-1], mimetype="text/plain")
+        """The log's head, signed and published (c2sp.org/tlog-checkpoint in a signed note).
+
+        The ledger publishes checkpoints at a cadence and at every close
+        (docs/verifying.md, "Which checkpoints a bundle carries"); asking for the
+        head publishes one at the current size, as writing a bundle does.
+        """
+        with instance().writing(body) as ledger:
+            note = ledger.checkpoint().note
+        return Response(note, mimetype="text/plain")
 
 
 @blp.route("/entries")
@@ -102,9 +106,10 @@ _cache: dict[tuple[str, str, int], dict[str, bytes]] = {}  # (instance, body, si
 def bundle_files(body: str, size: int | None) -> dict[str, bytes]:
     """Every file of the bundle of ``body``'s log at checkpoint ``size`` (None: the latest)."""
     inst = instance()
-    if size is None:
+    if size is None or size == inst.ledger(body).log.size:  # the head: publish it first
         with inst.writing(body) as ledger:
-            size = ledger.checkpoint().checkpoint.size
+            signed = ledger.checkpoint().checkpoint.size
+        size = signed if size is None else size
     key = (str(inst.path), body, size)
     with _cache_lock:
         cached = _cache.get(key)

@@ -43,7 +43,8 @@ def _die_after(owner: Any, name: str) -> None:
 
 
 def main(instance: Path, failpoint: str = "", count: int = 0) -> None:
-    ledger = Ledger.open(instance, origin=ORIGIN)
+    # A checkpoint after every command, so that every write signs one (the failpoints' case).
+    ledger = Ledger.open(instance, origin=ORIGIN, checkpoint_every=1)
     if ledger.log.size == 0:
         ledger.submit(c.FoundBody(AT, "s", name="Crash Branch"))
         ledger.submit(c.AdmitMember(AT, "s", member="s", name="Sam", roles=("secretary",)))

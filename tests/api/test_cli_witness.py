@@ -10,18 +10,14 @@ from click.testing import CliRunner
 from api.cli import main
 from api.demo_meeting import commands
 from api.ledger import Ledger
-from audit.bundle import write_bundle
 from voting import commands as c
-from voting.minutes import minutes_of
 
 ORIGIN = "test.tellers.invalid/witnessed"
 AT = "2026-04-01T10:00:00Z"
 
 
 def bundle_of(ledger: Ledger, path: Path) -> Path:
-    write_bundle(path, entries=ledger.entry_bytes(), checkpoints=list(ledger.checkpoints()),
-                 vkey=ledger.vkey,
-                 minutes=minutes_of(ledger.state, ledger.events()).by_entry())  # fmt: skip
+    ledger.write_bundle(path)  # publishes a checkpoint at the head first
     return path
 
 

@@ -5,8 +5,10 @@ rules draw the same random meetings, but every command also goes through
 :meth:`api.ledger.Ledger.submit` on SQLite. The shell must agree with the core at every
 step: the same events for an accepted command, the same kind of refusal for a refused
 one, and then nothing changed in the store, the tree or the state; the store holds
-exactly the log's canonical entries, signed up to the last one; and a ledger opened
-afresh on the store at the end has the same state.
+exactly the log's canonical entries; the published checkpoints are exactly those the
+policy asks for (a command reaching a multiple of the cadence, or closing a ballot, an
+election, a petition or a meeting); and a ledger opened afresh on the store at the end has
+the same state.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from hypothesis.stateful import invariant
 
 from api.ledger import Ledger
 from audit.canonical import canonical
+from audit.checkpoint import parse_checkpoint
+from audit.note import parse_note
 from tallying.errors import TellersError
 from tests.voting.test_stateful import Meetings
 from voting import commands as c
@@ -33,6 +37,8 @@ from voting.state import BallotMethod
 pytestmark = [pytest.mark.api, pytest.mark.slow]
 
 ORIGIN = "test.tellers.invalid/stateful"
+EVERY = 7  # a short cadence, so that random runs cross it
+CLOSES = {"ballot_closed", "election_closed", "petition_closed", "meeting_closed"}
 
 
 class LedgerMeetings(Meetings):
@@ -41,7 +47,8 @@ class LedgerMeetings(Meetings):
     def __init__(self) -> None:
         super().__init__()
         self.directory = Path(tempfile.mkdtemp(prefix="tellers-stateful-"))
-        self.ledger = Ledger.open(self.directory, origin=ORIGIN)
+        self.ledger = Ledger.open(self.directory, origin=ORIGIN, checkpoint_every=EVERY)
+        self.published: list[int] = []  # the sizes the policy publishes a checkpoint at
 
     def fingerprint(self) -> tuple[object, ...]:
         ledger = self.ledger
@@ -71,7 +78,11 @@ class LedgerMeetings(Meetings):
         assert submitted.events == tuple(events)
         assert submitted.first_index == len(self.log)
         self.state = replay(events, before)
+        first = len(self.log)
         self.log.extend(events)
+        if events and (len(self.log) // EVERY > first // EVERY
+                       or any(event.TYPE in CLOSES for event in events)):
+            self.published.append(len(self.log))
         return True
 
     @invariant()
@@ -83,8 +94,8 @@ class LedgerMeetings(Meetings):
             canonical(to_entry(seq, event)) for seq, event in enumerate(self.log)  # type: ignore[arg-type]
         ]
         assert ledger.log.size == len(stored)
-        latest = ledger.log.latest_checkpoint
-        assert not stored or (latest is not None and latest.checkpoint.size == len(stored))
+        assert [parse_checkpoint(parse_note(note).text).size
+                for note in ledger.checkpoints()] == self.published
 
     def teardown(self) -> None:
         try:
