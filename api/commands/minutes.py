@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from api.commands.verify import EXIT_UNPINNED, KEY_OPTIONS, checked
+from api.commands.verify import EXIT_UNPINNED, KEY_OPTIONS, checked, failure_line
 from voting.errors import NotFound
 from voting.minutes_formats import minutes_html, minutes_json
 
@@ -63,10 +63,7 @@ def minutes(
                         deadline=deadline, follow_redirects=follow_redirects)
     failed = report.failure
     if failed is not None:
-        where = (f"entry {failed.entry}" if failed.entry is not None
-                 else failed.checkpoint or "the bundle")
-        click.echo(f"tellers minutes: no minutes printed: {failed.check.value} failed at "
-                   f"{where}: {failed.detail}", err=True)
+        click.echo(f"tellers minutes: no minutes printed: {failure_line(failed)}", err=True)
         sys.exit(1)
     if not report.key_pinned:
         click.echo("tellers minutes: no minutes printed: nothing was verified against a "

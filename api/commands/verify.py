@@ -52,11 +52,11 @@ from audit.bundle import (
 )
 from audit.errors import StateError
 from audit.known import KnownState
-from audit.report import Report, Status
+from audit.report import CheckResult, Report, Status
 from audit.verify import verify as run_verify
 
-__all__ = ["EXIT_UNPINNED", "KEY_OPTIONS", "BadBundle", "HttpFetch", "checked", "read_source",
-           "verify"]
+__all__ = ["EXIT_UNPINNED", "KEY_OPTIONS", "BadBundle", "HttpFetch", "checked", "failure_line",
+           "read_source", "verify"]
 
 LARGE = 100_000
 """Checkpoints and entries from which a progress bar is shown even when stderr is not a
@@ -471,10 +471,7 @@ def verify(
         _print_text(report, trusted)
     failed = report.failure
     if failed is not None:
-        where = (f"entry {failed.entry}" if failed.entry is not None
-                 else failed.checkpoint or "the bundle")
-        click.echo(f"tellers verify: {failed.check.value} failed at {where}: "
-                   f"{_one_line(failed.detail)}", err=True)
+        click.echo(f"tellers verify: {failure_line(failed)}", err=True)
         sys.exit(1)
     if not trusted:
         click.echo(f"tellers verify: NOT VERIFIED: no --key, and no key pinned for "
@@ -566,6 +563,13 @@ def _verify(
     except StateError as exc:
         raise BadBundle(str(exc)) from None
     return report, known
+
+
+def failure_line(failed: CheckResult) -> str:
+    """The failed check, where, and why, on one line (for stderr)."""
+    where = (f"entry {failed.entry}" if failed.entry is not None
+             else failed.checkpoint or "the bundle")
+    return f"{failed.check.value} failed at {where}: {_one_line(failed.detail)}"
 
 
 def _one_line(text: str) -> str:
