@@ -360,5 +360,5 @@ def evolve_closed(state: BodyState, e: ev.ElectionClosed) -> BodyState:
             f"{election.method} gives"
         )
     election = with_(election, stage=ElectionStage.DECLARED, elected=elected,
-                     voters=frozenset(e.voters))
+                     voters=frozenset(e.voters), result=result)
     return with_(state, elections=put(state.elections, e.election, election))
