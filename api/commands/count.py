@@ -66,13 +66,33 @@ def _value(value: Fraction, places: int) -> str:
 def result_to_json(
     result: ElectionResult, read: BltFile, *, source: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The result as JSON-ready data: names as in the file, values as decimal strings."""
+    """The result as JSON-ready data: names as in the file, values as decimal strings.
+
+    A pairwise count adds ``pairwise``: ``V(row, column)`` by name, as in its text sheet.
+    """
     names = result.candidates
     places = result.precision
 
     def named(indices: Sequence[int]) -> list[str]:
         return [names[i] for i in indices]
 
+    data = _result_data(result, read, named, places, source)
+    if result.method in PAIRWISE_METHODS:
+        v = pairwise_preferences(read.profile)
+        options = [c for c in range(len(names)) if c not in read.profile.withdrawn]
+        data["pairwise"] = {names[a]: {names[b]: v[a][b] for b in options if b != a}
+                            for a in options}
+    return data
+
+
+def _result_data(
+    result: ElectionResult,
+    read: BltFile,
+    named: Callable[[Sequence[int]], list[str]],
+    places: int,
+    source: dict[str, str] | None,
+) -> dict[str, Any]:
+    names = result.candidates
     return {
         "method": result.method,
         "rule": result.rule,

@@ -7,6 +7,7 @@ option reads a key file and refuses an empty key; the usage banner is only for u
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,16 @@ def test_schulze_shows_its_pairwise_results_under_their_own_heading() -> None:
     assert "Non-transferable" not in out
     assert "first" not in out.split("Stages:")[0]
     assert "Elected, in order of election:\n  1. Stefano Zacchiroli\n" in out
+
+
+def test_schulze_json_carries_the_pairwise_results_by_name() -> None:
+    path = data_path("elections", "debian-2010-dpl.blt")
+    result = run("count", str(path), "--method", "schulze", "--format", "json")
+    assert result.exit_code == 0
+    pairwise = json.loads(result.stdout)["pairwise"]
+    assert pairwise["Stefano Zacchiroli"]["Wouter Verhelst"] == 323
+    assert pairwise["Wouter Verhelst"]["Stefano Zacchiroli"] == 102
+    assert "Stefano Zacchiroli" not in pairwise["Stefano Zacchiroli"]
 
 
 def test_a_transferable_count_keeps_its_stage_sheet() -> None:

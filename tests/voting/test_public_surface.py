@@ -185,6 +185,8 @@ def test_an_elections_result_is_read_from_the_state_after_the_close() -> None:
     with pytest.raises(OutOfOrder) as refused:
         execute(state, CloseElection(AT, "sec", election="e1"))
     assert isinstance(refused.value.__cause__, LotNeeded)
+    assert "Bo, Cy and Dee are tied" in str(refused.value)  # named, not numbered
+    assert "public seed" in str(refused.value)
     assert state.elections["e1"].result is None
     state, _ = execute(state, CloseElection(AT, "sec", election="e1", seed="5eed"))
     result = state.elections["e1"].result
