@@ -76,24 +76,7 @@ def result_to_json(
     def named(indices: Sequence[int]) -> list[str]:
         return [names[i] for i in indices]
 
-    data = _result_data(result, read, named, places, source)
-    if result.method in PAIRWISE_METHODS:
-        v = pairwise_preferences(read.profile)
-        options = [c for c in range(len(names)) if c not in read.profile.withdrawn]
-        data["pairwise"] = {names[a]: {names[b]: v[a][b] for b in options if b != a}
-                            for a in options}
-    return data
-
-
-def _result_data(
-    result: ElectionResult,
-    read: BltFile,
-    named: Callable[[Sequence[int]], list[str]],
-    places: int,
-    source: dict[str, str] | None,
-) -> dict[str, Any]:
-    names = result.candidates
-    return {
+    data: dict[str, Any] = {
         "method": result.method,
         "rule": result.rule,
         "version": result.version,
@@ -131,6 +114,12 @@ def _result_data(
         "warnings": [{"line": w.line, "message": w.message} for w in read.warnings],
         "source": source or {},
     }
+    if result.method in PAIRWISE_METHODS:
+        v = pairwise_preferences(read.profile)
+        options = [c for c in range(len(names)) if c not in read.profile.withdrawn]
+        data["pairwise"] = {names[a]: {names[b]: v[a][b] for b in options if b != a}
+                            for a in options}
+    return data
 
 
 def stage_sheet(result: ElectionResult, read: BltFile) -> str:
