@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from tallying.errors import CountError
+from tallying.errors import LotNeeded
 from tallying.lots import draw, lot_key
 from tallying.result import Lot
 
@@ -54,13 +54,15 @@ def draw_lot(purpose: str, tied: Sequence[int], seed: bytes, number: int) -> Lot
     RFC 3797 draw of :mod:`tallying.lots` with the key ``lot_key(seed, number)``
     over the tied candidates in ballot-paper order; the key is recorded (hex)
     so anyone can redo the draw. A count that needs a lot and has no seed
-    raises :class:`CountError` rather than guess.
+    raises :class:`~tallying.errors.LotNeeded` (a ``CountError``) rather than guess.
     """
     candidates = tuple(sorted(tied))
     if not seed:
-        raise CountError(
+        raise LotNeeded(
             f"{purpose}: candidates {_names(candidates)} are tied and the rule requires a lot; "
-            "give a seed for the lot"
+            "give a seed for the lot",
+            purpose=purpose,
+            tied=candidates,
         )
     key = lot_key(seed, number)
     chosen = draw(key, candidates, 1)[0]

@@ -8,6 +8,7 @@ working for an embedder who does not know our classes)::
     ├── CountError(TellersError, ValueError)          tallying: a count cannot be made
     │   ├── UnknownMethod(CountError, LookupError)     no method of that name
     │   ├── InvalidBallot(CountError)                  a ballot breaks the method's rules
+    │   ├── LotNeeded(CountError)                      a tie needs a lot and no seed was given
     │   └── InvalidProfile(CountError)                 seats, candidates or weights are wrong
     ├── BallotFileError(TellersError, ValueError)      a BLT file cannot be read (names the line)
     ├── voting.errors.DomainError ...                  a command is refused (see voting.errors)
@@ -24,6 +25,7 @@ __all__ = [
     "CountError",
     "InvalidBallot",
     "InvalidProfile",
+    "LotNeeded",
     "TellersError",
     "UnknownMethod",
 ]
@@ -47,6 +49,21 @@ class InvalidBallot(CountError):
 
 class InvalidProfile(CountError):
     """The election itself is malformed: seats, candidates or weights."""
+
+
+class LotNeeded(CountError):
+    """A tie the rule breaks by lot, and the count was given no seed to draw it with.
+
+    A count never guesses (docs/counting.md, "Lots"): ``purpose`` says which
+    tie (``"exclusion at stage 3"``), ``tied`` holds the tied candidates'
+    indices in ballot-paper order, so a caller can name them and ask for the
+    seed in its own words (``tellers count --seed``).
+    """
+
+    def __init__(self, message: str, *, purpose: str, tied: tuple[int, ...]) -> None:
+        self.purpose = purpose
+        self.tied = tied
+        super().__init__(message)
 
 
 class BallotFileError(TellersError, ValueError):

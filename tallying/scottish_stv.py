@@ -45,7 +45,7 @@ from itertools import accumulate, chain
 from operator import attrgetter
 from typing import Any
 
-from tallying.errors import CountError, InvalidBallot, InvalidProfile
+from tallying.errors import InvalidBallot, InvalidProfile, LotNeeded
 from tallying.lots import draw, lot_key
 from tallying.profile import Profile
 from tallying.registry import CountOptions, method
@@ -173,9 +173,11 @@ class _State:
                     return group[0], f"decided by the votes at stage {number}"
         if not self.seed:
             names = ", ".join(self.names[c] for c in group)
-            raise CountError(
+            raise LotNeeded(
                 f"{purpose}: {names} were equal at every stage, so the rules require a lot; "
-                "give a seed for the lot (SSI 2007/42 Sch. 1 r.49(3), r.51(2)(b))"
+                "give a seed for the lot (SSI 2007/42 Sch. 1 r.49(3), r.51(2)(b))",
+                purpose=purpose,
+                tied=tuple(group),
             )
         key = lot_key(self.seed, len(self.lots) + 1)
         chosen = draw(key, group, 1)[0]

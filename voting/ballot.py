@@ -689,7 +689,7 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
             f"{ballot.threshold} gives ({result.outcome.value})"
         )
     ballot = with_(ballot, closed=True, outcome=e.outcome,
-                   voters=frozenset(member for _, member in e.voters))
+                   voters=frozenset(member for _, member in e.voters), result=result)
     state = with_(state, ballots=put(state.ballots, e.ballot, ballot))
     final = MotionState.CARRIED if result.carried else MotionState.LOST
     return _set_subject_state(state, ballot.subject, ballot.subject_kind, final)

@@ -16,7 +16,7 @@ same order.
 
 from __future__ import annotations
 
-from tallying.errors import CountError
+from tallying.errors import CountError, LotNeeded
 from tallying.profile import Profile, RankedBallot, merge_identical
 from tallying.registry import CountOptions, count, methods
 from tallying.result import ElectionResult
@@ -302,6 +302,13 @@ def run_count(
     profile = Profile(election.candidates, election.seats, ballots, title=election.title)
     try:
         return count(profile, election.method, CountOptions(election.seats, seed_bytes))
+    except LotNeeded as tie:  # docs/counting.md, "Lots": never guessed, so asked for
+        names = [state.name_of(election.candidates[c]) for c in tie.tied]
+        tied = ", ".join(names[:-1]) + " and " + names[-1]
+        raise OutOfOrder(
+            f"the count cannot be made: {tie.purpose}: {tied} are tied, and the rule breaks "
+            "the tie by lot; close the election with the lot's public seed (seed, in hex)"
+        ) from tie
     except CountError as error:
         raise OutOfOrder(f"the count cannot be made: {error}") from error
 
@@ -360,5 +367,5 @@ def evolve_closed(state: BodyState, e: ev.ElectionClosed) -> BodyState:
             f"{election.method} gives"
         )
     election = with_(election, stage=ElectionStage.DECLARED, elected=elected,
-                     voters=frozenset(e.voters))
+                     voters=frozenset(e.voters), result=result)
     return with_(state, elections=put(state.elections, e.election, election))

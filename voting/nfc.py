@@ -12,6 +12,10 @@ at both ends:
   Motion and amendment texts are normalised whole, before they are split into
   words (as :func:`voting.text.normalise` does too), so the word ids an
   amendment addresses are those of the normalised motion and nothing shifts.
+* ``decide`` also turns a value of a ``StrEnum`` (``ProceduralKind.CLOSURE``,
+  ``EditKind.INSERT``, ``BallotMethod.SECRET``) given for a string field into the plain
+  string it stands for, so a command built with the enums and one built with their
+  string values are decided alike and give identical events.
 * :func:`voting.decider.evolve` **refuses** an event holding a string not in
   NFC or holding a lone surrogate (:func:`check_event`,
   :class:`UnloggableText`), so a replay of a log, and the verifier's C-REPLAY,
@@ -67,8 +71,19 @@ def loggable(value: object) -> bool:
     return True
 
 
+def _plain(value: object) -> bool:
+    """Whether ``value`` holds only plain ``str`` (no enum member or other subclass)."""
+    if isinstance(value, str):
+        return type(value) is str
+    if type(value) is tuple:
+        return all(_plain(item) for item in value)
+    return True
+
+
 def _normalised(value: Any) -> Any:
     if isinstance(value, str):
+        if type(value) is not str:  # an enum member: the string it stands for
+            value = str.__str__(value)
         return value if value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, tuple):
         return tuple(_normalised(item) for item in value)
@@ -76,14 +91,15 @@ def _normalised(value: Any) -> Any:
 
 
 def normalise_command(command: C) -> C:
-    """``command`` with every string in it (in tuples too) in NFC; itself if nothing changes.
+    """``command`` with every string in it (in tuples too) in NFC, and every enum member
+    given for a string as the plain string it stands for; itself if nothing changes.
 
     A lone surrogate is left as it is, for the rules to refuse.
     """
     changes: dict[str, Any] = {}
     for name in _fields(type(command)):
         value = getattr(command, name)
-        if not loggable(value):
+        if not loggable(value) or not _plain(value):
             changes[name] = _normalised(value)
     return dataclasses.replace(command, **changes) if changes else command
 

@@ -15,7 +15,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from tallying.majority import Decision
 from tallying.quorum import Quorum
+from tallying.result import ElectionResult
 from voting.edit import Edit
 from voting.errors import NotEntitled, NotFound
 from voting.events import AmendmentFell, Event
@@ -260,6 +262,9 @@ class Ballot:
     outcome: str = ""
     marks: Mapping[str, str] = field(default_factory=dict)  # secret: sealed votes, mark -> seal
     seals: Mapping[str, str] = field(default_factory=dict)  # secret: seal -> mark
+    # After the close: the counts, the rule and tie rule applied, any tie and casting vote,
+    # and the explanation, as the rule decided them (tallying.majority.decide).
+    result: Decision | None = None
 
     @property
     def roll_weight(self) -> int:
@@ -303,6 +308,8 @@ class Election:
     elected: tuple[str, ...] = ()
     marks: Mapping[str, str] = field(default_factory=dict)  # secret: sealed rankings, mark -> seal
     seals: Mapping[str, str] = field(default_factory=dict)  # secret: seal -> mark
+    # After the close: the count with its rule, stages, lots and any tie (tallying.result).
+    result: ElectionResult | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,15 @@ Reads a BLT ballot file (``tallying.blt``), counts it with a registered
 method (``tallying.registry``) and prints the result: the stage sheet a
 returning officer would publish (``text``), the full result as JSON, or one
 CSV row per stage. Exit 0 on success; 2 with a message naming the line for a
-bad file, and 2 for an unknown method, a bad seed or a count that cannot be
-made (docs/architecture.md, "Interfaces others build on"; principle 4).
+bad file, and 2 for an unknown method, a bad seed, more seats than candidates
+or a count that cannot be made, such as a tie the rule breaks by lot when no
+``--seed`` was given (the message names the tied candidates); never a
+traceback (docs/architecture.md, "Interfaces others build on"; principle 4).
+
+A pairwise (Condorcet) count has no transfers and no non-transferable votes:
+its text sheet shows the pairwise results under their own heading, each
+option named, then the stages that dropped defeats (``schulze``, Debian
+constitution A.6).
 """
 
 from __future__ import annotations
@@ -23,18 +30,22 @@ from typing import Any
 import click
 
 from tallying.blt import BltFile, read_blt
-from tallying.errors import BallotFileError, CountError
+from tallying.errors import BallotFileError, CountError, LotNeeded
 from tallying.registry import CountOptions, methods
 from tallying.registry import count as run_count
 from tallying.result import ElectionResult, format_value
+from tallying.schulze import pairwise_preferences
 
-__all__ = ["count", "csv_safe", "result_to_json", "stage_sheet"]
+__all__ = ["PAIRWISE_METHODS", "count", "csv_safe", "pairwise_sheet", "result_to_json",
+           "stage_sheet"]
 
 # Files at least this large get a progress bar on stderr while they are read.
 PROGRESS_BYTES = 8 * 2**20
 # Stage columns per block of the text sheet, so that it stays readable.
 COLUMNS_PER_BLOCK = 6
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PAIRWISE_METHODS = frozenset({"schulze"})
+"""Methods that compare the options two by two: no transfers, so no stage table of votes."""
 
 
 class CountFailed(click.ClickException):
@@ -55,14 +66,17 @@ def _value(value: Fraction, places: int) -> str:
 def result_to_json(
     result: ElectionResult, read: BltFile, *, source: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The result as JSON-ready data: names as in the file, values as decimal strings."""
+    """The result as JSON-ready data: names as in the file, values as decimal strings.
+
+    A pairwise count adds ``pairwise``: ``V(row, column)`` by name, as in its text sheet.
+    """
     names = result.candidates
     places = result.precision
 
     def named(indices: Sequence[int]) -> list[str]:
         return [names[i] for i in indices]
 
-    return {
+    data: dict[str, Any] = {
         "method": result.method,
         "rule": result.rule,
         "version": result.version,
@@ -100,10 +114,21 @@ def result_to_json(
         "warnings": [{"line": w.line, "message": w.message} for w in read.warnings],
         "source": source or {},
     }
+    if result.method in PAIRWISE_METHODS:
+        v = pairwise_preferences(read.profile)
+        options = [c for c in range(len(names)) if c not in read.profile.withdrawn]
+        data["pairwise"] = {names[a]: {names[b]: v[a][b] for b in options if b != a}
+                            for a in options}
+    return data
 
 
 def stage_sheet(result: ElectionResult, read: BltFile) -> str:
-    """The declaration sheet: candidates as rows, stages as columns, then the notes."""
+    """The declaration sheet: candidates as rows, stages as columns, then the notes.
+
+    A pairwise count gets :func:`pairwise_sheet` instead.
+    """
+    if result.method in PAIRWISE_METHODS:
+        return pairwise_sheet(result, read)
     names = result.candidates
     places = result.precision
     title = read.profile.title or "Election"
@@ -147,8 +172,17 @@ def stage_sheet(result: ElectionResult, read: BltFile) -> str:
     out.append("Stages:")
     out.extend(f"  {stage.number}. {stage.note}" for stage in stages)
     out.append("")
-    out.append("Elected, in order of election:")
+    out.extend(_outcome(result, read))
+    return "\n".join(out) + "\n"
+
+
+def _outcome(result: ElectionResult, read: BltFile) -> list[str]:
+    """Who was elected, any tie left, the lots drawn and the reader's warnings."""
+    names = result.candidates
+    out = ["Elected, in order of election:"]
     out.extend(f"  {i}. {names[c]}" for i, c in enumerate(result.elected, start=1))
+    if not result.elected:
+        out.append("  (no one)")
     if result.tied:
         out.append("Left tied for the last seat: " + ", ".join(names[c] for c in result.tied))
     if result.lots:
@@ -161,6 +195,44 @@ def stage_sheet(result: ElectionResult, read: BltFile) -> str:
         out.append("")
         out.append("Reading the file:")
         out.extend(f"  {w}" for w in read.warnings)
+    return out
+
+
+def pairwise_sheet(result: ElectionResult, read: BltFile) -> str:
+    """The sheet of a pairwise count: the pairwise results, the stages, the outcome.
+
+    ``V(row, column)`` is the weight of the papers preferring the row's option to the
+    column's (Debian constitution A.6 step 1), each row named; withdrawn options are
+    left out, as the count leaves them out.
+    """
+    names = result.candidates
+    title = read.profile.title or "Election"
+    options = [c for c in range(len(names)) if c not in read.profile.withdrawn]
+    v = pairwise_preferences(read.profile)
+    out = [title, "=" * len(title)]
+    out.append(f"Method: {result.method} (rule {result.rule}), seats: {result.seats}")
+    out.append(f"Valid votes: {_value(result.valid_votes, result.precision)}")
+    out.append("")
+    out.extend(["Pairwise results", "----------------"])
+    out.append("Voters preferring the row's option to the column's, V(row, column):")
+    out.append("")
+    labels = {c: f"[{c + 1}] {names[c]}" for c in options}
+    label_width = max(len(label) for label in labels.values())
+    width = max([len(str(v[a][b])) for a in options for b in options]
+                + [len(f"[{c + 1}]") for c in options])
+    out.append(" " * label_width + "".join(f"  {f'[{c + 1}]':>{width}}" for c in options))
+    for a in options:
+        cells = "".join(f"  {'-' if a == b else str(v[a][b]):>{width}}" for b in options)
+        out.append(f"{labels[a]:<{label_width}}{cells}")
+    for c in sorted(read.profile.withdrawn):
+        out.append(f"Withdrawn: {names[c]}")
+    out.append("")
+    out.append("Stages:")
+    for stage in result.stages:
+        note = stage.note if stage.number > 1 else "the pairwise results above"
+        out.append(f"  {stage.number}. {note}")
+    out.append("")
+    out.extend(_outcome(result, read))
     return "\n".join(out) + "\n"
 
 
@@ -246,8 +318,11 @@ def count(file: Path, method_name: str, seats: int | None, seed: str, output_for
         raise click.BadParameter("must be hexadecimal, e.g. 5eed", param_hint="--seed") from None
     read, digest = _read(file)
     options = CountOptions(seats=seats or read.profile.seats, seed=seed_bytes)
+    _check_seats(file, read, options.seats, from_option=seats is not None)
     try:
         result = run_count(read.profile, method_name, options)
+    except LotNeeded as tie:
+        raise CountFailed(_tie_message(file, read, tie)) from None
     except CountError as error:
         raise CountFailed(f"{file}: {error}") from None
     if output_format == "json":
@@ -259,3 +334,30 @@ def count(file: Path, method_name: str, seats: int | None, seed: str, output_for
             click.echo(f"warning: {warning}", err=True)
     else:
         click.echo(stage_sheet(result, read), nl=False)
+
+
+def _check_seats(file: Path, read: BltFile, seats: int, *, from_option: bool) -> None:
+    """Refuse more seats than candidates standing: no count fills them (exit 2)."""
+    profile = read.profile
+    standing = len(profile.candidates) - len(profile.withdrawn)
+    if seats <= standing:
+        return
+    withdrawn = f" ({len(profile.withdrawn)} withdrawn)" if profile.withdrawn else ""
+    if from_option:
+        reason = f"--seats {seats} is more than the {standing} candidates standing{withdrawn}"
+    else:
+        reason = (f"the file asks for {seats} seats, but only {standing} candidates "
+                  f"stand{withdrawn}")
+    raise CountFailed(f"{file}: {reason}; no count can fill more seats than there are "
+                      "candidates")
+
+
+def _tie_message(file: Path, read: BltFile, tie: LotNeeded) -> str:
+    """A tie the rule breaks by lot, the tied candidates named, and how to give the seed."""
+    names = [read.profile.candidates[c] for c in tie.tied]
+    tied = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    return (
+        f"{file}: {tie.purpose}: {tied} are tied, and the rule breaks the tie by lot. "
+        "Give the lot's public seed with --seed HEX (e.g. --seed 5eed, agreed and published "
+        "before the count, docs/counting.md \"Lots\") and count again"
+    )

@@ -75,10 +75,12 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
         ledger = Ledger.open(where, origin=demo_origin())
         try:
             receipts: dict[str, str] = {}
+            voters: set[str] = set()
             for command in commands():  # the ledger fills in the lot's seed
                 submitted = ledger.submit(command)
                 for index, event in zip(submitted.indices, submitted.events, strict=True):
                     if type(event) in ev.VOTES:  # the voter is given a receipt as it is logged
+                        voters.add(command.by)
                         receipts[f"{command.by}-{index}.proof"] = ledger.receipt(
                             index, tracker=submitted.tracker, mark_key=submitted.mark_key)
             events = ledger.events()
@@ -102,9 +104,10 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                 receipts_dir.mkdir(parents=True, exist_ok=True)
                 for name, receipt in receipts.items():
                     (receipts_dir / name).write_text(receipt, encoding="utf-8")
-                click.echo(f"{len(receipts)} voters' receipts written to {receipts_dir}; "
-                           "a member checks theirs with")
-                click.echo("  tellers verify BUNDLE --member ID --receipt FILE")
+                click.echo(f"{len(receipts)} receipts for {len(voters)} voters written to "
+                           f"{receipts_dir}; a member checks theirs with")
+                click.echo(f"  tellers verify {bundle_dir or 'BUNDLE'} --key '{ledger.vkey}' "
+                           "--member ID --receipt FILE")
         finally:
             ledger.close()
 

@@ -56,7 +56,7 @@ from audit.report import CheckResult, Report, Status
 from audit.verify import verify as run_verify
 
 __all__ = ["EXIT_UNPINNED", "KEY_OPTIONS", "BadBundle", "HttpFetch", "checked", "failure_line",
-           "read_source", "verify"]
+           "key_text", "read_source", "verify"]
 
 LARGE = 100_000
 """Checkpoints and entries from which a progress bar is shown even when stderr is not a
@@ -348,14 +348,25 @@ def _read_small(path: str | Path, what: str) -> str:
         raise BadBundle(f"cannot read {what} {path}: {exc}") from None
 
 
-def _key_text(value: str) -> str:
-    """A vkey given inline, or the file it names (stripped)."""
+def key_text(value: str, option: str = "--key") -> str:
+    """A vkey given inline, or the file it names (stripped): what ``option`` was given.
+
+    Used for every key option of the command line (``verify --key``, ``--witness``,
+    ``minutes --key``, ``witness cosign --log-key``). An empty value, or a file that holds
+    nothing, is refused with a message naming the option (:class:`BadBundle`, exit 2).
+    """
+    if not value.strip():
+        raise BadBundle(f"{option} is empty: give the verifier key as published "
+                        "(name+hash+key), or a file holding it")
     try:
         is_file = Path(value).is_file()
     except (OSError, ValueError):
         is_file = False
     if "+" not in value or is_file:
-        return _read_small(value, "a key from").strip()
+        text = _read_small(value, "a key from").strip()
+        if not text:
+            raise BadBundle(f"{option}: the key file {value} is empty")
+        return text
     return value.strip()
 
 
@@ -537,8 +548,8 @@ def _verify(
     follow_redirects: bool,
 ) -> tuple[Report, KnownState]:
     """Run the verification: the report, and the memory it was checked against."""
-    pinned = _key_text(key) if key is not None else None
-    witness_keys = [_key_text(w) for w in witnesses]
+    pinned = key_text(key) if key is not None else None
+    witness_keys = [key_text(w, "--witness") for w in witnesses]
     receipts = [(path.name, _read_small(path, "the receipt")) for path in receipt_files]
     try:
         bundle = read_source(source, max_bytes=max_bytes, deadline=deadline,

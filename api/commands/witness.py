@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from api.commands.verify import BadBundle, key_text
 from api.witness_state import FileWitnessState
 from audit.bundle import BundleError, parse_cosignatures, read_bundle, write_bundle
 from audit.checkpoint import parse_checkpoint
@@ -66,26 +67,33 @@ def _cosigner(directory: Path) -> Cosigner:
         name, seed = (directory / KEY_FILE).read_text(encoding="utf-8").split()
         return Cosigner.from_seed(name, bytes.fromhex(seed))
     except (OSError, ValueError) as error:
-        raise click.UsageError(
-            f"no witness key in {directory}: run 'tellers witness init'"
-        ) from error
+        raise BadBundle(f"no witness key in {directory}: run 'tellers witness init'") from error
 
 
 @witness.command()
 @click.argument("bundle_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--log-key", required=True, help="The log's verifier key, as the body published it.")
+@click.option("--log-key", required=True,
+              help="The log's verifier key as the body published it (or a file holding it).")
 @click.option("--into-bundle", is_flag=True, help="Add the cosignature to the bundle.")
 def cosign(bundle_dir: Path, directory: Path, log_key: str, into_bundle: bool) -> None:
-    """Cosign the latest checkpoint of BUNDLE_DIR if the log only grew since the last one."""
+    """Cosign the latest checkpoint of BUNDLE_DIR if the log only grew since the last one.
+
+    Exits 0 with the cosignature, 1 when the witness refuses (a fork, a rollback, a bad
+    signature), 2 when the bundle, the key or the witness's folder cannot be read.
+    """
     cosigner = _cosigner(directory)
+    log_key = key_text(log_key, "--log-key")
+    try:
+        log = Ed25519Verifier.from_vkey(log_key)
+    except AuditError as error:
+        raise BadBundle(f"--log-key: {error}") from None
     try:
         bundle = read_bundle(bundle_dir)
-        log = Ed25519Verifier.from_vkey(log_key)
-    except (BundleError, AuditError) as error:
-        raise click.UsageError(str(error)) from error
+    except BundleError as error:
+        raise BadBundle(str(error)) from None
     if not bundle.checkpoints:
-        raise click.UsageError(f"{bundle_dir} holds no checkpoint")
+        raise BadBundle(f"{bundle_dir} holds no checkpoint")
     note = bundle.checkpoints[-1].decode("utf-8", errors="replace")
     state = FileWitnessState(directory / STATE_FILE)
     w = Witness(cosigner, {log.name: [log]}, state)

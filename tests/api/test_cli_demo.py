@@ -49,8 +49,12 @@ def test_demo_writes_each_voters_receipts_and_they_verify(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     files = sorted(receipts.iterdir())
     assert len(files) == 43  # 13 + 15 recorded votes and 15 sealed rankings
-    assert "43 voters' receipts written" in result.output
+    voters = {f.name.rsplit("-", 1)[0] for f in files}
+    assert len(voters) == 15
+    assert f"43 receipts for 15 voters written to {receipts}" in result.output
     key = (bundle / "log.vkey").read_text(encoding="utf-8").strip()
+    # The hint is a command a member can run as printed: the log key is in it.
+    assert f"tellers verify {bundle} --key '{key}' --member ID --receipt FILE" in result.output
     mine = [str(f) for f in files if f.name.startswith("m03-")]
     assert len(mine) == 3
     args = ["verify", str(bundle), "--key", key, "--member", "m03", "--state-dir", str(state)]

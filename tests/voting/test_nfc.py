@@ -215,3 +215,23 @@ def test_decide_refuses_a_name_with_a_lone_surrogate_and_changes_nothing() -> No
         execute(before, command)
     assert before == snapshot
     assert isinstance(raised.value, DomainError) and isinstance(raised.value, ValueError)
+
+
+class _Tagged(str):
+    """A str subclass, as an enum member is: decide must log the plain string."""
+
+    __slots__ = ()
+
+
+@given(st.text(max_size=40), st.lists(st.text(max_size=8), max_size=3))
+def test_a_string_subclass_becomes_the_plain_nfc_string_it_stands_for(
+    title: str, roles: list[str]
+) -> None:
+    command = c.AdmitMember("2026-01-01T00:00:00Z", "sec", member="m1", name=_Tagged(title),
+                            roles=tuple(_Tagged(r) for r in roles))
+    plain = normalise_command(command)
+    assert type(plain.name) is str and plain.name == unicodedata.normalize("NFC", title)
+    assert all(type(r) is str for r in plain.roles)
+    assert plain.roles == tuple(unicodedata.normalize("NFC", r) for r in roles)
+    # A command of plain NFC strings is returned as it is.
+    assert normalise_command(plain) is plain
