@@ -109,7 +109,7 @@ from voting.ballot import CHOICES
 from voting.codec import from_entry
 from voting.decider import require_complete
 from voting.errors import InconsistentEvent
-from voting.minutes import Minutes, MinutesError, MinutesWriter
+from voting.minutes import BODY_ENTRY, Minutes, MinutesError, MinutesWriter
 from voting.state import BodyState, transient
 from voting.times import TimeKey, time_key
 
@@ -916,29 +916,31 @@ class _Run:
             self.fail(Check.MINUTES, f"the minutes cannot be written from the log: {exc}",
                       entry=exc.entry)
         rendered = minutes.by_entry()
-        meetings = {m.entry: m.id for m in minutes.meetings}
+        meetings = {m.entry: f"the minutes of meeting {m.id!r}" for m in minutes.meetings}
+        meetings.setdefault(BODY_ENTRY, "the minutes of the body's own business")
         carried = {name: data for name, data in self.bundle.files.items()
                    if minutes_entry(name) is not None}
         for name in sorted(carried):
             if minutes_entry(name) not in rendered:
                 self.fail(Check.MINUTES, f"{name} is not the minutes of a meeting of this log: "
-                                         f"entry {minutes_entry(name)} convenes none")
+                                         f"entry {minutes_entry(name)} convenes none (or the "
+                                         "log holds no meeting)")
         for entry, text in rendered.items():
-            name, meeting = minutes_file(entry), meetings[entry]
+            name, what = minutes_file(entry), meetings[entry]
             data = carried.get(name)
             if data is None:
-                self.fail(Check.MINUTES, f"the bundle does not carry {name}, the minutes of "
-                                         f"meeting {meeting!r}: every meeting's minutes must be "
+                self.fail(Check.MINUTES, f"the bundle does not carry {name}, {what}: every "
+                                         "meeting's minutes, and the body's own, must be "
                                          "published with its log", entry=entry)
             if data != text.encode("utf-8"):
-                self.fail(Check.MINUTES, f"{name}, the minutes of meeting {meeting!r}, are not "
-                                         "the minutes rendered from the log: "
-                                         f"{_first_difference(text, data)}", entry=entry)
+                self.fail(Check.MINUTES, f"{name}, {what}, are not the minutes rendered from "
+                                         f"the log: {_first_difference(text, data)}",
+                          entry=entry)
         self.minutes = minutes
         if not rendered:
             return "no meeting in the log, and no minutes in the bundle"
-        return (f"the minutes of {len(rendered)} meeting(s) are exactly the ones rendered from "
-                "the replayed log")
+        return (f"the minutes of {len(rendered) - 1} meeting(s) and of the body's own business "
+                "are exactly the ones rendered from the replayed log")
 
     # C-MEMBER -------------------------------------------------------------------
     def check_member(self) -> str:

@@ -40,6 +40,7 @@ from voting.state import BallotMethod, BodyState, Publication, transient
 from voting.text import MotionText
 
 __all__ = [
+    "BODY_ENTRY",
     "BallotRecord",
     "ElectionRecord",
     "MeetingRecord",
@@ -559,6 +560,10 @@ class ElectionRecord:
     ballots: int
 
 
+BODY_ENTRY = 0
+"""The entry the minutes of the body's own business are published under: its founding."""
+
+
 @dataclass(frozen=True, slots=True)
 class Minutes:
     """The minutes of a whole log: every minuted event, and every meeting, ballot and
@@ -588,24 +593,31 @@ class Minutes:
         raise NotFound(f"the log holds no meeting {meeting_id!r} (meetings: {held})")
 
     def markdown(self, meeting: str | None = None) -> str:
-        """The Markdown minutes of ``meeting``, or of the whole log (every meeting and the
-        body's own business, in log order)."""
+        """The Markdown minutes of ``meeting`` (its own proceedings under the body's
+        heading), of the body's own business with ``meeting=""`` (founding, admissions,
+        suspensions, petitions, elections outside a meeting), or of the whole log, every
+        meeting and the body's own business in log order, with ``None``."""
         return self._join(item for item in self.items
-                          if meeting is None or item.meeting in ("", meeting))
+                          if meeting is None or item.meeting == meeting)
 
     def by_entry(self) -> dict[int, str]:
-        """The Markdown minutes of each meeting, keyed by the position in the log of the
-        entry that convened it: the files a body publishes in its bundle. One pass over the
-        items; each meeting's minutes are the same as ``markdown(meeting.id)``."""
-        common: list[int] = []
-        own: dict[str, list[int]] = {m.id: [] for m in self.meetings}
-        for position, item in enumerate(self.items):
+        """The Markdown minutes a body publishes in its bundle, keyed by the position in the
+        log of the entry they start from: each meeting's under the entry that convened it
+        (``markdown(meeting.id)``), and, in a log with meetings, the body's own business
+        under its founding, entry 0 (``markdown("")``). Each item is written once, so the
+        bundle does not repeat the body's business in every meeting's file. One pass."""
+        own: dict[str, list[MinuteItem]] = {m.id: [] for m in self.meetings}
+        common: list[MinuteItem] = []
+        for item in self.items:
             if not item.meeting:
-                common.append(position)
+                common.append(item)
             elif item.meeting in own:
-                own[item.meeting].append(position)
-        return {m.entry: self._join(self.items[p] for p in _merged(common, own[m.id]))
-                for m in self.meetings}
+                own[item.meeting].append(item)
+        if not self.meetings:
+            return {}
+        published = {BODY_ENTRY: self._join(common)}
+        published.update((m.entry, self._join(own[m.id])) for m in self.meetings)
+        return published
 
     def _join(self, items: Iterable[MinuteItem]) -> str:
         lines = self.heading()
@@ -613,20 +625,6 @@ class Minutes:
             lines.extend(item.lines)
         lines.append("")
         return "\n".join(lines).rstrip() + "\n"
-
-
-def _merged(first: list[int], second: list[int]) -> list[int]:
-    """Two ascending lists of positions as one ascending list."""
-    out: list[int] = []
-    i = j = 0
-    while i < len(first) and j < len(second):
-        if first[i] < second[j]:
-            out.append(first[i])
-            i += 1
-        else:
-            out.append(second[j])
-            j += 1
-    return out + first[i:] + second[j:]
 
 
 _NEEDS_BEFORE: frozenset[type[ev.Event]] = frozenset({ev.AmendmentMoved, ev.MotionTextAmended})

@@ -18,8 +18,9 @@ Markdown minutes say:
   items, ballots (rule, counts, outcome, and who voted how on a recorded or
   card vote) and elections.
 
-With a meeting, both hold that meeting and the body's own business, as
-``Minutes.markdown(meeting)`` does.
+With a meeting, the page holds that meeting's own proceedings, as
+``Minutes.markdown(meeting)`` does (its published file); the JSON holds the
+body's own business and that one meeting.
 """
 
 from __future__ import annotations

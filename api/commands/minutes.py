@@ -39,7 +39,7 @@ class UnknownMeeting(click.ClickException):
               show_default=True,
               help="Markdown (as the bundle publishes them), a standalone HTML page, or JSON.")
 @click.option("--meeting", metavar="ID",
-              help="Only this meeting (with the body's own business), as its published file.")
+              help="Only this meeting's own proceedings, as its published file.")
 def minutes(
     source: str,
     fmt: str,

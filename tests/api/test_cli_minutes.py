@@ -44,7 +44,9 @@ def minutes(bundle: Path, key: str | None, state: Path, *args: str) -> Result:
 
 def test_the_demo_writes_its_minutes_into_the_bundle(demo: tuple[Path, str]) -> None:
     bundle, _ = demo
-    assert sorted(p.name for p in (bundle / "minutes").iterdir()) == ["000016.md"]
+    assert sorted(p.name for p in (bundle / "minutes").iterdir()) == ["000000.md", "000016.md"]
+    assert (bundle / "minutes" / "000000.md").read_text(encoding="utf-8") == \
+        library_minutes(bundle).markdown("")
     assert (bundle / MEETING_FILE).read_text(encoding="utf-8") == \
         library_minutes(bundle).markdown("2025-03")
 

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.unit
 KEY = LOG_KEY.vkey()
 WITNESS_KEYS = [w.vkey() for w in WITNESSES]
 MEETING_FILE = "minutes/000016.md"  # the example meeting is convened by entry 16
+BODY_FILE = "minutes/000000.md"  # the body's own business, under its founding
 
 
 def check(directory: Path) -> Report:
@@ -79,7 +80,8 @@ def test_the_honest_bundle_carries_the_minutes_and_they_pass(copy: Path) -> None
     report = check(copy)
     assert report.ok, report.failure
     (result,) = [r for r in report.checks if r.check is Check.MINUTES]
-    assert "the minutes of 1 meeting(s) are exactly the ones rendered" in result.detail
+    assert ("the minutes of 1 meeting(s) and of the body's own business are exactly the ones "
+            "rendered") in result.detail
     assert [r.check for r in report.checks].index(Check.MINUTES) == \
         [r.check for r in report.checks].index(Check.REPLAY) + 1
     assert sorted(manifest(copy)["files"]).count(MEETING_FILE) == 1
@@ -87,7 +89,9 @@ def test_the_honest_bundle_carries_the_minutes_and_they_pass(copy: Path) -> None
     published = (copy / MEETING_FILE).read_text(encoding="utf-8")
     assert published == render_minutes(BodyState(name="Left Organising Group"), events,
                                        "2025-03")
-    assert report.minutes is not None and report.minutes.by_entry() == {16: published}
+    body = (copy / BODY_FILE).read_text(encoding="utf-8")
+    assert body == render_minutes(BodyState(name="Left Organising Group"), events, "")
+    assert report.minutes is not None and report.minutes.by_entry() == {0: body, 16: published}
 
 
 @pytest.mark.parametrize(
@@ -187,7 +191,8 @@ def test_minutes_are_fetched_by_name_over_any_transport(honest: Path) -> None:
 
     bundle = read_bundle_from(fetch, "memory")
     assert MEETING_FILE in asked
-    assert bundle.minutes == {16: (honest / MEETING_FILE).read_bytes()}
+    assert bundle.minutes == {0: (honest / BODY_FILE).read_bytes(),
+                              16: (honest / MEETING_FILE).read_bytes()}
     assert verify(bundle, key=KEY).ok
 
 

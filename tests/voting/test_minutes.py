@@ -47,10 +47,22 @@ def test_the_demo_minutes_say_what_was_decided_and_by_whom() -> None:
     assert text.startswith("# Minutes of Left Organising Group\n")
     assert "- Against (5): Jonah Weiss, Kasia Nowak, Liam Byrne, Maya Cohen, Niall Quinn." in text
     assert "**Elected, in order: Ciara Doyle, Jonah Weiss**" in text
-    # One meeting: its published minutes are the whole log's.
+    # Published: the body's own business under its founding, the meeting under its
+    # convening; each line of the whole log's minutes is in exactly one of them.
     minutes = minutes_of(state, events)
-    assert minutes.by_entry() == {16: text}
-    assert render_minutes(state, events, "2025-03") == text
+    published = minutes.by_entry()
+    assert set(published) == {0, 16}
+    assert published[16] == render_minutes(state, events, "2025-03")
+    assert published[0] == render_minutes(state, events, "")
+    assert "Ben Carter admitted as a member" in published[0]
+    assert "Ben Carter admitted" not in published[16]
+    assert "- Against (5): Jonah Weiss" in published[16]
+    heading = minutes.heading()
+    body_lines = published[0].split("\n")[len(heading):]
+    meeting_lines = published[16].split("\n")[len(heading):]
+    whole = text.split("\n")[len(heading):]
+    assert sorted(line for line in whole if line) == sorted(
+        line for line in body_lines + meeting_lines if line)
 
 
 def test_writing_inside_a_transient_fold_gives_the_same_minutes_as_outside() -> None:
@@ -97,7 +109,7 @@ def two_meetings() -> tuple[BodyState, list[ev.Event]]:
     return state, log
 
 
-def test_each_meetings_published_minutes_are_its_own_and_the_bodys_business() -> None:
+def test_each_meetings_published_minutes_are_its_own_and_the_bodys_business_is_apart() -> None:
     state, events = two_meetings()
     minutes = minutes_of(state, events)
     published = minutes.by_entry()
@@ -107,8 +119,10 @@ def test_each_meetings_published_minutes_are_its_own_and_the_bodys_business() ->
         assert published[meeting.entry] == render_minutes(state, events, meeting.id)
     assert "## Meeting m1" in published[3] and "## Meeting m2" not in published[3]
     assert "## Meeting m2" in published[7] and "## Meeting m1" not in published[7]
-    for text in published.values():
-        assert "Cat admitted as a member" in text  # the body's own business is in each
+    assert set(published) == {0, 3, 7}
+    assert published[0] == minutes.markdown("")  # the body's own business, written once
+    assert "Cat admitted as a member" in published[0] and "## Meeting" not in published[0]
+    assert all("admitted as a member" not in published[entry] for entry in (3, 7))
     with pytest.raises(NotFound, match=r"no meeting 'm3' \(meetings: 'm1', 'm2'\)"):
         minutes.meeting("m3")
 
