@@ -59,10 +59,10 @@ __all__ = [
     "meeting_of",
     "member_key",
     "opens",
-    "publication_takes_effect",
     "pseudonym",
     "pseudonym_of",
     "pseudonymise",
+    "publication_takes_effect",
     "register_event",
     "short",
 ]
@@ -169,7 +169,8 @@ def evolve_register(state: BodyState, e: ev.RegisterRecorded) -> BodyState:
     pseudonyms = state.pseudonyms
     for name, weight, section, may_vote in e.register:
         roles = frozenset({Role.MEMBER if may_vote else Role.OBSERVER})
-        pseudonyms = put(pseudonyms, name, Member(name, short(name), weight, section, roles))
+        row = Member(name, f"Member {short(name)}", weight, section, roles)
+        pseudonyms = put(pseudonyms, name, row)
     meeting = with_(meeting, commitment=e.commitment, register=frozenset(names))
     return with_(state, meetings=put(state.meetings, e.meeting, meeting), pseudonyms=pseudonyms,
                  awaiting_register="", unattributed=state.unattributed | {e.meeting})
@@ -237,7 +238,7 @@ def pseudonymise(state: BodyState, command: cmd.Command) -> cmd.Command:
         if member not in state.members:
             raise NotFound(f"{member!r} is not a member of {state.name or 'the body'}")
         changes[name] = pseudonym_of(meeting_id, member, secret)
-    return dataclasses.replace(command, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(command, **changes)
 
 
 # -- evolve: what an unattributed meeting's entries may hold ------------------------------------

@@ -12,6 +12,7 @@ from tallying.errors import CountError
 from tallying.quorum import Quorum
 from voting import events as ev
 from voting.body import check_name, require_founded
+from voting.chatham import publication_takes_effect, register_event
 from voting.commands import (
     AppointProxy,
     CloseMeeting,
@@ -20,7 +21,6 @@ from voting.commands import (
     SetPublication,
     StartBusiness,
 )
-from voting.chatham import publication_takes_effect, register_event
 from voting.derived import Derived, make
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
