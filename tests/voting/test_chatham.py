@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -161,7 +162,8 @@ def test_replay_refuses_a_member_id_where_a_pseudonym_belongs() -> None:
                                (ev.VoteCast, "voter", "m1")):  # fmt: skip
         i = _index(room, kind)
         forged = dataclasses.replace(room.log[i], **{field: value})
-        with pytest.raises(InconsistentEvent, match=f"{forged.TYPE}.{field} is not a pseudonym"):
+        refusal = re.escape(f"{forged.TYPE}.{field} is not a pseudonym")
+        with pytest.raises(InconsistentEvent, match=refusal):
             _replay_with(room, i, forged)
 
 
@@ -174,7 +176,7 @@ def test_replay_refuses_a_register_that_is_not_the_membership() -> None:
     for forged_rows in ([heavier, *rows[1:]], rows[1:], [*rows, ("p-" + "0" * 32, 1, "", True)],
                         list(reversed(rows))):
         forged = dataclasses.replace(register, register=tuple(forged_rows))
-        with pytest.raises(InconsistentEvent, match="register_recorded.register"):
+        with pytest.raises(InconsistentEvent, match=re.escape("register_recorded.register")):
             _replay_with(room, i, forged)
     with pytest.raises(InconsistentEvent, match="register of the unattributed meeting"):
         replay(room.log[:i] + room.log[i + 1:])
