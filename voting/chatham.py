@@ -283,17 +283,19 @@ def check_event(state: BodyState, event: ev.Event) -> None:
         raise InconsistentEvent(
             f"{event.TYPE} is logged where the register of the unattributed meeting "
             f"{state.awaiting_register!r} must come next")
-    if isinstance(event, MEMBERSHIP):
+    if isinstance(event, MEMBERSHIP) and state.unattributed:
         raise OutOfOrder(
             f"{event.TYPE}: the membership cannot change while an unattributed meeting is open "
             "(its register is the membership)")
     kind = type(event)
     members = EVENT_MEMBERS.get(kind)
     officers = EVENT_OFFICERS.get(kind)
-    if members is None and officers is None and kind not in ELECTIONS:
-        return
-    meeting_id = meeting_of(state, event)
+    meeting_id = ""
+    if members is not None or officers is not None or kind in ELECTIONS:
+        meeting_id = meeting_of(state, event)
     if meeting_id not in state.unattributed:
+        if state.pseudonyms:
+            _refuse_pseudonyms(state, event)
         return
     meeting = state.meetings[meeting_id]
     if kind in ELECTIONS:
@@ -311,6 +313,27 @@ def check_event(state: BodyState, event: ev.Event) -> None:
             raise InconsistentEvent(
                 f"{event.TYPE}.{name} is not the chair or secretary of the unattributed meeting "
                 f"{meeting.title!r}")
+
+
+_FIELDS: dict[type[ev.Event], tuple[str, ...]] = {}
+
+
+def _refuse_pseudonyms(state: BodyState, event: ev.Event) -> None:
+    """Outside the acts of an unattributed meeting, a pseudonym is nobody: refuse an event
+    that names one (a register row is a member only in its own meeting)."""
+    names = _FIELDS.get(type(event))
+    if names is None:
+        names = _FIELDS[type(event)] = tuple(f.name for f in dataclasses.fields(event))
+    pending = [getattr(event, name) for name in names]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if value in state.pseudonyms:
+                raise InconsistentEvent(
+                    f"{event.TYPE} names {value!r}, a pseudonym of an unattributed meeting, "
+                    "outside that meeting's acts")
+        elif isinstance(value, tuple):
+            pending.extend(value)
 
 
 def publication_takes_effect(state: BodyState, meeting_id: str, publication: Publication) -> str:

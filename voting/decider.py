@@ -296,7 +296,7 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
     if at != state.time:  # an equal time is in order
         check_time(at, state.time)
     check_event(event)
-    if state.unattributed or state.awaiting_register:
+    if state.pseudonyms or state.awaiting_register:
         chatham.check_event(state, event)
     falling = state.falling
     if state.pending:

@@ -194,3 +194,20 @@ def test_a_key_opens_its_own_pseudonym_and_no_other(secret: bytes, member: str) 
             theirs = chatham.pseudonym_of(MEETING, other, secret.hex())
             assert not chatham.opens(MEETING, other, key, theirs)
             assert not chatham.opens(MEETING, member, key, theirs)
+
+
+def test_a_pseudonym_is_nobody_outside_its_meeting() -> None:
+    """A register row is a member only in its own meeting: a forged log that has it attend
+    (or vote, or sign a petition) elsewhere is refused on replay, and so is the command."""
+    room = unattributed()
+    room.do(c.CloseMeeting, CHAIR, meeting=MEETING)
+    room.do(c.ConveneMeeting, SEC, meeting="later", title="Later", chair=CHAIR, secretary=SEC,
+            quorum_number=1)  # fmt: skip
+    room.refuse(InconsistentEvent, c.RecordAttendance, SEC, meeting="later", member=p("m1"))
+    room.refuse(InconsistentEvent, c.OpenPetition, p("m1"), petition="pet", text="T.",
+                number=1)  # fmt: skip
+    room.arrive("m1", "later")
+    i = len(room.log) - 1
+    forged = dataclasses.replace(room.log[i], member=p("m2"))
+    with pytest.raises(InconsistentEvent, match="outside that meeting's acts"):
+        _replay_with(room, i, forged)
