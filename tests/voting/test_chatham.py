@@ -16,6 +16,7 @@ from voting.codec import from_json, to_json
 from voting.decider import replay
 from voting.errors import DomainError, InconsistentEvent, NotFound, OutOfOrder
 from voting.state import Publication
+from voting.testing import proceedings
 
 from .builders import CHAIR, MEETING, MOTION, SEC, Room, meeting_secret_of
 
@@ -211,3 +212,29 @@ def test_a_pseudonym_is_nobody_outside_its_meeting() -> None:
     forged = dataclasses.replace(room.log[i], member=p("m2"))
     with pytest.raises(InconsistentEvent, match="outside that meeting's acts"):
         _replay_with(room, i, forged)
+
+
+@settings(max_examples=60, deadline=None)
+@given(proceedings())
+def test_random_unattributed_meetings_name_nobody_but_their_officers(
+        steps: list[tuple[c.Command, tuple[ev.Event, ...]]]) -> None:
+    """For random proceedings (voting.testing): when the meeting is unattributed, no entry
+    of it holds a member's id or name except its chair and secretary acting as officers;
+    and the log replays to the same state either way."""
+    log = [e for _, events in steps for e in events]
+    state = replay(log)
+    assert replay(from_json(to_json(e)) for e in log) == state
+    convened = next(i for i, e in enumerate(log) if isinstance(e, ev.MeetingConvened))
+    meeting = state.meetings["m1"]
+    if meeting.publication is not Publication.UNATTRIBUTED:
+        assert not meeting.register and not state.pseudonyms
+        return
+    officers = {meeting.chair, meeting.secretary}
+    ids = set(state.members)
+    names = {m.name for m in state.members.values()}
+    for event in log[convened + 1:]:
+        found = names_in(event)
+        assert not found & names, event
+        leaked = found & ids
+        assert leaked <= officers and (not leaked or getattr(event, "by", "") in officers), event
+    assert len(meeting.register) == len(state.members)
