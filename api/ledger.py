@@ -287,10 +287,12 @@ class Ledger:
         if isinstance(command, c.CastVote | c.CastRanking):
             if not command.tracker:
                 command = replace(command, tracker=self._random(32).hex())
-            if not command.mark_key and secret is not None:
+            meeting, _ = self._acting(command)
+            # in an unattributed meeting the mark stands for the pseudonym, which only the
+            # shell can compute: a mark key the caller gave (over the member id) is replaced
+            if (not command.mark_key or meeting) and secret is not None:
                 member = command.on_behalf_of if isinstance(command, c.CastVote) else ""
                 member = member or command.by
-                meeting, _ = self._acting(command)
                 if meeting:
                     member = chatham.pseudonym_of(meeting, member, command.meeting_secret)
                 command = replace(command, mark_key=mark_key(secret, member))

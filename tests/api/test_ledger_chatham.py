@@ -15,6 +15,7 @@ from voting import chatham
 from voting import commands as c
 from voting import events as ev
 from voting.errors import DomainError
+from voting.seal import mark_key
 
 pytestmark = pytest.mark.unit
 
@@ -46,8 +47,13 @@ def held(path: Path, *, close: bool = True
     ledger.submit(c.OpenBallot(at(11), "a", ballot="v", subject="m", method="secret"))
     entry: dict[str, int] = {}
     keys: dict[str, tuple[str, str, str]] = {}  # member -> tracker, mark key, member key
+    ballot_secret = ledger.store.secret("ballot", "v")
+    assert ballot_secret is not None
     for member, choice in (("a", "for"), ("b", "for"), ("c", "against")):
-        done = ledger.submit(c.CastVote(at(12), member, ballot="v", choice=choice))
+        # a caller's mark key over the member id is replaced by the pseudonym's
+        done = ledger.submit(c.CastVote(at(12), member, ballot="v", choice=choice,
+                                        mark_key=mark_key(ballot_secret, member)))
+        assert done.mark_key != mark_key(ballot_secret, member)
         entry[member] = done.first_index
         keys[member] = (done.tracker, done.mark_key, done.member_key)
     ledger.submit(c.CloseBallot(at(13), "a", ballot="v"))
@@ -80,8 +86,8 @@ def test_the_secret_is_drawn_kept_and_deleted_at_the_close(tmp_path: Path) -> No
 def test_a_members_receipt_opens_their_sealed_vote_and_the_bundle_verifies(tmp_path: Path
                                                                          ) -> None:
     ledger, entry, keys = held(tmp_path / "i")
-    tracker, mark_key, member_key = keys["b"]
-    text = ledger.receipt(entry["b"], tracker=tracker, mark_key=mark_key, member_key=member_key)
+    tracker, mark, member_key = keys["b"]
+    text = ledger.receipt(entry["b"], tracker=tracker, mark_key=mark, member_key=member_key)
     assert receipt_member_key(parse_receipt(text).extra) == member_key
     directory = tmp_path / "bundle"
     ledger.write_bundle(directory)
