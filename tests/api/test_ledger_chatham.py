@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from click.testing import CliRunner
+
+from api.cli import main
 from api.ledger import Ledger
 from audit.bundle import read_bundle
 from audit.receipt import parse_receipt, receipt_member_key
@@ -97,6 +100,15 @@ def test_a_members_receipt_opens_their_sealed_vote_and_the_bundle_verifies(tmp_p
     assert any(r.type == "motion_moved" for r in report.records)  # b moved, and it shows
     detail = next(r.detail for r in report.checks if r.check.value == "C-RECEIPT")
     assert "counted as for" in detail, detail
+    proof = tmp_path / "b.proof"  # the same from the command line
+    proof.write_text(text, encoding="utf-8")
+    args = ["verify", str(directory), "--key", ledger.vkey, "--member", "b", "--receipt",
+            str(proof)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "acts as p-" in result.output and "C-MEMBER" in result.output
+    result = CliRunner().invoke(main, [*args[:4], "--member", "c", *args[6:]])
+    assert result.exit_code != 0 and "opens no pseudonym of c" in result.output, result.output
     votes = [e for e in ledger.events() if isinstance(e, ev.VoteCast | ev.SecretVoteCast)]
     assert votes and all(isinstance(e, ev.SecretVoteCast) for e in votes)
     closed = next(e for e in ledger.events() if isinstance(e, ev.BallotClosed))
