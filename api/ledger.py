@@ -238,13 +238,13 @@ class Ledger:
 
     def _meeting_secret(self, command: c.Command) -> tuple[c.Command, dict[str, str] | None]:
         """The secret of an unattributed meeting, which the shell adds to the command:
-        drawn at random as the policy is set (and returned to be stored), read from the
-        store for the meeting's acts (``voting.chatham``). A secret the caller gave is
-        replaced: the shell alone holds it."""
+        drawn at random as the policy is set, unless the caller gave one (as a tracker may
+        be given), and returned to be stored; read from the store for the meeting's acts
+        (``voting.chatham``), whatever the caller gave."""
         if isinstance(command, c.ConveneMeeting | c.SetPublication):
             if command.publication != "unattributed":
                 return command, None
-            secret = self._random(32).hex()
+            secret = command.meeting_secret or self._random(32).hex()
             drawn = {"kind": "meeting", "question": command.meeting, "secret": secret}
             return replace(command, meeting_secret=secret), drawn
         if type(command) not in chatham.COMMAND_MEMBERS or not self.state.unattributed:
@@ -288,11 +288,13 @@ class Ledger:
             if not command.tracker:
                 command = replace(command, tracker=self._random(32).hex())
             meeting, _ = self._acting(command)
+            member = command.on_behalf_of if isinstance(command, c.CastVote) else ""
+            member = member or command.by
             # in an unattributed meeting the mark stands for the pseudonym, which only the
-            # shell can compute: a mark key the caller gave (over the member id) is replaced
-            if (not command.mark_key or meeting) and secret is not None:
-                member = command.on_behalf_of if isinstance(command, c.CastVote) else ""
-                member = member or command.by
+            # shell can compute: a mark key the caller made over the member id is replaced
+            named = (bool(meeting) and secret is not None
+                     and command.mark_key == mark_key(secret, member))
+            if (not command.mark_key or named) and secret is not None:
                 if meeting:
                     member = chatham.pseudonym_of(meeting, member, command.meeting_secret)
                 command = replace(command, mark_key=mark_key(secret, member))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from click.testing import CliRunner
 
 from api.cli import main
@@ -39,8 +38,7 @@ def held(path: Path, *, close: bool = True
         ledger.submit(c.AdmitMember(at(n), "a", member=member, name=f"Name {member.upper()}",
                                     roles=roles))
     ledger.submit(c.ConveneMeeting(at(5), "a", meeting="h", title="H", chair="a", secretary="a",
-                                   quorum_number=2, publication="unattributed",
-                                   meeting_secret="00" * 32))  # the shell draws its own
+                                   quorum_number=2, publication="unattributed"))
     for member in ("a", "b", "c", "d"):
         ledger.submit(c.RecordAttendance(at(6), "a", meeting="h", member=member))
     ledger.submit(c.StartBusiness(at(7), "a", meeting="h"))
@@ -68,7 +66,7 @@ def held(path: Path, *, close: bool = True
 def test_the_secret_is_drawn_kept_and_deleted_at_the_close(tmp_path: Path) -> None:
     ledger, _, keys = held(tmp_path / "open", close=False)
     secret = ledger.store.secret("meeting", "h")
-    assert secret is not None and secret != "00" * 32  # drawn by the shell, not the caller's
+    assert secret is not None  # drawn by the shell
     assert ledger.state.meetings["h"].commitment == chatham.commitment("h", secret)
     assert keys["b"][2] == chatham.member_key(secret, "b")
     log = b"".join(ledger.entry_bytes())
@@ -102,12 +100,13 @@ def test_a_members_receipt_opens_their_sealed_vote_and_the_bundle_verifies(tmp_p
     assert "counted as for" in detail, detail
     proof = tmp_path / "b.proof"  # the same from the command line
     proof.write_text(text, encoding="utf-8")
-    args = ["verify", str(directory), "--key", ledger.vkey, "--member", "b", "--receipt",
-            str(proof)]
+    state = ["--state-dir", str(tmp_path / "state")]  # this machine's pins, kept here
+    args = ["verify", str(directory), "--key", ledger.vkey, *state, "--member", "b",
+            "--receipt", str(proof)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "acts as p-" in result.output and "C-MEMBER" in result.output
-    result = CliRunner().invoke(main, [*args[:4], "--member", "c", *args[6:]])
+    result = CliRunner().invoke(main, [*args[:6], "--member", "c", *args[8:]])
     assert result.exit_code != 0 and "opens no pseudonym of c" in result.output, result.output
     votes = [e for e in ledger.events() if isinstance(e, ev.VoteCast | ev.SecretVoteCast)]
     assert votes and all(isinstance(e, ev.SecretVoteCast) for e in votes)
