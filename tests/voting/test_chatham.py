@@ -14,7 +14,7 @@ from voting import commands as c
 from voting import events as ev
 from voting.codec import from_json, to_json
 from voting.decider import replay
-from voting.errors import DomainError, InconsistentEvent, NotFound, OutOfOrder
+from voting.errors import AlreadyVoted, DomainError, InconsistentEvent, NotFound, OutOfOrder
 from voting.state import Publication
 from voting.testing import proceedings
 
@@ -238,3 +238,24 @@ def test_random_unattributed_meetings_name_nobody_but_their_officers(
         leaked = found & ids
         assert leaked <= officers and (not leaked or getattr(event, "by", "") in officers), event
     assert len(meeting.register) == len(state.members)
+
+
+def test_a_proxy_is_given_held_and_voted_under_pseudonyms() -> None:
+    room = Room.founded(proxies_allowed=True).members(4)
+    room.do(c.ConveneMeeting, SEC, meeting=MEETING, title="Closed session", chair=CHAIR,
+            secretary=SEC, quorum_number=2, publication="unattributed")  # fmt: skip
+    for member in (CHAIR, SEC, "m1", "m2", "m3"):
+        room.arrive(member)
+    (proxy,) = room.do(c.AppointProxy, SEC, meeting=MEETING, giver="m4", holder="m1")
+    assert (proxy.giver, proxy.holder) == (p("m4"), p("m1"))
+    room.do(c.StartBusiness, CHAIR, meeting=MEETING)
+    room.motion()
+    room.do(c.OpenBallot, CHAIR, ballot="b1", subject=MOTION, method="recorded")
+    (vote,) = room.do(c.CastVote, "m1", ballot="b1", choice="for", on_behalf_of="m4")
+    assert (vote.voter, vote.member) == (p("m1"), p("m4"))
+    room.refuse(AlreadyVoted, c.CastVote, "m1", ballot="b1", choice="against",
+                on_behalf_of="m4")  # fmt: skip
+    room.do(c.CastVote, "m1", ballot="b1", choice="for")
+    closed = room.do(c.CloseBallot, CHAIR, ballot="b1")[0]
+    assert isinstance(closed, ev.BallotClosed) and closed.for_votes == 2
+    assert room.replayed() == room.state
