@@ -20,8 +20,11 @@ The ``extra`` line is for the log to fill; for a sealed vote tellers puts
 the paper's tracker and the voter's mark key there (:func:`tracker_extra`):
 the tracker opens the entry's seal with the voter's paper once the papers
 are published, and the mark key opens the entry's mark for the voter's
-member id (``voting.seal``). It is not signed: it tells the voter where to
-look, and the verifier checks what it claims against the signed entry.
+member id (``voting.seal``). For an act in an unattributed meeting its last
+line is ``member-key <hex>``, the member's key for that meeting, which opens
+their pseudonym there (``voting.chatham``, :func:`member_key_extra`). It is
+not signed: it tells the voter where to look, and the verifier checks what it
+claims against the signed entry.
 """
 
 from __future__ import annotations

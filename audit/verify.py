@@ -39,7 +39,9 @@ C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, i
            sealed vote: its mark key opens the entry's mark for the member, who is
            in the marked register at the close); a sealed vote's tracker opens the
            entry's seal with the paper published under it; no two receipts give
-           one entry two trackers, or one tracker to two entries
+           one entry two trackers, or one tracker to two entries; a member key (an
+           act in an unattributed meeting) must open a pseudonym of the member on
+           that meeting's register, under which the entry is their act
 C-REPLAY   every entry decodes to an event the domain accepts in order
            (``voting.decider.evolve``), which recomputes every derived field and
            consequence, recounts every ballot at its close and compares the
@@ -49,6 +51,7 @@ C-MINUTES  the bundle carries the minutes of every meeting in the log, each exac
            the Markdown rendered from the replayed log (``voting.minutes``), and
            no other minutes
 C-MEMBER   with a member id: that member is in the log; their records are listed
+           (with their receipts' member keys, their acts under pseudonyms too)
 ========== =====================================================================
 
 The report's types are in :mod:`audit.report`, the memory of the last
