@@ -59,11 +59,12 @@ from audit.entry_patterns import decode_line
 from audit.log import Log
 from audit.merkle import Frontier, leaf_hash, leaf_hashes
 from audit.note import Ed25519Signer
-from audit.receipt import tracker_extra
+from audit.receipt import member_key_extra, tracker_extra
 from audit.signer import CheckpointSigner, MemorySignerState, SignedCheckpoint
 from audit.signer_state import FileSignerState
 from audit.store import MemoryStore
 from audit.verify import canonical_value
+from voting import chatham
 from voting import commands as c
 from voting import events as ev
 from voting.codec import from_entry, to_entry
@@ -98,6 +99,7 @@ class Submitted:
     first_index: int
     tracker: str = ""
     mark_key: str = ""
+    member_key: str = ""  # an act in an unattributed meeting: the member's key (voting.chatham)
 
     @property
     def indices(self) -> range:
@@ -229,10 +231,49 @@ class Ledger:
             return not self.state.ballots[question].closed
         return self.state.elections[question].stage == ElectionStage.VOTING
 
+    def _stored_secret(self, kind: str, question: str) -> str | None:
+        batch = self._batch  # a batch's open transaction holds secrets not yet committed
+        return self.store.secret(kind, question, batch.conn if batch is not None
+                                 and batch.conn.in_transaction() else None)
+
+    def _meeting_secret(self, command: c.Command) -> tuple[c.Command, dict[str, str] | None]:
+        """The secret of an unattributed meeting, which the shell adds to the command:
+        drawn at random as the policy is set, unless the caller gave one (as a tracker may
+        be given), and returned to be stored; read from the store for the meeting's acts
+        (``voting.chatham``), whatever the caller gave."""
+        if isinstance(command, c.ConveneMeeting | c.SetPublication):
+            if command.publication != "unattributed":
+                return command, None
+            secret = command.meeting_secret or self._random(32).hex()
+            drawn = {"kind": "meeting", "question": command.meeting, "secret": secret}
+            return replace(command, meeting_secret=secret), drawn
+        if type(command) not in chatham.COMMAND_MEMBERS or not self.state.unattributed:
+            return command, None
+        meeting = chatham.meeting_of(self.state, command)
+        if meeting not in self.state.unattributed:
+            return command, None
+        stored = self._stored_secret("meeting", meeting)
+        if stored is None:
+            raise DomainError(f"the store holds no secret for the unattributed meeting "
+                              f"{meeting!r}, so its members' acts cannot be logged here")
+        return replace(command, meeting_secret=stored), None
+
+    def _acting(self, command: c.Command) -> tuple[str, str]:
+        """``(meeting, member)``: the unattributed meeting ``command`` is an act in and the
+        member who acts (the first member it names as a member), or ``("", "")``."""
+        fields = chatham.COMMAND_MEMBERS.get(type(command))
+        if fields is None or not command.meeting_secret:
+            return "", ""
+        meeting = chatham.meeting_of(self.state, command)
+        if meeting not in self.state.unattributed:
+            return "", ""
+        return meeting, str(getattr(command, fields[0]))
+
     def _complete(self, command: c.Command) -> c.Command:
         """What the shell adds to a sealed cast or close, unless the caller gave it: a tracker
         drawn at random for the paper and the member's mark key from the ballot secret; at
-        the close, the papers held sealed and the secret (:mod:`voting.seal`)."""
+        the close, the papers held sealed and the secret (:mod:`voting.seal`). In an
+        unattributed meeting the mark stands for the member's pseudonym there."""
         sealed = self._sealed(command)
         if sealed is None:
             return command
@@ -246,9 +287,17 @@ class Ledger:
         if isinstance(command, c.CastVote | c.CastRanking):
             if not command.tracker:
                 command = replace(command, tracker=self._random(32).hex())
-            if not command.mark_key and secret is not None:
-                member = command.on_behalf_of if isinstance(command, c.CastVote) else ""
-                command = replace(command, mark_key=mark_key(secret, member or command.by))
+            meeting, _ = self._acting(command)
+            member = command.on_behalf_of if isinstance(command, c.CastVote) else ""
+            member = member or command.by
+            # in an unattributed meeting the mark stands for the pseudonym, which only the
+            # shell can compute: a mark key the caller made over the member id is replaced
+            named = (bool(meeting) and secret is not None
+                     and command.mark_key == mark_key(secret, member))
+            if (not command.mark_key or named) and secret is not None:
+                if meeting:
+                    member = chatham.pseudonym_of(meeting, member, command.meeting_secret)
+                command = replace(command, mark_key=mark_key(secret, member))
         elif isinstance(command, c.CloseBallot | c.CloseElection):
             if isinstance(command, c.CloseBallot) and not command.papers:
                 command = replace(command, papers=self.store.papers(question))
@@ -266,10 +315,16 @@ class Ledger:
         under its (random) tracker until then (``api/storage.py``).
         """
         sealed = self._sealed(command)
+        command, drawn = self._meeting_secret(command)
         command = self._complete(command)
         if isinstance(command, c.CloseElection):
             command = replace(command, seed=self._lot_seed(command))
+        acting = self._acting(command)
         events = decide(self.state, command)
+        member_key = (chatham.member_key(command.meeting_secret, acting[1]) if acting[0]
+                      else "")
+        ended = [e.meeting for e in events  # a meeting's close: its secret goes
+                 if isinstance(e, ev.MeetingClosed) and e.meeting in self.state.unattributed]
         paper: dict[str, str] | None = None
         sealed_ranking: dict[str, str] | None = None
         keys = ("", "")  # a sealed cast's tracker and mark key, for the voter's receipt
@@ -322,6 +377,12 @@ class Ledger:
                     conn.execute(insert(sealed_rankings).values(**sealed_ranking))
                 if opened is not None:
                     conn.execute(insert(ballot_secrets).values(**opened))
+                if drawn is not None:
+                    conn.execute(insert(ballot_secrets).values(**drawn))
+                for meeting in ended:
+                    conn.execute(delete(ballot_secrets).where(
+                        (ballot_secrets.c.kind == "meeting")
+                        & (ballot_secrets.c.question == meeting)))
                 if closing is not None:  # the papers are in the log now; the secret goes
                     kind, question = closing
                     conn.execute(delete(ballot_secrets).where(
@@ -344,10 +405,10 @@ class Ledger:
             if isinstance(event, ev.NominationsClosed):
                 self._nominations_closed[event.election] = first + offset + 1
         self._logged(rows, events, first)
-        if closing is not None:  # the deleted secret's old page images go too
+        if closing is not None or ended:  # the deleted secret's old page images go too
             self._flush()
             self.store.scrub()
-        return Submitted(events, first, *keys)
+        return Submitted(events, first, *keys, member_key=member_key)
 
     def _lot_seed(self, command: c.CloseElection) -> str:
         """The seed of any lot in the count: the log's root hash as the election's nominations
@@ -479,7 +540,8 @@ class Ledger:
         """The published checkpoint notes, in order of size: the ones a bundle carries."""
         return self.store.all_checkpoints()
 
-    def receipt(self, index: int, *, tracker: str = "", mark_key: str = "") -> str:
+    def receipt(self, index: int, *, tracker: str = "", mark_key: str = "",
+                member_key: str = "") -> str:
         """A c2sp.org/tlog-proof receipt for entry ``index``, for the member to keep.
 
         Its checkpoint is the latest signed if that covers the entry; otherwise
@@ -496,6 +558,8 @@ class Ledger:
         if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
             self._sign(receipt_checkpoints)
         extra = tracker_extra(tracker, mark_key) if tracker else None
+        if member_key:  # an act in an unattributed meeting: the member's opening
+            extra = member_key_extra(extra, member_key)
         return self.log.receipt(index, extra=extra)
 
     def write_bundle(

@@ -97,7 +97,7 @@ sealed_rankings = Table(
 ballot_secrets = Table(
     "ballot_secrets",
     metadata,
-    Column("kind", String(16), primary_key=True),  # "ballot" or "election"
+    Column("kind", String(16), primary_key=True),  # "ballot", "election" or "meeting"
     Column("question", String(64), primary_key=True),
     Column("secret", String(64), nullable=False),  # 32 random bytes as hex (voting.seal)
     sqlite_with_rowid=False,

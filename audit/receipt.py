@@ -20,8 +20,11 @@ The ``extra`` line is for the log to fill; for a sealed vote tellers puts
 the paper's tracker and the voter's mark key there (:func:`tracker_extra`):
 the tracker opens the entry's seal with the voter's paper once the papers
 are published, and the mark key opens the entry's mark for the voter's
-member id (``voting.seal``). It is not signed: it tells the voter where to
-look, and the verifier checks what it claims against the signed entry.
+member id (``voting.seal``). For an act in an unattributed meeting its last
+line is ``member-key <hex>``, the member's key for that meeting, which opens
+their pseudonym there (``voting.chatham``, :func:`member_key_extra`). It is
+not signed: it tells the voter where to look, and the verifier checks what it
+claims against the signed entry.
 """
 
 from __future__ import annotations
@@ -39,11 +42,14 @@ __all__ = [
     "HEADER",
     "MARK_KEY_EXTRA",
     "MAX_PROOF_LINES",
+    "MEMBER_KEY_EXTRA",
     "TRACKER_EXTRA",
     "Receipt",
     "VerifiedReceipt",
     "format_receipt",
+    "member_key_extra",
     "parse_receipt",
+    "receipt_member_key",
     "receipt_sealed",
     "receipt_tracker",
     "tracker_extra",
@@ -58,6 +64,10 @@ TRACKER_EXTRA = b"tracker "
 
 MARK_KEY_EXTRA = b"\nmark-key "
 """What follows the tracker in the extra data when it also carries the voter's mark key."""
+
+MEMBER_KEY_EXTRA = b"member-key "
+"""The line of the extra data that carries a member's key for an unattributed meeting
+(``voting.chatham``): last, after a sealed vote's tracker and mark key if any."""
 
 MAX_PROOF_LINES = 63
 """The longest inclusion proof in a tree of fewer than 2**63 leaves."""
@@ -98,8 +108,31 @@ def tracker_extra(tracker: str, mark_key: str = "") -> bytes:
     return extra + MARK_KEY_EXTRA + mark_key.encode("ascii") if mark_key else extra
 
 
+def member_key_extra(extra: bytes | None, member_key: str) -> bytes:
+    """``extra`` with the member's key for an unattributed meeting as its last line."""
+    line = MEMBER_KEY_EXTRA + member_key.encode("ascii")
+    return line if not extra else extra + b"\n" + line
+
+
+def _split_member_key(extra: bytes | None) -> tuple[bytes | None, str]:
+    """The extra data without its member-key line, and the member's key (``""`` if none)."""
+    if extra is None:
+        return None, ""
+    head, newline, last = extra.rpartition(b"\n")
+    if not last.startswith(MEMBER_KEY_EXTRA):
+        return extra, ""
+    key = last[len(MEMBER_KEY_EXTRA):].decode("ascii", errors="replace")
+    return (head if newline else None), key
+
+
+def receipt_member_key(extra: bytes | None) -> str:
+    """The member's key for an unattributed meeting a receipt's extra data carries, or ""."""
+    return _split_member_key(extra)[1]
+
+
 def receipt_sealed(extra: bytes | None) -> tuple[str, str] | None:
     """The tracker and mark key (``""`` if absent) a receipt's extra data carries, if any."""
+    extra = _split_member_key(extra)[0]
     if extra is None or not extra.startswith(TRACKER_EXTRA):
         return None
     tracker, _, key = extra[len(TRACKER_EXTRA):].partition(MARK_KEY_EXTRA)

@@ -39,7 +39,9 @@ C-RECEIPT  with receipts (c2sp.org/tlog-proof): each is signed by the log key, i
            sealed vote: its mark key opens the entry's mark for the member, who is
            in the marked register at the close); a sealed vote's tracker opens the
            entry's seal with the paper published under it; no two receipts give
-           one entry two trackers, or one tracker to two entries
+           one entry two trackers, or one tracker to two entries; a member key (an
+           act in an unattributed meeting) must open a pseudonym of the member on
+           that meeting's register, under which the entry is their act
 C-REPLAY   every entry decodes to an event the domain accepts in order
            (``voting.decider.evolve``), which recomputes every derived field and
            consequence, recounts every ballot at its close and compares the
@@ -49,6 +51,7 @@ C-MINUTES  the bundle carries the minutes of every meeting in the log, each exac
            the Markdown rendered from the replayed log (``voting.minutes``), and
            no other minutes
 C-MEMBER   with a member id: that member is in the log; their records are listed
+           (with their receipts' member keys, their acts under pseudonyms too)
 ========== =====================================================================
 
 The report's types are in :mod:`audit.report`, the memory of the last
@@ -90,7 +93,13 @@ from audit.errors import AuditError, CanonicalError, ProofError
 from audit.known import KnownCheckpoint, KnownState
 from audit.merkle import EMPTY_ROOT, Frontier, leaf_hashes
 from audit.note import Ed25519Verifier, open_note, parse_note
-from audit.receipt import Receipt, parse_receipt, receipt_sealed, verify_receipt
+from audit.receipt import (
+    Receipt,
+    parse_receipt,
+    receipt_member_key,
+    receipt_sealed,
+    verify_receipt,
+)
 from audit.report import (
     Check,
     CheckResult,
@@ -103,6 +112,7 @@ from audit.report import (
 )
 from audit.witness import WitnessPolicy
 from tallying.errors import TellersError
+from voting import chatham
 from voting import events as ev
 from voting import seal as sealing
 from voting.ballot import CHOICES
@@ -343,6 +353,12 @@ class _Run:
     ) -> None:
         self.bundle = bundle
         self.receipts = [(name, text, _parse_receipt(text)) for name, text in receipts]
+        # members' keys for unattributed meetings, from their receipts (voting.chatham), and
+        # the pseudonyms they open for ``member`` in the registers logged
+        self.member_keys = sorted({receipt_member_key(parsed[0].extra)
+                                   for _, _, parsed in self.receipts
+                                   if not isinstance(parsed, AuditError)} - {""})
+        self.aliases: set[str] = set()
         self.key = key
         self.witnesses = tuple(witnesses)
         self.threshold = threshold
@@ -701,12 +717,23 @@ class _Run:
             progress(len(entries) - reported)
         return state
 
-    @staticmethod
-    def _note_member(scan: _Scan, index: int, event: ev.Event, member: str) -> None:
+    def _note_member(self, scan: _Scan, index: int, event: ev.Event, member: str) -> None:
         if isinstance(event, ev.MemberAdmitted) and event.member == member:
             scan.admitted = True
             scan.member_name = event.name
+        if isinstance(event, ev.RegisterRecorded) and self.member_keys:
+            rows = {row[0] for row in event.register}
+            for key in self.member_keys:  # a key from a receipt opens the member's pseudonym
+                alias = chatham.pseudonym(event.meeting, member, key)
+                if alias in rows:
+                    self.aliases.add(alias)
+                    scan.records.append(MemberRecord(
+                        index, event.at, event.TYPE, "pseudonym",
+                        f"acts as {alias} in the unattributed meeting {event.meeting} "
+                        "(opened by the key in their receipt)"))
         scan.records.extend(member_records(index, event, member))
+        for alias in self.aliases:
+            scan.records.extend(member_records(index, event, alias))
 
     def check_canon(self) -> str:
         scan = self.run_scan()
@@ -811,10 +838,14 @@ class _Run:
                                          f"{_b64(scan.roots[size])}: the history was rewritten",
                           entry=index)
             event = _decode(entries[index])
+            who = self.member
+            opening = receipt_member_key(receipt.extra)
+            if opening and who is not None and event is not None:
+                who = self._opened(name, index, event, who, opening, scan)
             sealed = receipt_sealed(receipt.extra)
             if sealed is None:
-                if self.member is not None and (event is None or next(
-                        member_records(index, event, self.member), None) is None):
+                if who is not None and (event is None or next(
+                        member_records(index, event, who), None) is None):
                     self.fail(Check.RECEIPT, f"{name} proves entry {index}, which records "
                                              f"nothing in the name of {self.member}", entry=index)
                 continue
@@ -833,17 +864,34 @@ class _Run:
                 self.fail(Check.RECEIPT, f"{same[0]} and {name} name one tracker {tracker} for "
                                          f"entries {same[1]} and {index}: one paper was handed "
                                          "to two voters", entry=index)
-            whom = self._mark(name, index, event, key, scan) if self.member is not None else ""
+            whom = self._mark(name, index, event, key, scan, who) if who is not None else ""
             papers.append(self._paper(name, index, event, tracker, whom, scan))
         whose = f", each an entry in the name of {self.member}" if self.member else ""
         return (f"{len(self.receipts)} receipts: each signed by the log key, its checkpoint "
                 f"the published history, its entry included{whose}" + "".join(papers))
 
+    def _opened(self, name: str, index: int, event: ev.Event, member: str, key: str,
+                scan: _Scan) -> str:
+        """The pseudonym the receipt's member key opens for ``member`` in the unattributed
+        meeting of entry ``index`` (docs/verifying.md, "Unattributed meetings"); a failure
+        if the entry is in no such meeting or the key opens no pseudonym on its register."""
+        meeting = scan.state.meetings.get(chatham.meeting_of(scan.state, event))
+        if meeting is None or not meeting.commitment:
+            self.fail(Check.RECEIPT, f"{name} carries a member key, but entry {index} is not "
+                                     "an act in an unattributed meeting", entry=index)
+        alias = chatham.pseudonym(meeting.id, member, key)
+        if not chatham.opens(meeting.id, member, key, alias) or alias not in meeting.register:
+            self.fail(Check.RECEIPT, f"{name}: its member key opens no pseudonym of {member} "
+                                     f"on the register of the unattributed meeting "
+                                     f"{meeting.id!r}", entry=index)
+        return alias
+
     def _mark(self, name: str, index: int, event: ev.SecretVoteCast | ev.SealedRankingCast,
-              key: str, scan: _Scan) -> str:
-        """The member (``--member`` or a member whose proxy they held) whose mark the
-        receipt's mark key opens in sealed entry ``index``; a failure if none."""
-        member = self.member or ""
+              key: str, scan: _Scan, who: str | None = None) -> str:
+        """The member (``--member``, or ``who``, their pseudonym in an unattributed meeting,
+        or a member whose proxy they held) whose mark the receipt's mark key opens in
+        sealed entry ``index``; a failure if none."""
+        member = who or self.member or ""
         question = _question(event)
         candidates = {member}
         ballot = scan.state.ballots.get(question[1]) if question[0] == "ballot" else None

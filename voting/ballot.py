@@ -342,10 +342,10 @@ def _open(state: BodyState, ballot_id: str) -> Ballot:
 
 def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> int:
     """The weight ``voter`` casts for ``member`` on this ballot, or a refusal saying why."""
-    members = state.members
-    if member not in members:
+    known = state.known(member)
+    if known is None:
         raise NotEntitled(f"{member!r} is not a member of {state.name}")
-    if voter not in members:
+    if state.known(voter) is None:
         raise NotEntitled(f"{voter!r} is not a member of {state.name}")
     weight = ballot.roll.get((voter, member))
     if weight is None:
@@ -356,7 +356,7 @@ def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> in
             f"{who} is not on the roll for this vote (absent, suspended or an observer "
             "when the question was put)"
         )
-    if members[member].suspended:
+    if known.suspended:
         raise NotEntitled(f"{state.name_of(member)} has been suspended and may not vote")
     if voter not in state.meetings[ballot.meeting].present:
         raise NotEntitled(

@@ -51,10 +51,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """Base of every command: when, and who asks."""
+    """Base of every command: when, and who asks.
+
+    ``meeting_secret`` is the secret of an ``unattributed`` meeting (64 hex
+    digits), which the shell draws when the policy is set and passes in with
+    that meeting's commands; it is never logged (:mod:`voting.chatham`).
+    """
 
     at: str
     by: str
+    meeting_secret: str = field(default="", kw_only=True, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

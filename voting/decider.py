@@ -26,6 +26,7 @@ from voting import (
     amendment,
     ballot,
     body,
+    chatham,
     college,
     election,
     meeting,
@@ -91,6 +92,7 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
     ev.AttendanceRecorded: meeting.evolve_attendance,
     ev.ProxyAppointed: meeting.evolve_proxy,
     ev.PublicationSet: meeting.evolve_publication,
+    ev.RegisterRecorded: chatham.evolve_register,
     ev.BusinessStarted: meeting.evolve_business_started,
     ev.MeetingClosed: meeting.evolve_closed,
     ev.MotionMoved: motion.evolve_moved,
@@ -266,6 +268,7 @@ def decide(state: BodyState, command: cmd.Command) -> tuple[ev.Event, ...]:
     if state.pending or state.falling:
         raise OutOfOrder("the log stops in the middle of a command: it must first be completed")
     command = normalise_command(command)
+    command = chatham.pseudonymise(state, command)  # an unattributed meeting's members
     events = tuple(handler(state, command))
     for event in events:  # the same rules a replay applies
         state = evolve(state, event)
@@ -293,6 +296,8 @@ def evolve(state: BodyState, event: ev.Event) -> BodyState:
     if at != state.time:  # an equal time is in order
         check_time(at, state.time)
     check_event(event)
+    if state.pseudonyms or state.awaiting_register:
+        chatham.check_event(state, event)
     falling = state.falling
     if state.pending:
         _require_next(state.pending[0], event)

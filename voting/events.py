@@ -54,6 +54,7 @@ __all__ = [
     "PublicationSet",
     "QuestionToBePut",
     "RankingCast",
+    "RegisterRecorded",
     "RulingOverturned",
     "SealedRankingCast",
     "SecretVoteCast",
@@ -172,6 +173,18 @@ class PublicationSet(Event):
     meeting: str
     publication: str
     by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRecorded(Event):
+    """An ``unattributed`` meeting's register, logged just after the event that sets the
+    policy (``voting.chatham``): the commitment to the meeting secret and every member of
+    the body as ``(pseudonym, weight, section, may_vote)``, sorted by pseudonym."""
+
+    TYPE: ClassVar[str] = "register_recorded"
+    meeting: str
+    commitment: str
+    register: tuple[tuple[str, int, str, bool], ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from tallying.errors import CountError
 from tallying.quorum import Quorum
 from voting import events as ev
 from voting.body import check_name, require_founded
+from voting.chatham import publication_takes_effect, register_event
 from voting.commands import (
     AppointProxy,
     CloseMeeting,
@@ -79,18 +80,19 @@ def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:
         raise DomainError(
             f"publication must be open or unattributed, not {cmd.publication!r}"
         ) from None
-    return [
-        ev.MeetingConvened(
-            cmd.at,
-            cmd.meeting,
-            cmd.title,
-            cmd.chair,
-            cmd.secretary,
-            cmd.quorum_number,
-            _fraction_text(quorum),
-            publication.value,
-        )
-    ]
+    convened = ev.MeetingConvened(
+        cmd.at,
+        cmd.meeting,
+        cmd.title,
+        cmd.chair,
+        cmd.secretary,
+        cmd.quorum_number,
+        _fraction_text(quorum),
+        publication.value,
+    )
+    if publication != Publication.UNATTRIBUTED:
+        return [convened]
+    return [convened, register_event(state, cmd.at, cmd.meeting, cmd.meeting_secret)]
 
 
 def _fraction_text(quorum: Quorum) -> str:
@@ -105,15 +107,17 @@ def evolve_convened(state: BodyState, e: ev.MeetingConvened) -> BodyState:
             f"the quorum fraction {e.quorum_fraction!r} is not logged in lowest terms "
             f"({_fraction_text(quorum)!r})"
         )
+    publication = Publication(e.publication)
     meeting = Meeting(
         e.meeting,
         e.title,
         e.chair,
         e.secretary,
         quorum,
-        Publication(e.publication),
+        publication,
     )
-    return with_(state, meetings=put(state.meetings, e.meeting, meeting))
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting),
+                 awaiting_register=publication_takes_effect(state, e.meeting, publication))
 
 
 def open_meeting(state: BodyState, meeting_id: str) -> Meeting:
@@ -191,12 +195,23 @@ def set_publication(state: BodyState, cmd: SetPublication) -> list[ev.Event]:
         ) from None
     if publication == meeting.publication:
         raise OutOfOrder(f"the meeting is already {publication.value}")
-    return [ev.PublicationSet(cmd.at, cmd.meeting, publication.value, cmd.by)]
+    publication_takes_effect(state, cmd.meeting, publication)
+    set_ = ev.PublicationSet(cmd.at, cmd.meeting, publication.value, cmd.by)
+    if publication != Publication.UNATTRIBUTED:
+        return [set_]
+    return [set_, register_event(state, cmd.at, cmd.meeting, cmd.meeting_secret)]
 
 
 def evolve_publication(state: BodyState, e: ev.PublicationSet) -> BodyState:
-    meeting = with_(state.meeting(e.meeting), publication=Publication(e.publication))
-    return with_(state, meetings=put(state.meetings, e.meeting, meeting))
+    """The chair sets the policy, before anyone's act is logged (``voting.chatham``)."""
+    publication = Publication(e.publication)
+    meeting = open_meeting(state, e.meeting)
+    if publication == meeting.publication:
+        raise InconsistentEvent(f"the meeting is already {publication.value}")
+    awaiting = publication_takes_effect(state, e.meeting, publication)
+    meeting = with_(meeting, publication=publication)
+    return with_(state, meetings=put(state.meetings, e.meeting, meeting),
+                 awaiting_register=awaiting)
 
 
 def present_roll(state: BodyState, meeting: Meeting) -> tuple[str, ...]:
@@ -275,4 +290,7 @@ def derive_closed(state: BodyState, e: ev.MeetingClosed) -> dict[str, Derived]:
 def evolve_closed(state: BodyState, e: ev.MeetingClosed) -> BodyState:
     require_elections_declared(state, e.meeting)
     meeting = with_(open_meeting(state, e.meeting), closed=True)
+    if e.meeting in state.unattributed:  # the membership may change again (voting.chatham)
+        return with_(state, meetings=put(state.meetings, e.meeting, meeting),
+                     unattributed=state.unattributed - {e.meeting})
     return with_(state, meetings=put(state.meetings, e.meeting, meeting))

@@ -26,13 +26,13 @@ events, X)`` returns.
 from __future__ import annotations
 
 import contextvars
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tallying.errors import TellersError
 from voting import events as ev
+from voting.chatham import is_pseudonym, short
 from voting.decider import evolve
 from voting.diff import word_diff
 from voting.errors import DomainError, NotFound
@@ -54,10 +54,11 @@ __all__ = [
 ]
 
 
-def pseudonym(body: str, member: str) -> str:
-    """A stable pseudonym for a member of a body: the same in every meeting's minutes."""
-    digest = hashlib.sha256(f"tellers-pseudonym\n{body}\n{member}".encode()).hexdigest()
-    return f"Member {digest[:6]}"
+def pseudonym(member: str) -> str:
+    """How the minutes show a member acting in an ``unattributed`` meeting: the log holds
+    the member's pseudonym for that meeting (``voting.chatham``), shown in its short form;
+    an officer named in the log stays named."""
+    return f"Member {short(member)}"
 
 
 class _Writer:
@@ -71,8 +72,8 @@ class _Writer:
 
     def name(self, member: str, meeting: str = "") -> str:
         m = self.state.meetings.get(meeting)
-        if m is not None and m.publication == Publication.UNATTRIBUTED:
-            return pseudonym(self.state.name, member)
+        if m is not None and m.publication == Publication.UNATTRIBUTED and is_pseudonym(member):
+            return pseudonym(member)
         return self.state.name_of(member)
 
     def out(self, line: str = "") -> None:
@@ -156,6 +157,11 @@ def _proxy(w: _Writer, before: BodyState, e: ev.ProxyAppointed, where: str) -> N
 
 def _publication(w: _Writer, before: BodyState, e: ev.PublicationSet, where: str) -> None:
     w.out(f"- {_time(e.at)} The chair set the publication policy to **{e.publication}**.")
+
+
+def _chatham_register(w: _Writer, before: BodyState, e: ev.RegisterRecorded, where: str) -> None:
+    w.out(f"- {_time(e.at)} The meeting is held under the Chatham House rule: its "
+          f"{len(e.register)} members act under pseudonyms for this meeting.")
 
 
 def _started(w: _Writer, before: BodyState, e: ev.BusinessStarted, where: str) -> None:
@@ -436,6 +442,7 @@ RENDERERS: dict[type[ev.Event], Renderer] = {
     ev.AttendanceRecorded: _attendance,
     ev.ProxyAppointed: _proxy,
     ev.PublicationSet: _publication,
+    ev.RegisterRecorded: _chatham_register,
     ev.BusinessStarted: _started,
     ev.MeetingClosed: _closed_meeting,
     ev.MotionMoved: _motion_moved,

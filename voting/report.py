@@ -47,7 +47,7 @@ def _vote(
         names = tuple(
             tuple(
                 sorted(
-                    pseudonym(state.name, m) if hidden else state.name_of(m)
+                    pseudonym(m) if hidden else state.name_of(m)
                     for m, split in ballot.votes.items()
                     if split[i]
                 )

@@ -194,6 +194,10 @@ class Meeting:
     proxies: Mapping[str, str] = field(default_factory=dict)  # giver -> holder
     started: bool = False
     closed: bool = False
+    # unattributed (voting.chatham): the commitment to the meeting secret and the register's
+    # pseudonyms, once its register_recorded entry is folded
+    commitment: str = ""
+    register: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,14 +343,28 @@ class BodyState:
     pending: tuple[Event, ...] = ()
     falling: tuple[tuple[AmendmentFell, MotionState], ...] = ()
     time: str = ""
+    # Unattributed meetings (voting.chatham): the rows of every register logged, as members
+    # named by their pseudonyms; the meetings still open under that policy; and the meeting
+    # whose register must be the next entry.
+    pseudonyms: Mapping[str, Member] = field(default_factory=dict)
+    unattributed: frozenset[str] = frozenset()
+    awaiting_register: str = ""
 
     # -- lookups that refuse with a clear message --------------------------------
 
     def member(self, member_id: str) -> Member:
-        try:
-            return self.members[member_id]
-        except KeyError:
-            raise NotFound(f"{member_id!r} is not a member of {self.name or 'the body'}") from None
+        """A member by id or, in an unattributed meeting, by pseudonym (``voting.chatham``)."""
+        found = self.members.get(member_id)
+        if found is None:
+            found = self.pseudonyms.get(member_id)
+            if found is None:
+                raise NotFound(f"{member_id!r} is not a member of {self.name or 'the body'}")
+        return found
+
+    def known(self, member_id: str) -> Member | None:
+        """The member (or register row, by pseudonym) ``member_id`` names, if any."""
+        found = self.members.get(member_id)
+        return found if found is not None else self.pseudonyms.get(member_id)
 
     def meeting(self, meeting_id: str) -> Meeting:
         try:
@@ -385,7 +403,7 @@ class BodyState:
             raise NotFound(f"there is no election {election_id!r}") from None
 
     def name_of(self, member_id: str) -> str:
-        member = self.members.get(member_id)
+        member = self.known(member_id)
         return member.name if member else member_id
 
     def membership(self, weighted: bool = False) -> int:

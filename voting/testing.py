@@ -31,6 +31,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from voting import commands as c
+from voting.chatham import pseudonym_of
 from voting.decider import execute
 from voting.edit import Edit, EditKind, apply, check
 from voting.errors import EmptyText, TextTooLong
@@ -242,7 +243,8 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
     """A body's proceedings, every command one the domain's own decider accepted, each with
     the events it caused: members, a meeting, some ballots.
 
-    Members (weights 1 to 3), attendance, motions moved and seconded, then a
+    Members (weights 1 to 3), a meeting held ``open`` or ``unattributed`` (its acts
+    under pseudonyms, ``voting.chatham``), attendance, motions moved and seconded, then a
     ballot on each by a drawn method (recorded, secret with random trackers, show of
     hands with tellers' counts, card with split cards), closed and declared.
     Times are valid and never go back, but awkward (:func:`_time`): repeated,
@@ -272,11 +274,15 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
         name = f"{draw(st.sampled_from(_NAMES))} {number}"
         do(c.AdmitMember(at(), ids[0], member=member, name=name,
                          weight=draw(st.integers(1, 3)), roles=roles))
+    # the meeting is open or unattributed (voting.chatham: the shell's meeting secret)
+    publication = draw(st.sampled_from(("open", "unattributed")))
+    hidden = draw(st.binary(min_size=32, max_size=32)).hex() if publication != "open" else ""
     do(c.ConveneMeeting(at(), ids[0], meeting="m1", title="A meeting", chair=ids[0],
-                        secretary=ids[0], quorum_number=1))
+                        secretary=ids[0], quorum_number=1, publication=publication,
+                        meeting_secret=hidden))
     present = [m for m in ids if m == ids[0] or draw(st.booleans())]
     for member in present:
-        do(c.RecordAttendance(at(), ids[0], meeting="m1", member=member))
+        do(c.RecordAttendance(at(), ids[0], meeting="m1", member=member, meeting_secret=hidden))
     do(c.StartBusiness(at(), ids[0], meeting="m1"))
     for number in range(draw(st.integers(1, 3))):
         motion = f"motion-{number}"
@@ -288,8 +294,8 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
                                      "That we buy the cafe\u0301 number {}.",
                                      "That we  name\r\nthe Zoe\u0308 room {}."]))
         do(c.MoveMotion(at(), mover, motion=motion, meeting="m1", title=title,
-                        text=text.format(number)))
-        do(c.SecondMotion(at(), seconder, motion=motion))
+                        text=text.format(number), meeting_secret=hidden))
+        do(c.SecondMotion(at(), seconder, motion=motion, meeting_secret=hidden))
         do(c.OpenDebate(at(), ids[0], motion=motion))
         method = draw(st.sampled_from(_METHODS))
         ballot = f"ballot-{number}"
@@ -310,14 +316,16 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
                 drawn = draw(st.binary(max_size=32)) + len(papers).to_bytes(2, "big")
                 tracker = hashlib.sha256(drawn).hexdigest()  # distinct on the ballot
                 papers.append((tracker, choice))
+                marked = pseudonym_of("m1", voter, hidden) if hidden else voter
                 do(c.CastVote(at(), voter, ballot=ballot, choice=choice, tracker=tracker,
-                              mark_key=mark_key(secret, voter)))
+                              mark_key=mark_key(secret, marked), meeting_secret=hidden))
             elif method == "card" and draw(st.booleans()):
                 weight = state.members[voter].weight
                 first = draw(st.integers(0, weight))
-                do(c.CastVote(at(), voter, ballot=ballot, split=(first, weight - first, 0)))
+                do(c.CastVote(at(), voter, ballot=ballot, split=(first, weight - first, 0),
+                              meeting_secret=hidden))
             else:
-                do(c.CastVote(at(), voter, ballot=ballot, choice=choice))
+                do(c.CastVote(at(), voter, ballot=ballot, choice=choice, meeting_secret=hidden))
         casting = ""
         sealed = {"ballot_secret": secret} if method == "secret" else {}
         try:

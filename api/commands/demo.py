@@ -82,7 +82,8 @@ def demo(bundle_dir: Path | None, receipts_dir: Path | None, instance: Path | No
                     if type(event) in ev.VOTES:  # the voter is given a receipt as it is logged
                         voters.add(command.by)
                         receipts[f"{command.by}-{index}.proof"] = ledger.receipt(
-                            index, tracker=submitted.tracker, mark_key=submitted.mark_key)
+                            index, tracker=submitted.tracker, mark_key=submitted.mark_key,
+                            member_key=submitted.member_key)
             events = ledger.events()
             state = ledger.state
             minutes = minutes_of(state, events)

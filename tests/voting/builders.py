@@ -19,6 +19,7 @@ import hashlib
 from typing import Any
 
 from voting import commands as c
+from voting.chatham import meeting_of, pseudonym_of
 from voting.codec import from_json, to_json
 from voting.decider import decide, execute, replay
 from voting.events import Event
@@ -50,6 +51,11 @@ TEXT = (
 def secret_of(question: str) -> str:
     """The ballot secret the tests' shell holds for a ballot or election (fixed, per id)."""
     return hashlib.sha256(f"test ballot secret\n{question}".encode()).hexdigest()
+
+
+def meeting_secret_of(meeting: str) -> str:
+    """The secret the tests' shell holds for an unattributed meeting (fixed, per id)."""
+    return hashlib.sha256(f"test meeting secret\n{meeting}".encode()).hexdigest()
 
 
 def assert_unchanged(before: BodyState, snapshot: BodyState, after: BodyState) -> None:
@@ -99,10 +105,17 @@ class Room:
     def command(self, command_type: type[c.Command], by: str, /, **fields: Any) -> c.Command:
         """The command, with what a shell adds to a sealed vote: the member's mark key for a
         secret vote or ranking given a tracker, the ballot secret for a secret close (unless
-        the test gives them)."""
+        the test gives them); and the meeting secret of an unattributed meeting."""
+        unattributed = ""
+        if "meeting_secret" not in fields:
+            bare = command_type(at="", by=by, **fields)
+            unattributed = meeting_of(self.state, bare) or str(fields.get("meeting", ""))
+            fields["meeting_secret"] = meeting_secret_of(unattributed)
         if command_type in (c.CastVote, c.CastRanking) and fields.get("tracker"):
             question = fields.get("ballot") or fields.get("election", "")
             member = fields.get("on_behalf_of") or by
+            if unattributed in self.state.unattributed:  # a mark stands for the pseudonym
+                member = pseudonym_of(unattributed, member, fields["meeting_secret"])
             fields.setdefault("mark_key", mark_key(secret_of(question), member))
         elif command_type is c.CloseBallot and self._secret(self.state.ballots, fields, "ballot"):
             fields.setdefault("ballot_secret", secret_of(fields["ballot"]))

@@ -28,7 +28,6 @@ def tour() -> list[ev.Event]:
     room.do(c.SuspendMember, SEC, member="m6", reason="arrears")
     room.do(c.ReinstateMember, SEC, member="m6")
     room.do(c.AppointProxy, SEC, meeting=MEETING, giver="m6", holder="m5")
-    room.do(c.SetPublication, CHAIR, meeting=MEETING, publication="unattributed")
     room.motion()
     room.amendment("a1", kind="leave_out", leave_out="fifty pounds")
     room.amendment("a2", mover="m5", seconder="m1", kind="leave_out_and_insert",
@@ -55,6 +54,12 @@ def tour() -> list[ev.Event]:
     room.motion("other", mover="m3", seconder="m4", debate=False)
     room.do(c.WithdrawMotion, "m3", subject="other")
     room.do(c.CloseMeeting, CHAIR, meeting=MEETING)
+    # An unattributed meeting: the policy set before attendance, then its register.
+    room.do(c.ConveneMeeting, SEC, meeting="u", title="U", chair=CHAIR, secretary=SEC,
+            quorum_number=1)  # fmt: skip
+    room.do(c.SetPublication, CHAIR, meeting="u", publication="unattributed")
+    room.do(c.RecordAttendance, SEC, meeting="u", member="m1")
+    room.do(c.CloseMeeting, CHAIR, meeting="u")
     # A recorded election and a secret one.
     room.do(c.OpenNominations, SEC, election="e1", title="Delegate", seats=1, method="irv",
             secret=False)  # fmt: skip

@@ -163,11 +163,13 @@ def test_a_proxy_lapses_from_the_roll_when_the_giver_arrives() -> None:
 
 
 def test_publication_policy_is_an_event_set_by_the_chair() -> None:
-    room = Room.founded().members(2).meeting()
+    room = Room.founded().members(2).meeting(present=(), start=False)
     assert room.state.meetings[MEETING].publication is Publication.OPEN
     room.refuse(NotEntitled, c.SetPublication, SEC, meeting=MEETING, publication="unattributed")
-    (event,) = room.do(c.SetPublication, CHAIR, meeting=MEETING, publication="unattributed")
+    event, register = room.do(c.SetPublication, CHAIR, meeting=MEETING,
+                              publication="unattributed")  # fmt: skip
     assert event == ev.PublicationSet(event.at, MEETING, "unattributed", CHAIR)
+    assert isinstance(register, ev.RegisterRecorded) and len(register.register) == 4
     assert room.state.meetings[MEETING].publication is Publication.UNATTRIBUTED
     room.refuse(OutOfOrder, c.SetPublication, CHAIR, meeting=MEETING, publication="unattributed")
     room.refuse(DomainError, c.SetPublication, CHAIR, meeting=MEETING, publication="secret")
