@@ -36,6 +36,8 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
                 f"run `tellers db upgrade --instance {where}` first")
         if status == "empty":
             upgrade(instance.engine)
+        signed = [body.id for body in instance.bodies()
+                  if instance.ledger(body.id).sign_head() is not None]
         moment = datetime.now(UTC)
         admin, new = instance.admin_principal(now=moment)
         invite = instance.invite(admin, now=moment, lifetime=INVITE_SECONDS) if new else None
@@ -47,6 +49,9 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
                        f"{where / 'bodies'}/<body>/log.key (each body's log key)")
             click.echo(f"api       {base}/api/v1/  (OpenAPI {base}/api/v1/openapi.json, "
                        f"docs {base}/api/v1/docs)")
+            if signed:
+                click.echo(f"signed    the unsigned head of {', '.join(signed)} (a write "
+                           "was cut off before its signature)")
             if invite is not None:
                 until = rfc3339(moment + timedelta(seconds=INVITE_SECONDS))
                 click.echo(f"admin invite (single use, until {until}): {invite}")

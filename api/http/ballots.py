@@ -215,7 +215,6 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
             key_of_mark = mark_key(secret, member) if secret is not None else ""
         command = c.CastVote(at(), member, ballot=ballot_id, choice=choice, tracker=tracker,
                              mark_key=key_of_mark)
-        ledger_size = ledger.log.size
         decide(ledger.state, command)  # refuse before anything is written (changes nothing)
         with write(engine) as conn:
             conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
@@ -233,11 +232,11 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
             _forget(inst, body, ballot_id, member, principal, key)
             raise
         except Exception:
-            if ledger.store.size() == ledger_size:  # nothing was written: a plain failure
-                _forget(inst, body, ballot_id, member, principal, key)
-                raise
-            index = _find_vote(ledger, ballot_id, member, tracker, choice)  # committed, then failed
+            # Committed and then failed, or not written at all: the log says which.
+            ledger.refresh()
+            index = _find_vote(ledger, ballot_id, member, tracker, choice)
             if index is None:
+                _forget(inst, body, ballot_id, member, principal, key)
                 raise
             return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
         index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
