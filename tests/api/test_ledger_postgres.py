@@ -12,6 +12,7 @@ from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.canonical import parse
 from tests.api.races import one_vote_wins
+from tests.api.workers import every_vote_in_one_tree
 from tests.postgres import postgres_server, require_server
 from voting import commands as c
 from voting.codec import from_entry
@@ -91,3 +92,11 @@ def test_racing_writers_on_postgres_one_vote_wins_nothing_lost(tmp_path: Path,
     """docs/architecture.md A1: the same race on one PostgreSQL database, where the body's
     advisory lock serialises the writers; the losers are refused as having voted already."""
     one_vote_wins(tmp_path, lambda path: open_ledger(path, database))
+
+
+def test_sixteen_processes_cast_sixteen_votes_at_once_on_postgres(tmp_path: Path,
+                                                                   database: str) -> None:
+    """Each of 16 processes opens its own ledger on one PostgreSQL store and casts a different
+    member's vote at once: all are accepted and receipted, one dense log, one tree, and every
+    checkpoint of it (tests/api/workers.py)."""
+    every_vote_in_one_tree(lambda path: open_ledger(path, database), tmp_path)
