@@ -130,7 +130,8 @@ class Instance:
             if ledger is None:
                 info = self.require_body(body_id)
                 ledger = Ledger.open(self.body_folder(body_id), origin=info.origin,
-                                     database_url=self._store_url(body_id))
+                                     database_url=self._store_url(body_id),
+                                     waited_times=True)
                 with self._guard:
                     self._ledgers[body_id] = ledger
             return ledger
@@ -192,7 +193,8 @@ class Instance:
             folder.mkdir(mode=0o700)
             try:
                 ledger = Ledger.open(folder, origin=origin,
-                                     database_url=self._store_url(body_id))
+                                     database_url=self._store_url(body_id),
+                                     waited_times=True)
                 for command in founding:
                     ledger.submit(command)
             except BaseException:

@@ -75,6 +75,7 @@ from voting.errors import DomainError
 from voting.minutes import minutes_of
 from voting.seal import mark_key, ranking_choice
 from voting.state import BallotMethod, BodyState, ElectionStage, transient
+from voting.times import TimeGoesBack, check_time
 
 __all__ = ["CHECKPOINT_EVERY", "Ledger", "Submitted"]
 
@@ -151,6 +152,7 @@ class Ledger:
         *,
         checkpoint_every: int = CHECKPOINT_EVERY,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        waited_times: bool = False,
     ) -> None:
         if type(checkpoint_every) is not int or checkpoint_every < 1:
             raise DomainError(f"checkpoint_every is a positive number of entries, "
@@ -160,6 +162,7 @@ class Ledger:
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
         self._random = random_bytes  # trackers and ballot secrets (tests may fix it)
+        self._waited_times = waited_times
         self._batch: _Batch | None = None
         self._mutex = threading.RLock()  # one thread of this process writes at a time
         # The bulk of the log is read and folded without the write lock (other processes
@@ -200,6 +203,7 @@ class Ledger:
         checkpoint_every: int = CHECKPOINT_EVERY,
         database_url: str | None = None,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        waited_times: bool = False,
     ) -> Ledger:
         """The ledger kept in ``instance``: the log key, the signer state, and the store.
 
@@ -207,6 +211,12 @@ class Ledger:
         another database (PostgreSQL in production: ``postgresql+psycopg://...``).
         ``random_bytes`` draws sealed papers' trackers and ballot secrets (tests
         may make it repeatable; the log key is always drawn from ``secrets``).
+
+        With ``waited_times`` (the service, whose clock stamps each command as it
+        arrives), a command stamped earlier than the log's last entry, because it
+        waited for the write lock while another writer logged, is logged at that
+        entry's time, the time it was in fact logged; without it, it is refused
+        (voting.times: a log's time only moves forward).
         """
         instance.mkdir(parents=True, exist_ok=True)
         key_path = instance / "log.key"
@@ -222,6 +232,7 @@ class Ledger:
             StoredSignerState(store, FileSignerState(instance / "signer.state")),
             checkpoint_every=checkpoint_every,
             random_bytes=random_bytes,
+            waited_times=waited_times,
         )
 
     def sign_head(self) -> SignedCheckpoint | None:
@@ -344,6 +355,11 @@ class Ledger:
     def _store(self, conn: Connection, command: c.Command
                ) -> tuple[Submitted, list[dict[str, Any]], tuple[str, str] | None]:
         """Decide ``command`` on the current state and write its rows on ``conn``."""
+        if self._waited_times and self.state.time:
+            try:
+                check_time(command.at, self.state.time)
+            except TimeGoesBack:  # it waited for the lock: logged at the log's time
+                command = replace(command, at=self.state.time)
         sealed = self._sealed(command)
         command = self._complete(command, conn)
         if isinstance(command, c.CloseElection):

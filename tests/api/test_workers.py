@@ -155,3 +155,25 @@ def test_a_refused_command_after_catching_up_writes_nothing(tmp_path: Path) -> N
     assert stale.state == first.state
     first.close()
     stale.close()
+
+
+def test_a_command_that_waited_for_the_lock_is_logged_at_the_log_s_time(tmp_path: Path) -> None:
+    """Two workers stamp their commands as they arrive; the one stamped first may get the
+    lock second. With ``waited_times`` (the service) it is logged at the time of the entry
+    it waited for; without, it is refused as going back in time, and nothing is stored."""
+    members = voters(3)
+    first = opener(tmp_path)
+    open_ballot_of(first, members)
+    later, earlier = "2026-01-15T18:00:05Z", "2026-01-15T18:00:04Z"
+    first.submit(c.CastVote(later, "v00", ballot="v1", choice="for"))
+    strict = opener(tmp_path)
+    size = strict.log.size
+    with pytest.raises(Exception, match="only moves forward"):
+        strict.submit(c.CastVote(earlier, "v01", ballot="v1", choice="for"))
+    assert strict.store.size() == size
+    waiting = Ledger.open(tmp_path, origin=ORIGIN, waited_times=True)
+    done = waiting.submit(c.CastVote(earlier, "v01", ballot="v1", choice="for"))
+    assert done.events[0].at == later
+    assert waiting.state.time == later
+    for ledger in (first, strict, waiting):
+        ledger.close()
