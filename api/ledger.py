@@ -240,8 +240,8 @@ class Ledger:
         or ``None`` when it was signed already.
 
         ``tellers serve`` calls it for every body as it starts: a writer killed between its
-        commit and its signature (or between saving the head's file and committing its row)
-        leaves the log ahead of its last signed checkpoint. The note is kept with the
+        commit and its signature, or between signing and committing the head's row, leaves
+        the log ahead of its last signed checkpoint. The note is kept with the
         receipts' checkpoints: the published ones follow the policy alone.
         """
         with self._mutex, self.store.transaction() as conn, self._bound(conn):
@@ -255,7 +255,9 @@ class Ledger:
                     and head.size == signed.checkpoint.size:
                 self._heads.save(signed.checkpoint)  # the file had it; the row follows
             self._keep(conn, receipt_checkpoints, signed)
-            return signed
+        if self._heads is not None:
+            self._heads.mirror_up(signed.checkpoint)
+        return signed
 
     @property
     def vkey(self) -> str:
@@ -614,6 +616,8 @@ class Ledger:
             signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
                 else self.log.checkpoint()
             self._keep(conn, table, signed)
+        if table is checkpoints and self._heads is not None:
+            self._heads.mirror_up(signed.checkpoint)
         return signed
 
     @staticmethod

@@ -270,11 +270,15 @@ class StoredSignerState:
     commit as the note it signed, and two processes can never sign two trees of one size
     (docs/architecture.md INV-CHECKPOINT).
 
-    ``mirror`` (the body's ``signer.state`` file) is kept as well, written before the row
-    and while the write lock is held: the store alone cannot tell that it was restored
-    from an old backup, for its row would be restored with it, but the file outlives the
-    restore (INV-FSCK). :meth:`load` answers the larger of the two heads; they are of one
-    log, and opening the ledger checks both against the stored tree.
+    ``mirror`` (the body's ``signer.state`` file) is a copy the ledger brings up to each
+    *published* head after its commit (:meth:`mirror_up`): the store alone cannot tell
+    that it was restored from an old backup, for its row would be restored with it, but
+    the file outlives the restore (INV-FSCK). Written after the commit, it is never ahead
+    of the row; kept for published heads only, it costs no fsync on a receipt's road (a
+    store restored to a point between two published heads is caught by the members'
+    receipts instead, which the verifier checks against the published entries).
+    :meth:`load` answers the larger of the two heads; they are of one log, and opening
+    the ledger checks both against the stored tree.
     """
 
     __slots__ = ("_conn", "_mirror", "_store")
@@ -321,10 +325,18 @@ class StoredSignerState:
         conn = self._conn
         if conn is None:
             raise StateError("the signer's head moves only inside a write transaction")
-        if self._mirror is not None:
-            self._mirror.save(checkpoint)
         body = checkpoint.body()
         done = conn.execute(update(signer_head).where(signer_head.c.id == 1)
                             .values(checkpoint=body))
         if done.rowcount == 0:
             conn.execute(sql_insert(signer_head).values(id=1, checkpoint=body))
+
+
+    def mirror_up(self, checkpoint: Checkpoint) -> None:
+        """After the commit that kept ``checkpoint``: bring the file up to it, unless it holds
+        as large a head already (another process may have written a later one)."""
+        if self._mirror is None:
+            return
+        held = self._mirror.load()
+        if held is None or held.size < checkpoint.size:
+            self._mirror.save(checkpoint)

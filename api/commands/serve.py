@@ -21,21 +21,24 @@ if one worker dies, the parent stops the others and exits with an error.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from api.auth import rfc3339
 from api.commands.instance_option import default_instance, instance_option
 from api.db import upgrade
 from api.instance import Instance
 
-__all__ = ["prepare", "serve"]
+__all__ = ["listen", "prepare", "run_app", "serve", "supervise"]
 
 INVITE_SECONDS = 14 * 24 * 3600
 
@@ -80,25 +83,35 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
         instance.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """The listening socket every worker serves (IPv6 when ``host`` is an IPv6 address)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     return socket.create_server((host, port), family=family, backlog=1024)
 
 
-def _run(where: Path, listener: socket.socket, threads: int) -> None:
-    """One worker: its own app (and database connections), waitress on the shared socket."""
+def _app_of(where: Path) -> Callable[[], Flask]:
+    def make() -> Flask:
+        from api.app import create_app
+
+        return create_app({"INSTANCE_PATH": str(where)})
+    return make
+
+
+def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int) -> None:
+    """One worker: its own app (built here, after any fork: its own database connections),
+    waitress with ``threads`` threads on the shared socket."""
     import waitress
 
-    from api.app import create_app
-
-    app = create_app({"INSTANCE_PATH": str(where)})
+    # "Task queue depth is N" is waitress saying its threads are busy: the load, not news.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = make_app()
     waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
                    backlog=1024, connection_limit=1000, _quiet=True)
 
 
-def _supervise(where: Path, listener: socket.socket, threads: int, workers: int) -> None:
+def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: int,
+              workers: int) -> None:
     """Fork ``workers`` processes serving ``listener``; wait; stop them all together."""
     children: list[int] = []
     for _ in range(workers):
@@ -107,7 +120,7 @@ def _supervise(where: Path, listener: socket.socket, threads: int, workers: int)
             code = 0
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _run(where, listener, threads)
+                run_app(make_app, listener, threads)
             except KeyboardInterrupt:
                 pass
             except BaseException:
@@ -160,7 +173,7 @@ def serve(host: str, port: int, threads: int, workers: int, instance_dir: Path |
         raise click.ClickException("--workers 2 or more needs fork (Linux, macOS, BSD); "
                                    "run one worker, with --threads, here")
     where = (instance_dir or default_instance()).resolve()
-    listener = _listen(host, port)
+    listener = listen(host, port)
     port = int(listener.getsockname()[1])
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     try:
@@ -174,8 +187,8 @@ def serve(host: str, port: int, threads: int, workers: int, instance_dir: Path |
     sys.stdout.flush()
     if workers == 1:
         try:
-            _run(where, listener, threads)
+            run_app(_app_of(where), listener, threads)
         finally:
             listener.close()
         return
-    _supervise(where, listener, threads, workers)
+    supervise(_app_of(where), listener, threads, workers)
