@@ -158,6 +158,7 @@ class Ledger:
             raise DomainError(f"checkpoint_every is a positive number of entries, "
                               f"not {checkpoint_every!r}")
         self.store = store
+        self._key, self._signer_state = key, signer_state
         self._heads = signer_state if isinstance(signer_state, StoredSignerState) else None
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
@@ -315,7 +316,7 @@ class Ledger:
                 command = replace(command, ballot_secret=secret)
         return command
 
-    def submit(self, command: c.Command) -> Submitted:
+    def submit(self, command: c.Command, *, sign: bool = False) -> Submitted:
         """Decide, store and log a command; raises and changes nothing if it is refused.
 
         Other processes may write to the same store (the workers of one server): the
@@ -328,31 +329,68 @@ class Ledger:
         table until the transaction that logs its close deletes it; a sealed paper is kept
         under its (random) tracker until then (``api/storage.py``).
 
+        With ``sign`` (a cast whose receipt is answered at once), a checkpoint covering the
+        new entries is signed in the same transaction, and its note and the signer's head
+        are committed with them: one commit, not two. The signature leaves this object
+        only after that commit (INV-CHECKPOINT: nothing uncommitted is ever attested); if
+        the commit fails, the in-memory tree, grown before it, is rebuilt from the store.
+
         Once the transaction has committed the command stands: a failure to publish a
         checkpoint after it is logged, not raised (the next signature covers the entry).
         """
         with self._mutex:
-            return self._submit(command)
+            return self._submit(command, sign=sign and self._batch is None)
 
-    def _submit(self, command: c.Command) -> Submitted:
+    def _submit(self, command: c.Command, *, sign: bool = False) -> Submitted:
+        grown = False
         try:
             with self._transaction() as conn:
                 self._catch_up(conn)
                 done, rows, closing = self._store(conn, command)
-        except IntegrityError:
-            # Rolled back: under the write lock no seq can clash, so the only key left to
-            # clash is a sealed paper's tracker.
-            raise DomainError("a sealed paper with this tracker is already held for this ballot "
-                              "or election: draw another tracker") from None
+                if sign and rows:
+                    grown = True
+                    for row in rows:
+                        self.log.append_canonical(row["data"], validate=False)
+                    published = self._publishes(done.first_index, done.events)
+                    with self._bound(conn):
+                        self._keep(conn, checkpoints if published else receipt_checkpoints,
+                                   self.log.checkpoint())
+        except BaseException as exc:
+            if grown:  # the tree holds leaves the store does not: rebuild it from the store
+                self._reload()
+            if isinstance(exc, IntegrityError):
+                # Rolled back: under the write lock no seq can clash, so the only key left
+                # to clash is a sealed paper's tracker.
+                raise DomainError("a sealed paper with this tracker is already held for this "
+                                  "ballot or election: draw another tracker") from None
+            raise
         first = done.first_index
         for offset, event in enumerate(done.events):
             if isinstance(event, ev.NominationsClosed):
                 self._nominations_closed[event.election] = first + offset + 1
-        self._logged(rows, done.events, first)
+        if grown:
+            self.state = replay(done.events, self.state)
+            if self._heads is not None and self._publishes(first, done.events):
+                self._after_commit(lambda: self._mirror_latest())
+        else:
+            self._logged(rows, done.events, first)
         if closing is not None:  # the deleted secret's old page images go too
             self._after_commit(self._flush)
             self._after_commit(self.store.scrub)
         return done
+
+    def _mirror_latest(self) -> None:
+        latest = self.log.latest_checkpoint
+        if self._heads is not None and latest is not None:
+            self._heads.mirror_up(latest.checkpoint)
+
+    def _reload(self) -> None:
+        """Rebuild the state and the tree from the store (after a failed commit whose leaves
+        the tree had taken)."""
+        fresh = Ledger(self.store, self._key, self._signer_state, checkpoint_every=self._every,
+                       random_bytes=self._random, waited_times=self._waited_times)
+        self._signer, self.log, self.state = fresh._signer, fresh.log, fresh.state
+        self._nominations_closed = fresh._nominations_closed
 
     def _store(self, conn: Connection, command: c.Command
                ) -> tuple[Submitted, list[dict[str, Any]], tuple[str, str] | None]:

@@ -227,7 +227,7 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
                     principal=principal, key=key, request_sha256=digest, status=None,
                     response=None, created_at=command.at))
         try:
-            submitted = ledger.submit(command)
+            submitted = ledger.submit(command, sign=True)  # the receipt's checkpoint, one commit
         except DomainError:
             _forget(inst, body, ballot_id, member, principal, key)
             raise

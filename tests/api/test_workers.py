@@ -177,3 +177,47 @@ def test_a_command_that_waited_for_the_lock_is_logged_at_the_log_s_time(tmp_path
     assert waiting.state.time == later
     for ledger in (first, strict, waiting):
         ledger.close()
+
+
+def test_a_cast_signed_in_its_own_transaction_needs_no_second(tmp_path: Path) -> None:
+    """``submit(sign=True)``: the entry, the note of a checkpoint covering it and the signer's
+    head are committed together; the receipt then signs nothing more."""
+    members = voters(3)
+    ledger = opener(tmp_path)
+    open_ballot_of(ledger, members)
+    done = ledger.submit(c.CastVote(AT, "v00", ballot="v1", choice="for"), sign=True)
+    size = ledger.log.size
+    assert size == done.first_index + 1 == ledger.store.size()
+    kept = ledger.store.all_checkpoints(published=False)
+    assert size_of(kept[-1]) == size
+    head = StoredSignerState(ledger.store).stored()
+    assert head is not None and head.size == size and head.root_hash == ledger.log.root()
+    receipt = ledger.receipt(done.first_index)
+    assert ledger.store.all_checkpoints(published=False) == kept  # nothing signed anew
+    assert kept[-1] in receipt
+    ledger.close()
+
+
+def test_a_failed_commit_after_growing_the_tree_leaves_nothing_and_rebuilds_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    members = voters(3)
+    ledger = opener(tmp_path)
+    open_ballot_of(ledger, members)
+    before = (ledger.state, ledger.log.size, ledger.log.root(), ledger.store.all_entries(),
+              StoredSignerState(ledger.store).stored())
+
+    def failing(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Ledger, "_keep", staticmethod(failing))
+    with pytest.raises(OSError, match="disk full"):
+        ledger.submit(c.CastVote(AT, "v00", ballot="v1", choice="for"), sign=True)
+    monkeypatch.undo()
+    assert (ledger.state, ledger.log.size, ledger.log.root(), ledger.store.all_entries(),
+            StoredSignerState(ledger.store).stored()) == before
+    done = ledger.submit(c.CastVote(AT, "v00", ballot="v1", choice="for"), sign=True)
+    assert done.first_index == before[1]
+    again = opener(tmp_path)
+    assert again.log.root() == ledger.log.root() and again.state == ledger.state
+    again.close()
+    ledger.close()
