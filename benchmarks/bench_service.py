@@ -96,8 +96,7 @@ def bare_app(url: str) -> Flask:
     """The peer: one route inserting one row of a vote's shape, nothing else."""
     app = Flask("bare")
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
-    engine = bare_engine(url)
-    bare_metadata.create_all(engine)
+    engine = bare_engine(url)  # its table made before the workers start (bare_server)
 
     @app.post("/api/v1/bodies/<body>/ballots/<ballot>/votes")
     def cast(body: str, ballot: str) -> Any:
@@ -118,6 +117,9 @@ def bare_app(url: str) -> Flask:
 @contextmanager
 def bare_server(url: str) -> Iterator[int]:
     """The bare app under the same supervisor as ``tellers serve --workers 2``."""
+    engine = bare_engine(url)
+    bare_metadata.create_all(engine)
+    engine.dispose()
     listener = listen("127.0.0.1", 0)
     port = int(listener.getsockname()[1])
     pid = os.fork()
