@@ -12,4 +12,4 @@ def blueprints() -> tuple[Blueprint, ...]:
     from api.http import ballots, bodies, log, meetings, members, motions, tokens
 
     return (tokens.blp, bodies.blp, members.blp, meetings.blp, motions.blp,
-            motions.amendments, ballots.blp, log.blp, log.bundles)
+            motions.amendments, ballots.blp, ballots.receipts, log.blp, log.bundles)

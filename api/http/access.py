@@ -67,6 +67,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,
+    ("GET", f"{B}/log/proofs/inclusion"): PUBLIC,
+    ("GET", f"{B}/log/proofs/consistency"): PUBLIC,
+    ("GET", f"{B}/receipts"): VOTERS,
     ("GET", f"{B}/bundles/latest/<path:name>"): PUBLIC,
     ("GET", f"{B}/bundles/<int:size>/<path:name>"): PUBLIC,
 }

@@ -38,10 +38,13 @@ from voting.errors import AlreadyVoted, DomainError
 from voting.seal import mark_key, seal
 from voting.state import Ballot, BallotMethod
 
-__all__ = ["blp"]
+__all__ = ["blp", "receipts"]
 
 blp = Blueprint("ballots", __name__, url_prefix="/api/v1/bodies/<body>/ballots",
                 description="Ballots: opened by the chair, cast by each member, closed")
+
+receipts = Blueprint("receipts", __name__, url_prefix="/api/v1/bodies/<body>/receipts",
+                     description="A member's own receipts")
 
 CHOICES = ["for", "against", "abstain"]
 MAX_KEY = 255
@@ -81,6 +84,11 @@ class CastReceiptSchema(Schema):
         "description": "The secret paper's tracker (empty on a named vote)"})
     receipt = fields.String(required=True, metadata={
         "description": "c2sp.org/tlog-proof: keep it to check your vote is in the log"})
+
+
+class ReceiptsSchema(Schema):
+    receipts = fields.List(fields.Nested(CastReceiptSchema), required=True, metadata={
+        "description": "Every vote you cast in this body that was logged, oldest first"})
 
 
 class CloseSchema(Schema):
@@ -148,6 +156,23 @@ class Votes(MethodView):
             raise Problem(422, "invalid-request", f"an Idempotency-Key is 1 to {MAX_KEY} "
                           "characters", field="Idempotency-Key")
         return cast(instance(), body, ballot, me(), data["choice"], key)
+
+
+@receipts.route("")
+class Receipts(MethodView):
+    @receipts.response(200, ReceiptsSchema)
+    @receipts.doc(security=[{"bearer": []}])
+    def get(self, body: str) -> dict[str, Any]:
+        """Your own receipts in this body, as each cast answered them (nobody else's)."""
+        member = me()
+        with instance().engine.connect() as conn:
+            rows = conn.execute(select(CastRow.ballot, CastRow.entry, CastRow.tracker,
+                                       CastRow.receipt).where(
+                CastRow.body == body, CastRow.member == member,
+                CastRow.entry.is_not(None)).order_by(CastRow.entry))
+            found = [{"ballot": r.ballot, "member": member, "entry": r.entry,
+                      "tracker": r.tracker, "receipt": r.receipt} for r in rows]
+        return {"receipts": found}
 
 
 def _request_hash(body: str, ballot: str, choice: str) -> str:
