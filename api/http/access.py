@@ -47,6 +47,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # meetings
     ("POST", f"{B}/meetings"): OFFICERS,
     ("GET", f"{B}/meetings/<meeting>"): PUBLIC,
+    ("GET", f"{B}/meetings/<meeting>/minutes"): PUBLIC,
     ("POST", f"{B}/meetings/<meeting>/attendance"): OFFICERS,
     ("POST", f"{B}/meetings/<meeting>/start"): CHAIR,
     ("POST", f"{B}/meetings/<meeting>/close"): CHAIR,

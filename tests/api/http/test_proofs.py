@@ -1,4 +1,4 @@
-"""Inclusion and consistency proofs over HTTP, and a member's own receipts."""
+"""Inclusion and consistency proofs over HTTP, a member's own receipts, a meeting's minutes."""
 
 from __future__ import annotations
 
@@ -104,3 +104,26 @@ def test_a_member_sees_their_own_receipts_and_nobody_else_s(voted: tuple) -> Non
     assert service.client.get(f"{B}/receipts", headers=bearer(tokens["m3"])).json == \
         {"receipts": []}
     assert service.client.get(f"{B}/receipts").status_code == 401
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [("md", "text/markdown"), ("html", "text/html"),
+                                           ("json", "application/json")])
+def test_a_meeting_s_minutes_in_each_format(voted: tuple, fmt: str, kind: str) -> None:
+    service = voted[0]
+    answer = service.client.get(f"{B}/meetings/june/minutes?format={fmt}")
+    assert answer.status_code == 200
+    assert answer.mimetype == kind
+    text = answer.data.decode()
+    assert "June" in text
+    if fmt == "json":
+        assert answer.json  # parses
+
+
+def test_minutes_of_an_unknown_meeting_or_format_are_refused(voted: tuple) -> None:
+    service = voted[0]
+    before = service.fingerprint("group")
+    r = service.client.get(f"{B}/meetings/july/minutes")
+    assert r.status_code == 404 and "june" in r.json["detail"]
+    r = service.client.get(f"{B}/meetings/june/minutes?format=pdf")
+    assert r.status_code == 422 and r.json["field"] == "format"
+    assert service.fingerprint("group") == before
