@@ -65,6 +65,13 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{B}/ballots/<ballot>"): PUBLIC,
     ("POST", f"{B}/ballots/<ballot>/votes"): VOTERS,
     ("POST", f"{B}/ballots/<ballot>/close"): CHAIR,
+    # elections
+    ("POST", f"{B}/elections"): CHAIR,
+    ("GET", f"{B}/elections/<election>"): PUBLIC,
+    ("POST", f"{B}/elections/<election>/nominations"): VOTERS,
+    ("POST", f"{B}/elections/<election>/nominations/close"): CHAIR,
+    ("POST", f"{B}/elections/<election>/rankings"): VOTERS,
+    ("POST", f"{B}/elections/<election>/close"): CHAIR,
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,
