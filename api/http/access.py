@@ -60,6 +60,10 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{B}/amendments/<amendment>"): PUBLIC,
     ("POST", f"{B}/amendments/<amendment>/second"): VOTERS,
     ("POST", f"{B}/amendments/<amendment>/take"): CHAIR,
+    ("POST", f"{B}/amendments/<amendment>/ruling"): CHAIR,
+    # procedural motions
+    ("POST", f"{B}/procedurals"): VOTERS,
+    ("GET", f"{B}/procedurals/<procedural>"): PUBLIC,
     # ballots
     ("POST", f"{B}/ballots"): CHAIR,
     ("GET", f"{B}/ballots/<ballot>"): PUBLIC,
