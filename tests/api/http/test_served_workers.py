@@ -3,7 +3,9 @@ every one receipted, and the served bundle verifying with every receipt."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,37 @@ def test_a_burst_of_votes_through_two_workers_is_all_receipted_and_verifies(
         assert "OK: every check holds" in verified.stdout
         client.close()
     assert "Traceback" not in "".join(served.output), "".join(served.output)
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(item) for item in found.read_text().split()] if found.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_stopping_the_server_stops_every_worker(tmp_path: Path) -> None:
+    with Served(tmp_path / "instance", workers=2, threads=2) as served:
+        assert served.process is not None
+        workers = _children(served.process.pid)
+        assert len(workers) == 2, workers
+        assert all(_alive(pid) for pid in workers)
+    assert served.process.returncode is not None
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
