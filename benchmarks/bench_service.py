@@ -320,7 +320,8 @@ def bench(kind: str, seconds: float, members: int, burst_size: int) -> None:
                       for clients in (1, 16)}
             crowd = prepare_body(where, "burst", burst_size, tellers_url)
             print(f"\n### {kind}: {WORKERS} workers x {THREADS} threads, runs of {seconds:.0f} s"
-                  f" (or until {members:,} members have voted)\n")
+                  f" (or until {members:,} members have voted); load average before: "
+                  f"{os.getloadavg()[0]:.2f}\n")
             print("| route | clients | casts | casts/s | p50 ms | p99 ms | errors |")
             print("|---|---|---|---|---|---|---|")
             rows = []
@@ -351,6 +352,8 @@ def bench(kind: str, seconds: float, members: int, burst_size: int) -> None:
                   f" ({len(errors)} errors)")
             for error in errors[:3]:
                 print(f"    error: {error}")
+            print(f"load average after: {os.getloadavg()[0]:.2f} (the machine's other work "
+                  "shares its cores)")
             print(f"one client, one cast after another: median {rows[0][1].quantile(0.5):.1f} ms"
                   " a receipt")
             if "Traceback" in output:
