@@ -7,12 +7,16 @@ rebuilds the Merkle tree from the stored leaves, then checks the tree
 against the last checkpoint the signer signed (docs/architecture.md INV-FSCK):
 a store behind its own signed log refuses to open.
 
-Write path (docs/architecture.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): decide on
-the current state; in one ``BEGIN IMMEDIATE`` transaction check that nobody
-appended meanwhile, insert the entries at the next dense sequence numbers
-(the primary key refuses a gap or a duplicate) and any sealed ballot paper
-or ballot secret (or, at a secret close, delete them); commit; only then
-append the leaves to the tree and sign a checkpoint from the stored leaves.
+Write path (docs/architecture.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): in one
+transaction holding the body's write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory
+lock on PostgreSQL), catch up with the entries other processes stored since this one
+last looked, decide on that state, insert the entries at the next dense sequence
+numbers (the primary key refuses a gap or a duplicate) and any sealed ballot paper or
+ballot secret (or, at a secret close, delete them); commit; only then append the leaves
+to the tree and sign a checkpoint from the stored leaves (or, for a cast whose receipt
+is answered at once, sign inside the transaction and commit the note and the signer's
+head with the entries, :meth:`Ledger.submit`). The signer's memory of the last head it
+signed is shared by every process through the store (:class:`api.storage.StoredSignerState`).
 
 Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
 a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
