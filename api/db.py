@@ -143,11 +143,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A write transaction takes the write lock at once (a deferred one that writes later
+    # could fail to upgrade); a read is a deferred snapshot that never waits for a writer.
+    writes = conn.get_execution_options().get("tellers_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def registry_engine(url: str) -> Engine:
-    """An engine on the instance database; on SQLite every transaction is ``BEGIN IMMEDIATE``."""
+    """An engine on the instance database; on SQLite every write transaction (:func:`write`,
+    :func:`upgrade`) is ``BEGIN IMMEDIATE``, and a read a deferred ``BEGIN``."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_connect)
@@ -158,8 +162,10 @@ def registry_engine(url: str) -> Engine:
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """One write transaction on the registry: committed on success, rolled back on error."""
-    with engine.begin() as conn:
-        yield conn
+    with engine.connect() as conn:
+        conn.execution_options(tellers_write=True)
+        with conn.begin():
+            yield conn
 
 
 def _config(conn: Connection | None = None) -> Config:
@@ -193,6 +199,6 @@ def schema_status(engine: Engine) -> str:
 
 def upgrade(engine: Engine) -> str:
     """Bring the database to the newest schema (``tellers db upgrade``); the revision reached."""
-    with engine.begin() as conn:
+    with write(engine) as conn:
         command.upgrade(_config(conn), "head")
     return head_revision()

@@ -12,7 +12,11 @@ Layout of the instance folder (created owner-only, 0700)::
 A body's folder is the unit that can later move to another host (docs/architecture.md
 principle 8). Each body's :class:`api.ledger.Ledger` is opened once per
 process, on first use, and every write to one body holds that body's lock
-(different bodies never wait on each other).
+(different bodies never wait on each other). Several processes may serve one
+instance (``tellers serve --workers N``): each keeps its bodies' states in
+memory and catches up from the entries the others stored (:meth:`Ledger.refresh`)
+before it reads a state or writes; the store's write lock serialises their
+appends and signatures (:mod:`api.ledger`).
 """
 
 from __future__ import annotations
@@ -126,7 +130,8 @@ class Instance:
             if ledger is None:
                 info = self.require_body(body_id)
                 ledger = Ledger.open(self.body_folder(body_id), origin=info.origin,
-                                     database_url=self._store_url(body_id))
+                                     database_url=self._store_url(body_id),
+                                     waited_times=True)
                 with self._guard:
                     self._ledgers[body_id] = ledger
             return ledger
@@ -143,10 +148,14 @@ class Instance:
         """The body's ledger with its write lock held: one writer per body in this process."""
         ledger = self.ledger(body_id)
         with self.lock(body_id):
+            ledger.refresh()
             yield ledger
 
     def state(self, body_id: str) -> BodyState:
-        return self.ledger(body_id).state
+        """The body's state, caught up with what other processes have stored."""
+        ledger = self.ledger(body_id)
+        ledger.refresh()
+        return ledger.state
 
     def create_body(self, body_id: str, *, name: str, origin: str | None, standing_orders: str,
                     secretary: str, secretary_name: str, now: datetime,
@@ -184,7 +193,8 @@ class Instance:
             folder.mkdir(mode=0o700)
             try:
                 ledger = Ledger.open(folder, origin=origin,
-                                     database_url=self._store_url(body_id))
+                                     database_url=self._store_url(body_id),
+                                     waited_times=True)
                 for command in founding:
                     ledger.submit(command)
             except BaseException:

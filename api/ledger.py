@@ -7,12 +7,16 @@ rebuilds the Merkle tree from the stored leaves, then checks the tree
 against the last checkpoint the signer signed (docs/architecture.md INV-FSCK):
 a store behind its own signed log refuses to open.
 
-Write path (docs/architecture.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): decide on
-the current state; in one ``BEGIN IMMEDIATE`` transaction check that nobody
-appended meanwhile, insert the entries at the next dense sequence numbers
-(the primary key refuses a gap or a duplicate) and any sealed ballot paper
-or ballot secret (or, at a secret close, delete them); commit; only then
-append the leaves to the tree and sign a checkpoint from the stored leaves.
+Write path (docs/architecture.md INV-ATOMIC, INV-DENSE, INV-CHECKPOINT): in one
+transaction holding the body's write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory
+lock on PostgreSQL), catch up with the entries other processes stored since this one
+last looked, decide on that state, insert the entries at the next dense sequence
+numbers (the primary key refuses a gap or a duplicate) and any sealed ballot paper or
+ballot secret (or, at a secret close, delete them); commit; only then append the leaves
+to the tree and sign a checkpoint from the stored leaves (or, for a cast whose receipt
+is answered at once, sign inside the transaction and commit the note and the signer's
+head with the entries, :meth:`Ledger.submit`). The signer's memory of the last head it
+signed is shared by every process through the store (:class:`api.storage.StoredSignerState`).
 
 Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
 a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
@@ -33,8 +37,10 @@ after one ``submit`` per command.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -46,6 +52,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.storage import (
     Store,
+    StoredSignerState,
     ballot_secrets,
     checkpoints,
     entries,
@@ -60,7 +67,7 @@ from audit.log import Log
 from audit.merkle import Frontier, leaf_hash, leaf_hashes
 from audit.note import Ed25519Signer
 from audit.receipt import member_key_extra, tracker_extra
-from audit.signer import CheckpointSigner, MemorySignerState, SignedCheckpoint
+from audit.signer import CheckpointSigner, SignedCheckpoint, SignerState
 from audit.signer_state import FileSignerState
 from audit.store import MemoryStore
 from audit.verify import canonical_value
@@ -73,8 +80,11 @@ from voting.errors import DomainError
 from voting.minutes import minutes_of
 from voting.seal import mark_key, ranking_choice
 from voting.state import BallotMethod, BodyState, ElectionStage, transient
+from voting.times import TimeGoesBack, check_time
 
 __all__ = ["CHECKPOINT_EVERY", "Ledger", "Submitted"]
+
+_log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 1_000
 """The default cadence: a published checkpoint at least every this many entries."""
@@ -119,6 +129,16 @@ class _Batch:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _checked_leaves(stored: Sequence[tuple[int, bytes, bytes]], start: int) -> list[bytes]:
+    """The leaf hashes of stored entries that must begin at ``seq`` ``start``, each checked
+    against the hash stored beside it, and the run checked dense (INV-DENSE)."""
+    computed = leaf_hashes([entry for _, entry, _ in stored])
+    for index, ((seq, _, leaf), rebuilt) in enumerate(zip(stored, computed, strict=True)):
+        if seq != start + index or rebuilt != leaf:
+            raise DomainError(f"stored entry {seq} does not match its leaf hash")
+    return computed
+
+
 def _event(entry: bytes) -> ev.Event:
     """The event a stored entry holds, its canonical form checked (flat entries by pattern)."""
     decoded = decode_line(entry)
@@ -134,25 +154,29 @@ class Ledger:
         self,
         store: Store,
         key: Ed25519Signer,
-        signer_state: FileSignerState | MemorySignerState,
+        signer_state: SignerState,
         *,
         checkpoint_every: int = CHECKPOINT_EVERY,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        waited_times: bool = False,
     ) -> None:
         if type(checkpoint_every) is not int or checkpoint_every < 1:
             raise DomainError(f"checkpoint_every is a positive number of entries, "
                               f"not {checkpoint_every!r}")
         self.store = store
+        self._key, self._signer_state = key, signer_state
+        self._heads = signer_state if isinstance(signer_state, StoredSignerState) else None
         self._signer = CheckpointSigner(key, signer_state)
         self._every = checkpoint_every
         self._random = random_bytes  # trackers and ballot secrets (tests may fix it)
+        self._waited_times = waited_times
         self._batch: _Batch | None = None
+        self._mutex = threading.RLock()  # one thread of this process writes at a time
+        # The bulk of the log is read and folded without the write lock (other processes
+        # go on writing meanwhile); what they add is caught up under it, below.
         stored = store.all_entries()
         data = [entry for _, entry, _ in stored]
-        computed = leaf_hashes(data)
-        for index, ((seq, _, leaf), rebuilt) in enumerate(zip(stored, computed, strict=True)):
-            if seq != index or rebuilt != leaf:
-                raise DomainError(f"stored entry {seq} does not match its leaf hash")
+        computed = _checked_leaves(stored, 0)
         state = BodyState()
         self._nominations_closed: dict[str, int] = {}  # election -> the log's size just after
         with transient():  # the fold's own intermediate states are changed in place
@@ -161,14 +185,21 @@ class Ledger:
                 state = evolve(state, event)
                 if isinstance(event, ev.NominationsClosed):
                     self._nominations_closed[event.election] = index + 1
-        require_complete(state)
         tree, frontier = MemoryStore(), Frontier()
         for start in range(0, len(computed), _REBUILD_STEP):  # from the leaves checked above
             run = computed[start:start + _REBUILD_STEP]
             tree.append_levels(frontier.size, frontier.extend(run))
-        self.state = state
-        # Checks the rebuilt tree against the last signed checkpoint (INV-FSCK).
-        self.log = Log(self._signer, tree)
+        with store.transaction() as conn, self._bound(conn):
+            later = store.entries_from(len(stored), conn)
+            if later:
+                leaves = _checked_leaves(later, len(stored))
+                state = self._fold(state, [entry for _, entry, _ in later], len(stored))
+                tree.append_levels(frontier.size, frontier.extend(leaves))
+            require_complete(state)
+            self.state = state
+            # Checks the rebuilt tree against the last signed checkpoint (INV-FSCK), read in
+            # the same transaction as the entries: no other writer moves it in between.
+            self.log = Log(self._signer, tree)
 
     @classmethod
     def open(
@@ -179,6 +210,7 @@ class Ledger:
         checkpoint_every: int = CHECKPOINT_EVERY,
         database_url: str | None = None,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        waited_times: bool = False,
     ) -> Ledger:
         """The ledger kept in ``instance``: the log key, the signer state, and the store.
 
@@ -186,6 +218,12 @@ class Ledger:
         another database (PostgreSQL in production: ``postgresql+psycopg://...``).
         ``random_bytes`` draws sealed papers' trackers and ballot secrets (tests
         may make it repeatable; the log key is always drawn from ``secrets``).
+
+        With ``waited_times`` (the service, whose clock stamps each command as it
+        arrives), a command stamped earlier than the log's last entry, because it
+        waited for the write lock while another writer logged, is logged at that
+        entry's time, the time it was in fact logged; without it, it is refused
+        (voting.times: a log's time only moves forward).
         """
         instance.mkdir(parents=True, exist_ok=True)
         key_path = instance / "log.key"
@@ -198,10 +236,35 @@ class Ledger:
         return cls(
             store,
             key,
-            FileSignerState(instance / "signer.state"),
+            StoredSignerState(store, FileSignerState(instance / "signer.state")),
             checkpoint_every=checkpoint_every,
             random_bytes=random_bytes,
+            waited_times=waited_times,
         )
+
+    def sign_head(self) -> SignedCheckpoint | None:
+        """Sign the stored head if the store's shared signer head is behind it; the signature,
+        or ``None`` when it was signed already.
+
+        ``tellers serve`` calls it for every body as it starts: a writer killed between its
+        commit and its signature, or between signing and committing the head's row, leaves
+        the log ahead of its last signed checkpoint. The note is kept with the
+        receipts' checkpoints: the published ones follow the policy alone.
+        """
+        with self._mutex, self.store.transaction() as conn, self._bound(conn):
+            self._catch_up(conn)
+            head = self._signer.last_signed()
+            shared = self._heads.stored(conn) if self._heads is not None else head
+            if not self.log.size or (shared is not None and shared.size >= self.log.size):
+                return None
+            signed = self.log.checkpoint()
+            if self._heads is not None and head is not None \
+                    and head.size == signed.checkpoint.size:
+                self._heads.save(signed.checkpoint)  # the file had it; the row follows
+            self._keep(conn, receipt_checkpoints, signed)
+        if self._heads is not None:
+            self._heads.mirror_up(signed.checkpoint)
+        return signed
 
     @property
     def vkey(self) -> str:
@@ -231,12 +294,8 @@ class Ledger:
             return not self.state.ballots[question].closed
         return self.state.elections[question].stage == ElectionStage.VOTING
 
-    def _stored_secret(self, kind: str, question: str) -> str | None:
-        batch = self._batch  # a batch's open transaction holds secrets not yet committed
-        return self.store.secret(kind, question, batch.conn if batch is not None
-                                 and batch.conn.in_transaction() else None)
-
-    def _meeting_secret(self, command: c.Command) -> tuple[c.Command, dict[str, str] | None]:
+    def _meeting_secret(self, command: c.Command, conn: Connection
+                        ) -> tuple[c.Command, dict[str, str] | None]:
         """The secret of an unattributed meeting, which the shell adds to the command:
         drawn at random as the policy is set, unless the caller gave one (as a tracker may
         be given), and returned to be stored; read from the store for the meeting's acts
@@ -252,7 +311,7 @@ class Ledger:
         meeting = chatham.meeting_of(self.state, command)
         if meeting not in self.state.unattributed:
             return command, None
-        stored = self._stored_secret("meeting", meeting)
+        stored = self.store.secret("meeting", meeting, conn)  # on the write transaction
         if stored is None:
             raise DomainError(f"the store holds no secret for the unattributed meeting "
                               f"{meeting!r}, so its members' acts cannot be logged here")
@@ -269,7 +328,7 @@ class Ledger:
             return "", ""
         return meeting, str(getattr(command, fields[0]))
 
-    def _complete(self, command: c.Command) -> c.Command:
+    def _complete(self, command: c.Command, conn: Connection) -> c.Command:
         """What the shell adds to a sealed cast or close, unless the caller gave it: a tracker
         drawn at random for the paper and the member's mark key from the ballot secret; at
         the close, the papers held sealed and the secret (:mod:`voting.seal`). In an
@@ -278,9 +337,8 @@ class Ledger:
         if sealed is None:
             return command
         kind, question = sealed
-        batch = self._batch  # a batch's open transaction holds secrets not yet committed
-        secret = self.store.secret(kind, question, batch.conn if batch is not None
-                                   and batch.conn.in_transaction() else None)
+        # read on the write transaction: a batch's holds secrets not yet committed
+        secret = self.store.secret(kind, question, conn)
         if secret is None and self._open(kind, question):
             raise DomainError(f"the store holds no ballot secret for the secret {kind} "
                               f"{question!r}, so its sealed votes cannot be cast or counted here")
@@ -307,16 +365,94 @@ class Ledger:
                 command = replace(command, ballot_secret=secret)
         return command
 
-    def submit(self, command: c.Command) -> Submitted:
+    def submit(self, command: c.Command, *, sign: bool = False) -> Submitted:
         """Decide, store and log a command; raises and changes nothing if it is refused.
+
+        Other processes may write to the same store (the workers of one server): the
+        command is decided inside the write transaction that stores it, which holds the
+        body's lock (``BEGIN IMMEDIATE``, or the PostgreSQL advisory lock), after catching
+        up with whatever they stored since this process last looked (:meth:`refresh`). So
+        no writer is refused for having been overtaken, and none decides on a stale state.
 
         A secret ballot's or election's secret is drawn as it opens and kept in its own
         table until the transaction that logs its close deletes it; a sealed paper is kept
         under its (random) tracker until then (``api/storage.py``).
+
+        With ``sign`` (a cast whose receipt is answered at once), a checkpoint covering the
+        new entries is signed in the same transaction, and its note and the signer's head
+        are committed with them: one commit, not two. The signature leaves this object
+        only after that commit (INV-CHECKPOINT: nothing uncommitted is ever attested); if
+        the commit fails, the in-memory tree, grown before it, is rebuilt from the store.
+
+        Once the transaction has committed the command stands: a failure to publish a
+        checkpoint after it is logged, not raised (the next signature covers the entry).
         """
+        with self._mutex:
+            return self._submit(command, sign=sign and self._batch is None)
+
+    def _submit(self, command: c.Command, *, sign: bool = False) -> Submitted:
+        grown = False
+        try:
+            with self._transaction() as conn:
+                self._catch_up(conn)
+                done, rows, scrub = self._store(conn, command)
+                if sign and rows:
+                    grown = True
+                    for row in rows:
+                        self.log.append_canonical(row["data"], validate=False)
+                    published = self._publishes(done.first_index, done.events)
+                    with self._bound(conn):
+                        self._keep(conn, checkpoints if published else receipt_checkpoints,
+                                   self.log.checkpoint())
+        except BaseException as exc:
+            if grown:  # the tree holds leaves the store does not: rebuild it from the store
+                self._reload()
+            if isinstance(exc, IntegrityError):
+                # Rolled back: under the write lock no seq can clash, so the only key left
+                # to clash is a sealed paper's tracker.
+                raise DomainError("a sealed paper with this tracker is already held for this "
+                                  "ballot or election: draw another tracker") from None
+            raise
+        first = done.first_index
+        for offset, event in enumerate(done.events):
+            if isinstance(event, ev.NominationsClosed):
+                self._nominations_closed[event.election] = first + offset + 1
+        if grown:
+            self.state = replay(done.events, self.state)
+            if self._heads is not None and self._publishes(first, done.events):
+                self._after_commit(lambda: self._mirror_latest())
+        else:
+            self._logged(rows, done.events, first)
+        if scrub:  # the deleted secret's old page images go too
+            self._after_commit(self._flush)
+            self._after_commit(self.store.scrub)
+        return done
+
+    def _mirror_latest(self) -> None:
+        latest = self.log.latest_checkpoint
+        if self._heads is not None and latest is not None:
+            self._heads.mirror_up(latest.checkpoint)
+
+    def _reload(self) -> None:
+        """Rebuild the state and the tree from the store (after a failed commit whose leaves
+        the tree had taken)."""
+        fresh = Ledger(self.store, self._key, self._signer_state, checkpoint_every=self._every,
+                       random_bytes=self._random, waited_times=self._waited_times)
+        self._signer, self.log, self.state = fresh._signer, fresh.log, fresh.state
+        self._nominations_closed = fresh._nominations_closed
+
+    def _store(self, conn: Connection, command: c.Command
+               ) -> tuple[Submitted, list[dict[str, Any]], bool]:
+        """Decide ``command`` on the current state and write its rows on ``conn``; with
+        whether a secret was deleted (so the store is to be scrubbed after the commit)."""
+        if self._waited_times and self.state.time:
+            try:
+                check_time(command.at, self.state.time)
+            except TimeGoesBack:  # it waited for the lock: logged at the log's time
+                command = replace(command, at=self.state.time)
         sealed = self._sealed(command)
-        command, drawn = self._meeting_secret(command)
-        command = self._complete(command)
+        command, drawn = self._meeting_secret(command, conn)
+        command = self._complete(command, conn)
         if isinstance(command, c.CloseElection):
             command = replace(command, seed=self._lot_seed(command))
         acting = self._acting(command)
@@ -365,50 +501,90 @@ class Ledger:
                     "leaf_hash": leaf_hash(data),
                 }
             )
+        if self._stored_size(conn) != first:  # the lock makes this impossible; never assume
+            raise DomainError(_ANOTHER_WRITER)
+        if rows:
+            conn.execute(insert(entries), rows)
+        if paper is not None:
+            conn.execute(insert(sealed_papers).values(**paper))
+        if sealed_ranking is not None:
+            conn.execute(insert(sealed_rankings).values(**sealed_ranking))
+        if opened is not None:
+            conn.execute(insert(ballot_secrets).values(**opened))
+        if drawn is not None:  # an unattributed meeting's secret, kept until its close
+            conn.execute(insert(ballot_secrets).values(**drawn))
+        for meeting in ended:
+            conn.execute(delete(ballot_secrets).where(
+                (ballot_secrets.c.kind == "meeting") & (ballot_secrets.c.question == meeting)))
+        if closing is not None:  # the papers are in the log now; the secret goes
+            kind, question = closing
+            conn.execute(delete(ballot_secrets).where(
+                (ballot_secrets.c.kind == kind) & (ballot_secrets.c.question == question)))
+            if kind == "ballot":
+                conn.execute(delete(sealed_papers).where(sealed_papers.c.ballot == question))
+            else:
+                conn.execute(delete(sealed_rankings).where(
+                    sealed_rankings.c.election == question))
+        scrub = closing is not None or bool(ended)  # a secret was deleted
+        return Submitted(events, first, *keys, member_key=member_key), rows, scrub
+
+    def _after_commit(self, step: Callable[[], object]) -> None:
+        """Run a step that follows a commit: in a batch its error is the batch's, else the
+        command stands, and the error is logged, not raised (the issue's "an error after
+        the commit is success")."""
+        if self._batch is not None:
+            step()
+            return
         try:
-            with self._transaction() as conn:
-                if self.store.size(conn) != first:
-                    raise DomainError(_ANOTHER_WRITER)
-                if rows:
-                    conn.execute(insert(entries), rows)
-                if paper is not None:
-                    conn.execute(insert(sealed_papers).values(**paper))
-                if sealed_ranking is not None:
-                    conn.execute(insert(sealed_rankings).values(**sealed_ranking))
-                if opened is not None:
-                    conn.execute(insert(ballot_secrets).values(**opened))
-                if drawn is not None:
-                    conn.execute(insert(ballot_secrets).values(**drawn))
-                for meeting in ended:
-                    conn.execute(delete(ballot_secrets).where(
-                        (ballot_secrets.c.kind == "meeting")
-                        & (ballot_secrets.c.question == meeting)))
-                if closing is not None:  # the papers are in the log now; the secret goes
-                    kind, question = closing
-                    conn.execute(delete(ballot_secrets).where(
-                        (ballot_secrets.c.kind == kind) & (ballot_secrets.c.question == question)))
-                    if kind == "ballot":
-                        conn.execute(delete(sealed_papers).where(
-                            sealed_papers.c.ballot == question))
-                    else:
-                        conn.execute(delete(sealed_rankings).where(
-                            sealed_rankings.c.election == question))
-        except IntegrityError:
-            # Rolled back. On PostgreSQL a writer that committed first shows up here, as a
-            # taken seq (entries' key), not at the size check above; otherwise the only key
-            # left to clash is a sealed paper's tracker.
-            if self._stored_size() != first:
-                raise DomainError(_ANOTHER_WRITER) from None
-            raise DomainError("a sealed paper with this tracker is already held for this ballot "
-                              "or election: draw another tracker") from None
+            step()
+        except Exception:
+            _log.exception("after a committed write to %s", self._signer.origin)
+
+    def refresh(self) -> int:
+        """Catch up with the entries other processes stored since this one last looked: fold
+        them into the state and the tree (never a full replay). Returns how many."""
+        with self._mutex:
+            if self._batch is not None:
+                return 0  # a batch holds the write lock: nobody else has written
+            before = self.size
+            if self.store.size() == before:  # the common case: one indexed read, no lock
+                return 0
+            with self.store.reader.connect() as conn:
+                self._catch_up(conn)
+            return self.size - before
+
+    def _catch_up(self, conn: Connection) -> None:
+        """Fold the entries stored from :attr:`size` on (read on ``conn``) into the state,
+        the tree and the election seeds: what other writers committed."""
+        later = self.store.entries_from(self.size, conn)
+        if not later:
+            return
+        if self._batch is not None and self._batch.rows:
+            raise DomainError(_ANOTHER_WRITER)  # a batch holds the lock: cannot happen
+        start = self.size
+        _checked_leaves(later, start)
+        data = [entry for _, entry, _ in later]
+        self.state = self._fold(self.state, data, start)
+        self.log.extend(data, validate=False)
+        if self._batch is not None:
+            self._batch.committed = self.state
+
+    def _fold(self, state: BodyState, data: Sequence[bytes], start: int) -> BodyState:
+        """``state`` moved on by stored entries from ``start`` on (and the elections' seeds)."""
+        events = [_event(entry) for entry in data]
         for offset, event in enumerate(events):
             if isinstance(event, ev.NominationsClosed):
-                self._nominations_closed[event.election] = first + offset + 1
-        self._logged(rows, events, first)
-        if closing is not None or ended:  # the deleted secret's old page images go too
-            self._flush()
-            self.store.scrub()
-        return Submitted(events, first, *keys, member_key=member_key)
+                self._nominations_closed[event.election] = start + offset + 1
+        return replay(events, state)
+
+    @contextmanager
+    def _bound(self, conn: Connection) -> Iterator[None]:
+        """The signer's memory read and moved on ``conn`` meanwhile (if kept in the store)."""
+        if self._heads is None:
+            yield
+            return
+        with self._heads.bound(conn):
+            yield
 
     def _lot_seed(self, command: c.CloseElection) -> str:
         """The seed of any lot in the count: the log's root hash as the election's nominations
@@ -417,7 +593,9 @@ class Ledger:
         size = self._nominations_closed.get(command.election)
         if size is None:
             return command.seed  # the domain refuses to close an election still nominating
-        self._flush()  # in a batch, the tree grows at a commit: the root must be of stored leaves
+        if size > self.log.size:  # in a batch, the tree grows at a commit
+            raise DomainError("the election's nominations closed in this batch's open "
+                              "stretch: its seed is not in the tree yet")
         seed = self.log.root(size).hex()
         if command.seed and command.seed != seed:
             raise DomainError(
@@ -440,6 +618,10 @@ class Ledger:
         have been one by one. On SQLite other writers wait (busy timeout) from
         a stretch's first command to its commit.
         """
+        with self._mutex:
+            return self._submit_many(commands)
+
+    def _submit_many(self, commands: Iterable[c.Command]) -> list[Submitted]:
         if self._batch is not None:
             raise DomainError("submit_many is already running on this ledger")
         self._batch = _Batch(self.store.engine.connect(), self.state)
@@ -472,11 +654,12 @@ class Ledger:
             return
         if not batch.conn.in_transaction():
             batch.conn.begin()
+            self.store.lock(batch.conn)  # held to the stretch's commit
         with batch.conn.begin_nested():
             yield batch.conn
 
-    def _stored_size(self) -> int:
-        return self.store.size(self._batch.conn if self._batch is not None else None)
+    def _stored_size(self, conn: Connection) -> int:
+        return self.store.size(conn)
 
     def _logged(self, rows: list[dict[str, Any]], events: tuple[ev.Event, ...],
                 first: int) -> None:
@@ -489,7 +672,7 @@ class Ledger:
             self._batch.rows.extend(rows)
         self.state = replay(events, self.state)
         if rows and self._publishes(first, events):
-            self.checkpoint()
+            self._after_commit(self.checkpoint)
 
     def _publishes(self, first: int, events: Sequence[ev.Event]) -> bool:
         """The checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"): a
@@ -514,21 +697,37 @@ class Ledger:
     def checkpoint(self) -> SignedCheckpoint:
         """Sign the current size and root (unless signed already) and publish the note: every
         bundle written later carries it."""
-        return self._sign(checkpoints)
+        with self._mutex:
+            return self._sign(checkpoints)
 
     def _sign(self, table: Table) -> SignedCheckpoint:
-        """Sign the current size (or take the checkpoint signed last, if it is of this size)
-        and keep its note in ``table``."""
+        """Sign the store's current size (or take the checkpoint signed last, if it is of this
+        size) and keep its note in ``table``.
+
+        All in one write transaction holding the body's lock: catch up with other writers,
+        sign (the signer reads and moves its shared head on the same connection), keep the
+        note, commit. So the head a signer saw is the head it moves, and two processes can
+        never sign two different trees of one size.
+        """
         self._flush()
-        latest = self.log.latest_checkpoint
-        signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
-            else self.log.checkpoint()
-        with self.store.transaction() as conn:
-            size = signed.checkpoint.size
-            known = conn.execute(select(table.c.size).where(table.c.size == size))
-            if known.first() is None:  # re-signed after a restart: keep the first note
-                conn.execute(insert(table).values(size=size, note=signed.note))
+        with self.store.transaction() as conn, self._bound(conn):
+            self._catch_up(conn)
+            latest = self.log.latest_checkpoint
+            signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
+                else self.log.checkpoint()
+            self._keep(conn, table, signed)
+        if table is checkpoints and self._heads is not None:
+            self._heads.mirror_up(signed.checkpoint)
         return signed
+
+    @staticmethod
+    def _keep(conn: Connection, table: Table, signed: SignedCheckpoint) -> None:
+        """Keep ``signed``'s note in ``table`` unless one of its size is there (re-signed after
+        a restart, or by another process: keep the first note)."""
+        size = signed.checkpoint.size
+        known = conn.execute(select(table.c.size).where(table.c.size == size))
+        if known.first() is None:
+            conn.execute(insert(table).values(size=size, note=signed.note))
 
     def events(self) -> list[ev.Event]:
         return [_event(data) for _, data, _ in self.store.all_entries()]
@@ -553,14 +752,16 @@ class Ledger:
         the tracker opens the entry's seal with the voter's paper once it is
         published, the mark key its mark (:func:`audit.receipt.tracker_extra`).
         """
-        self._flush()
-        latest = self.log.latest_checkpoint
-        if index < self.log.size and (latest is None or latest.checkpoint.size <= index):
-            self._sign(receipt_checkpoints)
-        extra = tracker_extra(tracker, mark_key) if tracker else None
-        if member_key:  # an act in an unattributed meeting: the member's opening
-            extra = member_key_extra(extra, member_key)
-        return self.log.receipt(index, extra=extra)
+        with self._mutex:
+            self._flush()
+            latest = self.log.latest_checkpoint
+            # (an index past this tree: stored by another process since this one looked)
+            if index >= self.log.size or latest is None or latest.checkpoint.size <= index:
+                self._sign(receipt_checkpoints)
+            extra = tracker_extra(tracker, mark_key) if tracker else None
+            if member_key:  # an act in an unattributed meeting: the member's opening
+                extra = member_key_extra(extra, member_key)
+            return self.log.receipt(index, extra=extra)
 
     def write_bundle(
         self,
@@ -578,11 +779,12 @@ class Ledger:
         checked by C-MINUTES) (:func:`audit.bundle.write_bundle`). Returns the
         manifest's path.
         """
-        self.checkpoint()
-        return write_bundle(directory, entries=self.entry_bytes(),
-                            checkpoints=list(self.checkpoints()), vkey=self.vkey,
-                            cosigned=cosigned, witness_vkeys=witness_vkeys,
-                            minutes=minutes_of(self.state, self.events()).by_entry())
+        with self._mutex:
+            self.checkpoint()
+            return write_bundle(directory, entries=self.entry_bytes(),
+                                checkpoints=list(self.checkpoints()), vkey=self.vkey,
+                                cosigned=cosigned, witness_vkeys=witness_vkeys,
+                                minutes=minutes_of(self.state, self.events()).by_entry())
 
     def close(self) -> None:
         self.store.close()

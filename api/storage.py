@@ -6,7 +6,16 @@ columns (docs/architecture.md, "Storage": jsonb reorders keys). On SQLite the co
 ``synchronous=FULL``, foreign keys and a busy timeout, and every write
 transaction starts with ``BEGIN IMMEDIATE`` so two writers never interleave
 (the SQLAlchemy "pysqlite serializable" recipe: Python 3.11's sqlite3 has no
-``autocommit`` argument).
+``autocommit`` argument). On PostgreSQL a write transaction takes a
+transaction-scoped advisory lock on the body's schema first, so appends to one
+body are serialised there too (other bodies never wait). Reads that need no
+lock go through a second engine whose transactions start with a plain
+``BEGIN`` (a WAL snapshot on SQLite), so they never queue behind a writer.
+
+The signer's memory of the last head it signed (:class:`StoredSignerState`) is
+a row of the store, read and moved inside the same locked write transaction
+as the notes, so every process serving the body shares it (docs/verifying.md,
+"Several workers, one log").
 """
 
 from __future__ import annotations
@@ -29,10 +38,18 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
+    update,
 )
+from sqlalchemy import insert as sql_insert
+
+from audit.checkpoint import Checkpoint, parse_checkpoint
+from audit.errors import AuditError, StateError
+from audit.signer_state import FileSignerState
 
 __all__ = [
     "Store",
+    "StoredSignerState",
     "ballot_secrets",
     "checkpoints",
     "entries",
@@ -40,6 +57,7 @@ __all__ = [
     "receipt_checkpoints",
     "sealed_papers",
     "sealed_rankings",
+    "signer_head",
 ]
 
 metadata = MetaData()
@@ -104,6 +122,14 @@ ballot_secrets = Table(
 )
 
 
+signer_head = Table(  # one row: the body of the last checkpoint the log key signed
+    "signer_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("checkpoint", Text, nullable=False),
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
     cursor = dbapi_connection.cursor()
@@ -122,20 +148,37 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_read_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")  # deferred: a snapshot of what is committed, no lock
+
+
 class Store:
-    """A body's tables behind one engine."""
+    """A body's tables behind one engine (and a second one for lock-free reads)."""
 
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
+        self.reader: Engine = self.engine
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
+            self.reader = create_engine(url)
+            event.listen(self.reader, "connect", _sqlite_pragmas)
+            event.listen(self.reader, "begin", _sqlite_read_begin)
         metadata.create_all(self.engine)
+
+    def lock(self, conn: Connection) -> None:
+        """Serialise this transaction with every other writer of the body: on SQLite the
+        ``BEGIN IMMEDIATE`` has done it; on PostgreSQL a transaction-scoped advisory lock
+        keyed by the body's schema (released at commit or rollback)."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One write transaction: committed on success, rolled back on any error."""
+        """One write transaction, holding the body's write lock: committed on success,
+        rolled back on any error."""
         with self.engine.begin() as conn:
+            self.lock(conn)
             yield conn
 
     def size(self, conn: Connection | None = None) -> int:
@@ -144,27 +187,36 @@ class Store:
         query = select(func.coalesce(func.max(entries.c.seq) + 1, 0))
         if conn is not None:
             return int(conn.execute(query).scalar_one())
-        with self.engine.connect() as fresh:
+        with self.reader.connect() as fresh:
             return int(fresh.execute(query).scalar_one())
 
     def all_entries(self) -> list[tuple[int, bytes, bytes]]:
         """Every (seq, canonical bytes, leaf hash), in order."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(entries.c.seq, entries.c.data, entries.c.leaf_hash).order_by(entries.c.seq)
-            )
-            return [(int(seq), bytes(data), bytes(leaf)) for seq, data, leaf in rows]
+        return self.entries_from(0)
+
+    def entries_from(self, start: int, conn: Connection | None = None
+                     ) -> list[tuple[int, bytes, bytes]]:
+        """Every (seq, canonical bytes, leaf hash) from ``seq`` ``start`` on, in order (read on
+        ``conn`` when given): what a process that holds the first ``start`` has not seen."""
+        query = (select(entries.c.seq, entries.c.data, entries.c.leaf_hash)
+                 .where(entries.c.seq >= start).order_by(entries.c.seq))
+        if conn is not None:
+            return [(int(seq), bytes(data), bytes(leaf))
+                    for seq, data, leaf in conn.execute(query)]
+        with self.reader.connect() as own:
+            return [(int(seq), bytes(data), bytes(leaf))
+                    for seq, data, leaf in own.execute(query)]
 
     def all_checkpoints(self, *, published: bool = True) -> list[str]:
         """The published checkpoint notes in order of size (with ``published=False``, the
         ones signed only for receipts)."""
         table = checkpoints if published else receipt_checkpoints
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(select(table.c.note).order_by(table.c.size))
             return [str(note) for (note,) in rows]
 
     def papers(self, ballot: str) -> tuple[tuple[str, str], ...]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(sealed_papers.c.tracker, sealed_papers.c.choice)
                 .where(sealed_papers.c.ballot == ballot)
@@ -173,7 +225,7 @@ class Store:
             return tuple((str(t), str(c)) for t, c in rows)
 
     def rankings(self, election: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(
                 select(sealed_rankings.c.tracker, sealed_rankings.c.ranking)
                 .where(sealed_rankings.c.election == election)
@@ -189,7 +241,7 @@ class Store:
         if conn is not None:
             found = conn.execute(query).scalar_one_or_none()
         else:
-            with self.engine.connect() as own:
+            with self.reader.connect() as own:
                 found = own.execute(query).scalar_one_or_none()
         return None if found is None else str(found)
 
@@ -208,3 +260,83 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
+
+
+class StoredSignerState:
+    """The signer's memory (:class:`audit.signer.SignerState`) shared by every process of a
+    body: the ``signer_head`` row of its store, read and saved on the connection of the
+    locked write transaction it is bound to (:meth:`bound`), so it moves in the same
+    commit as the note it signed, and two processes can never sign two trees of one size
+    (docs/architecture.md INV-CHECKPOINT).
+
+    ``mirror`` (the body's ``signer.state`` file) is a copy the ledger brings up to each
+    *published* head after its commit (:meth:`mirror_up`): the store alone cannot tell
+    that it was restored from an old backup, for its row would be restored with it, but
+    the file outlives the restore (INV-FSCK). Written after the commit, it is never ahead
+    of the row; kept for published heads only, it costs no fsync on a receipt's road (a
+    store restored to a point between two published heads is caught by the members'
+    receipts instead, which the verifier checks against the published entries).
+    :meth:`load` answers the larger of the two heads; they are of one log, and opening
+    the ledger checks both against the stored tree.
+    """
+
+    __slots__ = ("_conn", "_mirror", "_store")
+
+    def __init__(self, store: Store, mirror: FileSignerState | None = None) -> None:
+        self._store = store
+        self._mirror = mirror
+        self._conn: Connection | None = None
+
+    @contextmanager
+    def bound(self, conn: Connection) -> Iterator[None]:
+        """Read and save on ``conn`` (a write transaction holding the body's lock) meanwhile."""
+        before, self._conn = self._conn, conn
+        try:
+            yield
+        finally:
+            self._conn = before
+
+    def stored(self, conn: Connection | None = None) -> Checkpoint | None:
+        """The head kept in the store (``None``: never signed, or signed before it was kept
+        there)."""
+        query = select(signer_head.c.checkpoint).where(signer_head.c.id == 1)
+        conn = conn or self._conn
+        if conn is not None:
+            found = conn.execute(query).scalar_one_or_none()
+        else:
+            with self._store.reader.connect() as own:
+                found = own.execute(query).scalar_one_or_none()
+        if found is None:
+            return None
+        try:
+            return parse_checkpoint(str(found))
+        except AuditError as exc:
+            raise StateError(f"the signer head kept in the store is unreadable: {exc}") from exc
+
+    def load(self) -> Checkpoint | None:
+        kept = self.stored()
+        mirrored = self._mirror.load() if self._mirror is not None else None
+        if mirrored is not None and (kept is None or mirrored.size > kept.size):
+            return mirrored
+        return kept
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        conn = self._conn
+        if conn is None:
+            raise StateError("the signer's head moves only inside a write transaction")
+        body = checkpoint.body()
+        done = conn.execute(update(signer_head).where(signer_head.c.id == 1)
+                            .values(checkpoint=body))
+        if done.rowcount == 0:
+            conn.execute(sql_insert(signer_head).values(id=1, checkpoint=body))
+
+
+    def mirror_up(self, checkpoint: Checkpoint) -> None:
+        """After the commit that kept ``checkpoint``: bring the file up to it, unless it holds
+        as large a head already (another process may have written a later one)."""
+        if self._mirror is None:
+            return
+        held = self._mirror.load()
+        if held is None or held.size < checkpoint.size:
+            self._mirror.save(checkpoint)

@@ -1,25 +1,44 @@
-"""``tellers serve [--host] [--port] [--instance DIR]``: the HTTP service, under waitress.
+"""``tellers serve [--host] [--port] [--instance DIR] [--workers N]``: the HTTP service.
 
 On a fresh instance it creates what the service needs (the folder, owner
 only; the database and its schema; the token keys) and the admin, and
 prints where it put them and the admin's first invite. It refuses to start
-on a database whose schema is behind (``tellers db upgrade`` first).
+on a database whose schema is behind (``tellers db upgrade`` first). As it
+starts it signs any body's head left unsigned by a write cut off between its
+commit and its signature (:meth:`api.ledger.Ledger.sign_head`).
+
+The server is waitress (threads). With ``--workers N`` (N >= 2, on systems
+with ``fork``) the parent binds the listening socket once and forks N
+processes, each running waitress with its own threads on that one socket
+(the kernel hands each connection to one of them); each builds its own app
+after the fork, so no database connection is shared between processes. Every
+worker keeps each body's state in memory and catches up from what the others
+stored (:mod:`api.ledger`). SIGTERM or SIGINT to the parent stops them all;
+if one worker dies, the parent stops the others and exits with an error.
+``--port 0`` takes a free port; the line ``serving http://HOST:PORT/`` says which.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from api.auth import rfc3339
 from api.commands.instance_option import default_instance, instance_option
 from api.db import upgrade
 from api.instance import Instance
 
-__all__ = ["prepare", "serve"]
+__all__ = ["listen", "prepare", "run_app", "serve", "supervise"]
 
 INVITE_SECONDS = 14 * 24 * 3600
 
@@ -36,6 +55,8 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
                 f"run `tellers db upgrade --instance {where}` first")
         if status == "empty":
             upgrade(instance.engine)
+        signed = [body.id for body in instance.bodies()
+                  if instance.ledger(body.id).sign_head() is not None]
         moment = datetime.now(UTC)
         admin, new = instance.admin_principal(now=moment)
         invite = instance.invite(admin, now=moment, lifetime=INVITE_SECONDS) if new else None
@@ -47,6 +68,9 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
                        f"{where / 'bodies'}/<body>/log.key (each body's log key)")
             click.echo(f"api       {base}/api/v1/  (OpenAPI {base}/api/v1/openapi.json, "
                        f"docs {base}/api/v1/docs)")
+            if signed:
+                click.echo(f"signed    the unsigned head of {', '.join(signed)} (a write "
+                           "was cut off before its signature)")
             if invite is not None:
                 until = rfc3339(moment + timedelta(seconds=INVITE_SECONDS))
                 click.echo(f"admin invite (single use, until {until}): {invite}")
@@ -59,22 +83,112 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
         instance.close()
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="waitress worker threads.")
-@instance_option
-def serve(host: str, port: int, threads: int, instance_dir: Path | None) -> None:
-    """Serve the HTTP API for this instance's bodies."""
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket every worker serves (IPv6 when ``host`` is an IPv6 address)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=1024)
+
+
+def _app_of(where: Path) -> Callable[[], Flask]:
+    def make() -> Flask:
+        from api.app import create_app
+
+        return create_app({"INSTANCE_PATH": str(where)})
+    return make
+
+
+def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int) -> None:
+    """One worker: its own app (built here, after any fork: its own database connections),
+    waitress with ``threads`` threads on the shared socket."""
     import waitress
 
-    from api.app import create_app
+    # "Task queue depth is N" is waitress saying its threads are busy: the load, not news.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = make_app()
+    waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
+                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+                   backlog=1024, connection_limit=1000, _quiet=True)
 
+
+def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: int,
+              workers: int) -> None:
+    """Fork ``workers`` processes serving ``listener``; wait; stop them all together."""
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                run_app(make_app, listener, threads)
+            except KeyboardInterrupt:
+                pass
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children.append(pid)
+    listener.close()  # the workers hold it
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    failed = False
+    try:
+        pid, status = os.wait()  # the first worker to stop, for whatever reason
+        children.remove(pid)
+        failed = True
+        click.echo(f"worker {pid} stopped (status {status}): stopping the others", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port (0: any free one).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="waitress threads in each worker process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes sharing the listening socket (2 or more need fork).")
+@instance_option
+def serve(host: str, port: int, threads: int, workers: int, instance_dir: Path | None) -> None:
+    """Serve the HTTP API for this instance's bodies."""
+    if workers > 1 and not hasattr(os, "fork"):
+        raise click.ClickException("--workers 2 or more needs fork (Linux, macOS, BSD); "
+                                   "run one worker, with --threads, here")
     where = (instance_dir or default_instance()).resolve()
+    listener = listen(host, port)
+    port = int(listener.getsockname()[1])
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    prepare(where, base=base)
-    app = create_app({"INSTANCE_PATH": str(where)})
-    click.echo(f"serving   {base}/  (Ctrl-C stops)", err=False)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="tellers",
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+    try:
+        prepare(where, base=base)
+    except BaseException:
+        listener.close()
+        raise
+    plural = "s" if workers > 1 else ""
+    click.echo(f"serving   {base}/  ({workers} worker{plural} x {threads} threads; "
+               "Ctrl-C stops)")
+    sys.stdout.flush()
+    if workers == 1:
+        try:
+            run_app(_app_of(where), listener, threads)
+        finally:
+            listener.close()
+        return
+    supervise(_app_of(where), listener, threads, workers)

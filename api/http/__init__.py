@@ -9,7 +9,18 @@ __all__ = ["blueprints"]
 
 def blueprints() -> tuple[Blueprint, ...]:
     """Every resource blueprint (imported here, after :mod:`api.app`, which they use)."""
-    from api.http import ballots, bodies, log, meetings, members, motions, tokens
+    from api.http import (
+        ballots,
+        bodies,
+        elections,
+        log,
+        meetings,
+        members,
+        motions,
+        procedurals,
+        tokens,
+    )
 
     return (tokens.blp, bodies.blp, members.blp, meetings.blp, motions.blp,
-            motions.amendments, ballots.blp, log.blp, log.bundles)
+            motions.amendments, procedurals.blp, ballots.blp, ballots.receipts,
+            elections.blp, log.blp, log.bundles)

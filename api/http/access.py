@@ -47,6 +47,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # meetings
     ("POST", f"{B}/meetings"): OFFICERS,
     ("GET", f"{B}/meetings/<meeting>"): PUBLIC,
+    ("GET", f"{B}/meetings/<meeting>/minutes"): PUBLIC,
     ("POST", f"{B}/meetings/<meeting>/attendance"): OFFICERS,
     ("POST", f"{B}/meetings/<meeting>/start"): CHAIR,
     ("POST", f"{B}/meetings/<meeting>/close"): CHAIR,
@@ -59,14 +60,28 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{B}/amendments/<amendment>"): PUBLIC,
     ("POST", f"{B}/amendments/<amendment>/second"): VOTERS,
     ("POST", f"{B}/amendments/<amendment>/take"): CHAIR,
+    ("POST", f"{B}/amendments/<amendment>/ruling"): CHAIR,
+    # procedural motions
+    ("POST", f"{B}/procedurals"): VOTERS,
+    ("GET", f"{B}/procedurals/<procedural>"): PUBLIC,
     # ballots
     ("POST", f"{B}/ballots"): CHAIR,
     ("GET", f"{B}/ballots/<ballot>"): PUBLIC,
     ("POST", f"{B}/ballots/<ballot>/votes"): VOTERS,
     ("POST", f"{B}/ballots/<ballot>/close"): CHAIR,
+    # elections
+    ("POST", f"{B}/elections"): CHAIR,
+    ("GET", f"{B}/elections/<election>"): PUBLIC,
+    ("POST", f"{B}/elections/<election>/nominations"): VOTERS,
+    ("POST", f"{B}/elections/<election>/nominations/close"): CHAIR,
+    ("POST", f"{B}/elections/<election>/rankings"): VOTERS,
+    ("POST", f"{B}/elections/<election>/close"): CHAIR,
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,
+    ("GET", f"{B}/log/proofs/inclusion"): PUBLIC,
+    ("GET", f"{B}/log/proofs/consistency"): PUBLIC,
+    ("GET", f"{B}/receipts"): VOTERS,
     ("GET", f"{B}/bundles/latest/<path:name>"): PUBLIC,
     ("GET", f"{B}/bundles/<int:size>/<path:name>"): PUBLIC,
 }

@@ -38,10 +38,13 @@ from voting.errors import AlreadyVoted, DomainError
 from voting.seal import mark_key, seal
 from voting.state import Ballot, BallotMethod
 
-__all__ = ["blp"]
+__all__ = ["blp", "receipts"]
 
 blp = Blueprint("ballots", __name__, url_prefix="/api/v1/bodies/<body>/ballots",
                 description="Ballots: opened by the chair, cast by each member, closed")
+
+receipts = Blueprint("receipts", __name__, url_prefix="/api/v1/bodies/<body>/receipts",
+                     description="A member's own receipts")
 
 CHOICES = ["for", "against", "abstain"]
 MAX_KEY = 255
@@ -81,6 +84,11 @@ class CastReceiptSchema(Schema):
         "description": "The secret paper's tracker (empty on a named vote)"})
     receipt = fields.String(required=True, metadata={
         "description": "c2sp.org/tlog-proof: keep it to check your vote is in the log"})
+
+
+class ReceiptsSchema(Schema):
+    receipts = fields.List(fields.Nested(CastReceiptSchema), required=True, metadata={
+        "description": "Every vote you cast in this body that was logged, oldest first"})
 
 
 class CloseSchema(Schema):
@@ -150,6 +158,23 @@ class Votes(MethodView):
         return cast(instance(), body, ballot, me(), data["choice"], key)
 
 
+@receipts.route("")
+class Receipts(MethodView):
+    @receipts.response(200, ReceiptsSchema)
+    @receipts.doc(security=[{"bearer": []}])
+    def get(self, body: str) -> dict[str, Any]:
+        """Your own receipts in this body, as each cast answered them (nobody else's)."""
+        member = me()
+        with instance().engine.connect() as conn:
+            rows = conn.execute(select(CastRow.ballot, CastRow.entry, CastRow.tracker,
+                                       CastRow.receipt).where(
+                CastRow.body == body, CastRow.member == member,
+                CastRow.entry.is_not(None)).order_by(CastRow.entry))
+            found = [{"ballot": r.ballot, "member": member, "entry": r.entry,
+                      "tracker": r.tracker, "receipt": r.receipt} for r in rows]
+        return {"receipts": found}
+
+
 def _request_hash(body: str, ballot: str, choice: str) -> str:
     text = json.dumps({"body": body, "ballot": ballot, "choice": choice}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -215,7 +240,6 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
             key_of_mark = mark_key(secret, member) if secret is not None else ""
         command = c.CastVote(at(), member, ballot=ballot_id, choice=choice, tracker=tracker,
                              mark_key=key_of_mark)
-        ledger_size = ledger.log.size
         decide(ledger.state, command)  # refuse before anything is written (changes nothing)
         with write(engine) as conn:
             conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
@@ -228,16 +252,16 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
                     principal=principal, key=key, request_sha256=digest, status=None,
                     response=None, created_at=command.at))
         try:
-            submitted = ledger.submit(command)
+            submitted = ledger.submit(command, sign=True)  # the receipt's checkpoint, one commit
         except DomainError:
             _forget(inst, body, ballot_id, member, principal, key)
             raise
         except Exception:
-            if ledger.store.size() == ledger_size:  # nothing was written: a plain failure
-                _forget(inst, body, ballot_id, member, principal, key)
-                raise
-            index = _find_vote(ledger, ballot_id, member, tracker, choice)  # committed, then failed
+            # Committed and then failed, or not written at all: the log says which.
+            ledger.refresh()
+            index = _find_vote(ledger, ballot_id, member, tracker, choice)
             if index is None:
+                _forget(inst, body, ballot_id, member, principal, key)
                 raise
             return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
         index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)

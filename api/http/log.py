@@ -8,6 +8,10 @@
   size, in the layout ``tellers verify URL`` reads (``bundle.json`` and the
   files it names). A bundle at a given size never changes, so it is the form
   to verify a live log by: ``tellers verify http://host/api/v1/bodies/B/bundles/N/``.
+- ``log/proofs/inclusion?index=&size=`` and ``log/proofs/consistency?old=&new=``:
+  RFC 9162 §2.1.3 and §2.1.4 proofs (base64 hashes) from the tree of the stored
+  leaves, with the root at the size they end at: check them against a signed
+  checkpoint of that size you hold.
 - ``bundles/latest/<file>``: the same for the latest checkpoint (signing the
   head first if it is not signed yet). While a meeting is writing, the files
   fetched one after another may belong to different sizes; use the sized form.
@@ -15,6 +19,7 @@
 
 from __future__ import annotations
 
+import base64
 import tempfile
 import threading
 from pathlib import Path
@@ -26,6 +31,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from api.app import instance
+from api.errors import Problem
 from audit.bundle import write_bundle
 from audit.canonical import parse
 from audit.checkpoint import parse_checkpoint
@@ -97,6 +103,78 @@ class Entries(MethodView):
         last = after + len(page)
         return {"entries": page, "size": len(stored),
                 "next": last if last + 1 < len(stored) else None}
+
+
+class InclusionQuery(Schema):
+    index = fields.Integer(required=True, validate=validate.Range(0, 2**62),
+                           metadata={"description": "The leaf index (an entry's seq)"})
+    size = fields.Integer(load_default=None, allow_none=True,
+                          validate=validate.Range(1, 2**62), metadata={
+                              "description": "The tree size the proof is for (default: the "
+                                             "log's size now)"})
+
+
+class ConsistencyQuery(Schema):
+    old = fields.Integer(required=True, validate=validate.Range(1, 2**62))
+    new = fields.Integer(load_default=None, allow_none=True,
+                         validate=validate.Range(1, 2**62),
+                         metadata={"description": "Default: the log's size now"})
+
+
+class ProofSchema(Schema):
+    size = fields.Integer(required=True, metadata={"description": "The tree size proved at"})
+    root = fields.String(required=True, metadata={"description": "Its root hash, base64"})
+    proof = fields.List(fields.String(), required=True,
+                        metadata={"description": "The proof's hashes, base64, in order"})
+    index = fields.Integer(metadata={"description": "Inclusion: the leaf index"})
+    old = fields.Integer(metadata={"description": "Consistency: the older size"})
+
+
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(item).decode() for item in hashes]
+
+
+def _up_to(size: int | None, held: int, field: str) -> int:
+    if size is None:
+        return held
+    if size > held:
+        raise Problem(422, "beyond-the-log", f"the log holds {held} entries, not {size}",
+                      field=field)
+    return size
+
+
+@blp.route("/proofs/inclusion")
+class Inclusion(MethodView):
+    @blp.arguments(InclusionQuery, location="query")
+    @blp.response(200, ProofSchema)
+    def get(self, query: dict[str, Any], body: str) -> dict[str, Any]:
+        """RFC 9162 §2.1.3.1: the path from entry ``index`` to the root of ``size`` leaves."""
+        with instance().writing(body) as ledger:
+            size = _up_to(query["size"], ledger.log.size, "size")
+            if query["index"] >= size:
+                raise Problem(422, "beyond-the-log", f"entry {query['index']} is not in a "
+                              f"tree of {size}", field="index")
+            proof = ledger.log.inclusion_proof(query["index"], size)
+            root = ledger.log.root(size)
+        return {"index": query["index"], "size": size,
+                "root": base64.b64encode(root).decode(), "proof": _b64(proof)}
+
+
+@blp.route("/proofs/consistency")
+class Consistency(MethodView):
+    @blp.arguments(ConsistencyQuery, location="query")
+    @blp.response(200, ProofSchema)
+    def get(self, query: dict[str, Any], body: str) -> dict[str, Any]:
+        """RFC 9162 §2.1.4.1: that the tree of ``new`` leaves extends the tree of ``old``."""
+        with instance().writing(body) as ledger:
+            new = _up_to(query["new"], ledger.log.size, "new")
+            if query["old"] > new:
+                raise Problem(422, "beyond-the-log", f"size {query['old']} is larger than "
+                              f"{new}", field="old")
+            proof = ledger.log.consistency_proof(query["old"], new)
+            root = ledger.log.root(new)
+        return {"old": query["old"], "size": new,
+                "root": base64.b64encode(root).decode(), "proof": _b64(proof)}
 
 
 _cache_lock = threading.Lock()

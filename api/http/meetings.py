@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -11,6 +13,8 @@ from marshmallow import Schema, fields, validate
 from api.app import instance
 from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
 from voting import commands as c
+from voting.minutes import minutes_of
+from voting.minutes_formats import minutes_html, minutes_json
 from voting.state import Meeting, Publication
 
 __all__ = ["blp"]
@@ -79,6 +83,40 @@ class OneMeeting(MethodView):
     def get(self, body: str, meeting: str) -> dict[str, Any]:
         """A meeting: who chairs it, who is present, whether business has started."""
         return show(instance().state(body).meeting(meeting))
+
+
+class MinutesQuery(Schema):
+    format = fields.String(load_default="md", validate=validate.OneOf(["md", "html", "json"]),
+                           metadata={"description": "Markdown (as a bundle publishes them), "
+                                                    "a standalone HTML page, or JSON"})
+
+
+_MINUTES_TYPES = {"md": "text/markdown", "html": "text/html", "json": "application/json"}
+
+
+@blp.route("/<meeting>/minutes")
+class Minutes(MethodView):
+    @blp.arguments(MinutesQuery, location="query")
+    @blp.response(200, content_type="text/markdown")
+    @blp.alt_response(200, content_type="text/html", success=True)
+    @blp.alt_response(200, content_type="application/json", success=True)
+    def get(self, query: dict[str, Any], body: str, meeting: str) -> Response:
+        """The meeting's minutes, rendered from the log as the body's bundle publishes them
+        (voting.minutes; C-MINUTES checks the published ones), under its publication
+        policy."""
+        with instance().writing(body) as ledger:  # a state and the entries it replays
+            state, size = ledger.state, ledger.log.size
+            events = ledger.events()[:size]
+        rendered = minutes_of(state, events)
+        rendered.meeting(meeting)  # NotFound (404) names the meetings there are
+        fmt = query["format"]
+        if fmt == "json":
+            text = json.dumps(minutes_json(rendered, meeting), indent=2, ensure_ascii=False)
+        elif fmt == "html":
+            text = minutes_html(rendered, meeting)
+        else:
+            text = rendered.markdown(meeting)
+        return Response(text, mimetype=_MINUTES_TYPES[fmt])
 
 
 @blp.route("/<meeting>/attendance")

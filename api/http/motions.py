@@ -167,3 +167,22 @@ class TakeAmendment(MethodView):
     def post(self, body: str, amendment: str) -> dict[str, Any]:
         """The chair takes an amendment: it is now before the meeting."""
         return accept(body, c.TakeAmendment(at(), me(), amendment=amendment))
+
+
+class RulingSchema(Schema):
+    ground = fields.String(required=True, validate=validate.OneOf(
+        ["direct_negative", "not_relevant", "other"]))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000),
+                           metadata={"description": "Goes in the minutes"})
+
+
+@amendments.route("/<amendment>/ruling")
+class RuleOutOfOrder(MethodView):
+    @amendments.arguments(RulingSchema)
+    @amendments.response(201, AcceptedSchema)
+    @amendments.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str, amendment: str) -> dict[str, Any]:
+        """The chair rules an amendment out of order (a member may challenge the ruling by a
+        procedural motion, ``challenge_to_the_chair``)."""
+        return accept(body, c.RuleOutOfOrder(at(), me(), amendment=amendment,
+                                             ground=data["ground"], reason=data["reason"]))

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from api.ledger import Ledger
+from api.storage import StoredSignerState
 from audit.bundle import read_bundle, write_bundle
 from audit.report import Report
 from audit.signer_state import FileSignerState
@@ -94,8 +95,8 @@ def test_a_crash_at_each_point_of_a_write_leaves_a_ledger_that_reopens(
     """docs/architecture.md D3: the writer dies at a chosen point of its sixth write. Reopening
     finds the store and the signer consistent, the next write is signed, and the bundle
     verifies. ``after_commit``: the unacknowledged entry was committed, so it is logged.
-    ``after_sign``: the signer's state is ahead of the stored notes, so the same size is
-    signed again with the same root, which the signer allows."""
+    ``after_sign``: the signature never left the process and its head's row was never
+    committed, so nothing remembers it; the size is signed again as the server starts."""
     instance = tmp_path / "instance"
     child = subprocess.run(
         [sys.executable, "-m", "tests.api.crash_child", str(instance), failpoint, "5"],
@@ -110,9 +111,16 @@ def test_a_crash_at_each_point_of_a_write_leaves_a_ledger_that_reopens(
     assert len(stored) == max(acked) + 2  # the crashed write's entry was committed
     stored_notes = [int(note.split("\n")[1]) for note in ledger.checkpoints()]
     assert max(stored_notes) == len(stored) - 1  # the crashed write's note never got stored
+    # after_commit died before signing; after_sign after signing, before the commit that
+    # would have kept the head's row and note (the file follows that commit): either way
+    # the signed head is the one before, and start-up signing brings both to the log's size.
     head = FileSignerState(instance / "signer.state").load()
-    assert head is not None
-    # after_commit died before signing; after_sign, after the signer saved its new head.
-    assert head.size == (len(stored) - 1 if failpoint == "after_commit" else len(stored))
+    shared = StoredSignerState(ledger.store).stored()
+    assert head is not None and shared == head
+    assert head.size == len(stored) - 1
+    signed = ledger.sign_head()
+    assert signed is not None and signed.checkpoint.size == len(stored)
+    assert StoredSignerState(ledger.store).stored() == signed.checkpoint
+    assert FileSignerState(instance / "signer.state").load() == signed.checkpoint
     ledger.submit(c.AdmitMember(AT, "s", member="late", name="Late"))
     _published_bundle_verifies(ledger, tmp_path / "bundle")

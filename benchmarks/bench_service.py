@@ -1,0 +1,379 @@
+"""The cast-vote route under load, beside a bare Flask + SQLAlchemy route, on loopback.
+
+Both servers run the same way: ``tellers serve --workers 2`` (two forked waitress
+processes sharing one socket, 8 threads each), and the bare app through the same
+supervisor (``api.commands.serve.supervise``). The bare route takes the member from
+the bearer header as it is (no token check), and inserts one row of the vote's shape
+(body, ballot, member, choice, time; the key on body, ballot and member) in a
+``BEGIN IMMEDIATE`` transaction on SQLite (WAL, ``synchronous=FULL``), or a plain one on
+PostgreSQL. The tellers route checks the JWT and the member's role, decides, appends to
+the log, signs a checkpoint for the receipt, records the cast, and answers the receipt.
+
+Each load run is bounded (``--seconds``, 20 by default) or ends when every member of the
+body has voted; clients are threads of this process, each on its own keep-alive
+connection, casting one after another. The bodies are prepared through the Python API
+before the server starts (members, tokens, a meeting with everyone present, a ballot
+open), so that only casting is timed. Then 1,500 members vote in one burst (one
+connection each, all at once): the time until every one is receipted.
+
+    python benchmarks/bench_service.py                 # SQLite, then PostgreSQL if present
+    python benchmarks/bench_service.py --seconds 5 --members 3000 --databases sqlite
+
+The figures go into the "## The service: casting over HTTP" section of BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask, jsonify, request  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    Column,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
+from sqlalchemy.exc import IntegrityError  # noqa: E402
+
+from api.auth import issue_token, rfc3339  # noqa: E402
+from api.commands.serve import listen, prepare, supervise  # noqa: E402
+from api.db import write  # noqa: E402
+from api.instance import Instance  # noqa: E402
+from tests.api.http.served import Client, Served  # noqa: E402
+from voting import commands as c  # noqa: E402
+
+WORKERS = 2
+THREADS = 8
+
+bare_metadata = MetaData()
+bare_votes = Table(
+    "votes", bare_metadata,
+    Column("body", String(63), primary_key=True),
+    Column("ballot", String(64), primary_key=True),
+    Column("member", String(64), primary_key=True),
+    Column("choice", String(16), nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
+
+def bare_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi: Any, _record: Any) -> None:
+            dbapi.isolation_level = None
+            cursor = dbapi.cursor()
+            for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                           "PRAGMA busy_timeout=5000"):
+                cursor.execute(pragma)
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return engine
+
+
+def bare_app(url: str) -> Flask:
+    """The peer: one route inserting one row of a vote's shape, nothing else."""
+    app = Flask("bare")
+    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+    engine = bare_engine(url)  # its table made before the workers start (bare_server)
+
+    @app.post("/api/v1/bodies/<body>/ballots/<ballot>/votes")
+    def cast(body: str, ballot: str) -> Any:
+        member = request.headers.get("Authorization", "").partition(" ")[2]
+        choice = (request.get_json(silent=True) or {}).get("choice", "")
+        at = rfc3339(datetime.now(UTC))
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(bare_votes).values(body=body, ballot=ballot, member=member,
+                                                       choice=choice, at=at))
+        except IntegrityError:
+            return jsonify({"title": "already voted"}), 409
+        return jsonify({"ballot": ballot, "member": member, "choice": choice}), 201
+
+    return app
+
+
+@contextmanager
+def bare_server(url: str) -> Iterator[int]:
+    """The bare app under the same supervisor as ``tellers serve --workers 2``."""
+    engine = bare_engine(url)
+    bare_metadata.create_all(engine)
+    engine.dispose()
+    listener = listen("127.0.0.1", 0)
+    port = int(listener.getsockname()[1])
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            supervise(lambda: bare_app(url), listener, THREADS, WORKERS)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+    listener.close()
+    try:
+        for _ in range(200):
+            probe = Client(port)
+            try:
+                probe.call("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.05)
+            finally:
+                probe.close()
+        yield port
+    finally:
+        os.kill(pid, 15)
+        os.waitpid(pid, 0)
+
+
+def prepare_body(where: Path, body: str, members: int, database_url: str | None
+                 ) -> dict[str, str]:
+    """A body with ``members`` members present, a motion under debate and a ballot open;
+    each member's access token. Written through the Python API, not timed."""
+    prepare(where, base="http://127.0.0.1", echo=False)
+    inst = Instance(where, database_url=database_url)
+    try:
+        moment = datetime.now(UTC)
+        at = rfc3339(moment)
+        inst.create_body(body, name=f"The {body}", origin=None, standing_orders="citrine",
+                         secretary="sec", secretary_name="Sam", now=moment,
+                         invite_seconds=3600)
+        ids = [f"m{number:05d}" for number in range(members)]
+        ledger = inst.ledger(body)
+        ledger.submit_many([
+            c.AdmitMember(at, "sec", member="chair", name="Chair", roles=("chair", "member")),
+            *(c.AdmitMember(at, "sec", member=m, name=f"Member {m}") for m in ids),
+            c.ConveneMeeting(at, "sec", meeting="agm", title="AGM", chair="chair",
+                             secretary="sec", quorum_number=2),
+            *(c.RecordAttendance(at, "sec", meeting="agm", member=m)
+              for m in ("sec", "chair", *ids)),
+            c.StartBusiness(at, "chair", meeting="agm"),
+            c.MoveMotion(at, ids[0], motion="m1", meeting="agm", title="M", text="That we win."),
+            c.SecondMotion(at, ids[1], motion="m1"),
+            c.OpenDebate(at, "chair", motion="m1"),
+            c.OpenBallot(at, "chair", ballot="b1", subject="m1", method="recorded"),
+        ])
+        tokens = {}
+        with write(inst.engine) as conn:
+            for member in ids:
+                principal = inst.add_member_principal(conn, body, member, now=moment)
+                tokens[member] = issue_token(inst.keys, issuer="tellers", subject=principal,
+                                             lifetime=24 * 3600, now=moment)
+        return tokens
+    finally:
+        inst.close()
+
+
+@dataclass
+class Run:
+    casts: int
+    seconds: float
+    latencies: list[float]
+    errors: list[str]
+
+    @property
+    def per_second(self) -> float:
+        return self.casts / self.seconds
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.latencies) or [float("nan")]
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def load(port: int, body: str, members: list[str], token: dict[str, str], clients: int,
+         seconds: float) -> Run:
+    """``clients`` connections casting one vote after another until ``seconds`` pass or every
+    member has voted."""
+    queue = iter(members)
+    guard = threading.Lock()
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[str] = []
+    start = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def run(position: int) -> None:
+        conn = Client(port)
+        start.wait()
+        while time.perf_counter() < deadline[0]:
+            with guard:
+                member = next(queue, None)
+            if member is None:
+                break
+            began = time.perf_counter()
+            status, answer = conn.call("POST", f"/api/v1/bodies/{body}/ballots/b1/votes",
+                                       {"choice": "for"}, token[member])
+            latencies[position].append(time.perf_counter() - began)
+            if status != 201:
+                errors.append(f"{status} {answer!r}"[:200])
+        conn.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    flat = [x for part in latencies for x in part]
+    return Run(len(flat), elapsed, flat, errors)
+
+
+def warm(port: int, bodies: list[str]) -> None:
+    """Have each worker open every body's ledger (a replay) before anything is timed: a few
+    requests on fresh connections, which the kernel spreads over the workers."""
+    for _ in range(6 * WORKERS):
+        for body in bodies:
+            conn = Client(port)
+            conn.ok("GET", f"/api/v1/bodies/{body}/ballots/b1")
+            conn.close()
+
+
+def burst(port: int, body: str, token: dict[str, str]) -> tuple[float, int, list[str]]:
+    """Every member casts at once on their own connection; seconds until all answered."""
+    members = sorted(token)
+    start = threading.Barrier(len(members) + 1)
+    statuses: list[int] = []
+    errors: list[str] = []
+
+    def run(member: str) -> None:
+        conn = Client(port)
+        start.wait()
+        status, answer = conn.call("POST", f"/api/v1/bodies/{body}/ballots/b1/votes",
+                                   {"choice": "against"}, token[member])
+        statuses.append(status)
+        if status != 201:
+            errors.append(f"{status} {answer!r}"[:200])
+        conn.close()
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in members]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, statuses.count(201), errors
+
+
+def line(name: str, run: Run) -> str:
+    return (f"| {name} | {run.casts} | {run.per_second:,.0f} | {run.quantile(0.5):.1f} | "
+            f"{run.quantile(0.99):.1f} | {len(run.errors)} |")
+
+
+def database(kind: str, scratch: Path) -> Iterator[tuple[str | None, str]]:
+    """(tellers database URL or None for SQLite, bare database URL)."""
+    if kind == "sqlite":
+        yield None, f"sqlite:///{scratch / 'bare.sqlite3'}"
+        return
+    from sqlalchemy import text
+
+    from tests.postgres import missing_binaries, postgres_server
+
+    if missing_binaries():
+        print(f"(no PostgreSQL server binaries: {missing_binaries()})")
+        return
+    with postgres_server() as url:
+        admin = create_engine(f"{url}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in ("tellers", "bare"):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        yield f"{url}/tellers", f"{url}/bare"
+
+
+def bench(kind: str, seconds: float, members: int, burst_size: int) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"tellers-bench-{kind}-") as scratch_name:
+        scratch = Path(scratch_name)
+        for tellers_url, bare_url in database(kind, scratch):
+            where = scratch / "instance"
+            env = {"TELLERS_DATABASE_URL": tellers_url} if tellers_url else {}
+            if tellers_url:
+                os.environ["TELLERS_DATABASE_URL"] = tellers_url
+            bodies = {clients: prepare_body(where, f"load{clients}", members, tellers_url)
+                      for clients in (1, 16)}
+            crowd = prepare_body(where, "burst", burst_size, tellers_url)
+            print(f"\n### {kind}: {WORKERS} workers x {THREADS} threads, runs of {seconds:.0f} s"
+                  f" (or until {members:,} members have voted); load average before: "
+                  f"{os.getloadavg()[0]:.2f}\n")
+            print("| route | clients | casts | casts/s | p50 ms | p99 ms | errors |")
+            print("|---|---|---|---|---|---|---|")
+            rows = []
+            with Served(where, workers=WORKERS, threads=THREADS, env=env) as served, \
+                    bare_server(bare_url) as bare_port:
+                warm(served.port, [*(f"load{n}" for n in bodies), "burst"])
+                for clients in (1, 16):
+                    token = bodies[clients]
+                    ids = sorted(token)
+                    ours = load(served.port, f"load{clients}", ids, token, clients, seconds)
+                    peer = load(bare_port, f"load{clients}", ids, {m: m for m in ids},
+                                clients, seconds)
+                    rows.append((clients, ours, peer))
+                    print(line(f"tellers cast + receipt, {clients}", ours).replace(
+                        f", {clients} |", f" | {clients} |"))
+                    print(line(f"bare Flask + SQLAlchemy insert, {clients}", peer).replace(
+                        f", {clients} |", f" | {clients} |"))
+                    for run in (ours, peer):
+                        for error in run.errors[:3]:
+                            print(f"    error: {error}")
+                took, done, errors = burst(served.port, "burst", crowd)
+                output = "".join(served.output)
+            print()
+            for clients, ours, peer in rows:
+                print(f"{clients} client(s): tellers {ours.per_second / peer.per_second:.0%} "
+                      f"of the bare route's throughput")
+            print(f"burst: {done:,} of {len(crowd):,} members receipted in {took:.2f} s"
+                  f" ({len(errors)} errors)")
+            for error in errors[:3]:
+                print(f"    error: {error}")
+            print(f"load average after: {os.getloadavg()[0]:.2f} (the machine's other work "
+                  "shares its cores)")
+            print(f"one client, one cast after another: median {rows[0][1].quantile(0.5):.1f} ms"
+                  " a receipt")
+            if "Traceback" in output:
+                print(output[-3000:])
+            os.environ.pop("TELLERS_DATABASE_URL", None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--members", type=int, default=12_000,
+                        help="members of each load body (the most votes a run can cast)")
+    parser.add_argument("--burst", type=int, default=1_500)
+    parser.add_argument("--databases", default="sqlite,postgresql",
+                        help="which of sqlite, postgresql, comma-separated")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    for kind in args.databases.split(","):
+        bench(kind, args.seconds, args.members, args.burst)
+
+
+if __name__ == "__main__":
+    main()
