@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -115,6 +115,8 @@ class Submitted:
     def indices(self) -> range:
         return range(self.first_index, self.first_index + len(self.events))
 
+
+_C = TypeVar("_C", bound=c.Command)  # a command, completed as the same kind
 
 _REBUILD_STEP = 65_536  # leaves added to the rebuilt tree at a time
 
@@ -364,6 +366,22 @@ class Ledger:
             if not command.ballot_secret and secret is not None:
                 command = replace(command, ballot_secret=secret)
         return command
+
+    def complete(self, command: _C) -> _C:
+        """``command`` as :meth:`submit` would decide it now, without writing anything: with
+        an unattributed meeting's secret, and for a sealed cast the tracker (drawn unless
+        given) and the mark key over the member, or over their pseudonym in an unattributed
+        meeting. A shell checks a command with it before recording that it began, and knows
+        the keys that go in the voter's receipt."""
+        with self._mutex, self.store.reader.connect() as conn:
+            completed, _ = self._meeting_secret(command, conn)
+            return cast(_C, self._complete(completed, conn))  # only fields are replaced
+
+    def member_key_of(self, command: c.Command) -> str:
+        """The acting member's key in the unattributed meeting ``command`` is an act in (the
+        opening a receipt carries, ``voting.chatham``), or ``""``: of a completed command."""
+        meeting, member = self._acting(command)
+        return chatham.member_key(command.meeting_secret, member) if meeting else ""
 
     def submit(self, command: c.Command, *, sign: bool = False) -> Submitted:
         """Decide, store and log a command; raises and changes nothing if it is refused.

@@ -35,7 +35,7 @@ from voting import commands as c
 from voting import events as ev
 from voting.decider import decide
 from voting.errors import AlreadyVoted, DomainError
-from voting.seal import mark_key, seal
+from voting.seal import seal
 from voting.state import Ballot, BallotMethod
 
 __all__ = ["blp", "receipts"]
@@ -138,7 +138,22 @@ class CloseBallot(MethodView):
         where = accept(body, c.CloseBallot(
             at(), me(), ballot=ballot, casting_vote=data["casting_vote"],
             counts=(counts[0], counts[1], counts[2]) if counts is not None else None))
-        return {**where, "ballot": show(instance().state(body).ballot(ballot))}
+        closed = instance().state(body).ballot(ballot)
+        if closed.method == BallotMethod.SECRET:
+            forget_papers(body, ballot)
+        return {**where, "ballot": show(closed)}
+
+
+def forget_papers(body: str, ballot: str) -> None:
+    """At a secret ballot's close its papers are published, so the registry no longer keeps
+    what links a member to one: the tracker and receipt of each cast, and the answers kept
+    for retries. Who voted stays (the marked register is in the log too); a retry after the
+    close is refused as already voted (docs/verifying.md, "Sealed papers")."""
+    with write(instance().engine) as conn:
+        conn.execute(update(CastRow).where(CastRow.body == body, CastRow.ballot == ballot)
+                     .values(tracker="", receipt=None))
+        conn.execute(delete(IdempotencyRow).where(IdempotencyRow.request_sha256.in_(
+            [_request_hash(body, ballot, choice) for choice in ("for", "against", "abstain")])))
 
 
 @blp.route("/<ballot>/votes")
@@ -226,20 +241,20 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
         if row is not None:  # begun and never finished: a crash between the two writes
             index = _find_vote(ledger, ballot_id, member, row.tracker, choice)
             if index is not None:
-                return _finish(inst, ledger, body, ballot_id, member, row.tracker, index,
+                begun = ledger.complete(c.CastVote(at(), member, ballot=ballot_id,
+                                                   choice=choice, tracker=row.tracker))
+                return _finish(inst, ledger, body, ballot_id, member, begun, index,
                                principal, key)
             with write(engine) as conn:
                 conn.execute(delete(CastRow).where(CastRow.body == body,
                                                    CastRow.ballot == ballot_id,
                                                    CastRow.member == member))
         ballot = ledger.state.ballot(ballot_id)
-        tracker = key_of_mark = ""
-        if ballot.method == BallotMethod.SECRET:  # the paper's tracker, drawn here at random
-            tracker = secrets.token_hex(32)
-            secret = ledger.store.secret("ballot", ballot_id)
-            key_of_mark = mark_key(secret, member) if secret is not None else ""
-        command = c.CastVote(at(), member, ballot=ballot_id, choice=choice, tracker=tracker,
-                             mark_key=key_of_mark)
+        # the paper's tracker, drawn here at random, and the mark key (over the member, or
+        # their pseudonym in an unattributed meeting) as the ledger completes them
+        tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
+        command = ledger.complete(c.CastVote(at(), member, ballot=ballot_id, choice=choice,
+                                             tracker=tracker))
         decide(ledger.state, command)  # refuse before anything is written (changes nothing)
         with write(engine) as conn:
             conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
@@ -263,10 +278,11 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
             if index is None:
                 _forget(inst, body, ballot_id, member, principal, key)
                 raise
-            return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
+            return _finish(inst, ledger, body, ballot_id, member, command, index, principal,
+                           key)
         index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
                      if type(e) in ev.VOTES)
-        return _finish(inst, ledger, body, ballot_id, member, tracker, index, principal, key)
+        return _finish(inst, ledger, body, ballot_id, member, command, index, principal, key)
 
 
 def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
@@ -279,11 +295,13 @@ def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
                                                       IdempotencyRow.key == key))
 
 
-def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str, tracker: str,
-            index: int, principal: str, key: str | None) -> dict[str, Any]:
-    secret = ledger.store.secret("ballot", ballot) if tracker else None
-    receipt = ledger.receipt(index, tracker=tracker,
-                             mark_key=mark_key(secret, member) if secret is not None else "")
+def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str,
+            command: c.CastVote, index: int, principal: str, key: str | None) -> dict[str, Any]:
+    """The voter's receipt for entry ``index``: for a sealed vote it carries the tracker and
+    the mark key, and in an unattributed meeting the member's key (their opening)."""
+    tracker = command.tracker
+    receipt = ledger.receipt(index, tracker=tracker, mark_key=command.mark_key,
+                             member_key=ledger.member_key_of(command))
     answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
               "receipt": receipt}
     with write(inst.engine) as conn:
