@@ -15,8 +15,8 @@ all present, one ballot of each kind on two motions, every member voting.
   holding the state in memory does), then the close; and the same events folded
   again as a verifier's replay folds them (``voting.state.transient``);
 * **ledger**: ``api.ledger.Ledger.submit`` on SQLite for each cast (decide, one
-  transaction, the tree, a signed checkpoint per command as the ledger's default
-  gives every receipt its checkpoint), then the close.
+  transaction, the tree; checkpoints at the ledger's default cadence, no receipt asked
+  for), then the close.
 
     python benchmarks/bench_sealed.py [--members 2000] [--ledger-members 400]
 
@@ -183,7 +183,7 @@ def main() -> None:
     print(f"  replay (the verifier's fold, votes and close): recorded "
           f"{plain / args.members * 1e6:.1f} µs a vote, sealed "
           f"{sealed / args.members * 1e6:.1f} µs a vote ({sealed / plain:.2f}x)")
-    report("ledger (SQLite, a checkpoint per command)", args.ledger_members,
+    report("ledger (SQLite, the default checkpoint cadence)", args.ledger_members,
            ledger(args.ledger_members))
     n = args.ledger_members
     plain, sealed = WALL["recorded casts"], WALL["secret casts"]
