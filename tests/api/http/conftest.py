@@ -83,3 +83,22 @@ def service(tmp_path: Path) -> Iterator[Service]:
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
     yield Service(app, app.test_client())
     app.extensions["tellers"].close()
+
+
+def meeting_under_way(service: Service, publication: str = "open"
+                      ) -> tuple[str, dict[str, str]]:
+    """Body ``group`` with its secretary ``sec``, a chair and members m1..m4, all present at
+    meeting ``agm`` (quorum 2, the given publication policy), business started: the chair's
+    token and the members' tokens."""
+    secretary = service.body("group", "sec")
+    chair = service.admit("group", secretary, "chair", ("chair", "member"))
+    tokens = {m: service.admit("group", secretary, m) for m in ("m1", "m2", "m3", "m4")}
+    body = "/api/v1/bodies/group"
+    assert service.post(f"{body}/meetings", secretary, {
+        "id": "agm", "title": "AGM", "chair": "chair", "secretary": "sec",
+        "quorum_number": 2, "publication": publication}).status_code == 201
+    for member in ("sec", "chair", *tokens):
+        assert service.post(f"{body}/meetings/agm/attendance", secretary,
+                            {"member": member}).status_code == 201
+    assert service.post(f"{body}/meetings/agm/start", chair).status_code == 201
+    return chair, tokens

@@ -4,36 +4,22 @@ its receipt, the count; and the refusals, which write nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api import create_app
 from audit.bundle import read_bundle_from
 from audit.verify import verify
-from tests.api.http.conftest import Service
+from tests.api.http.conftest import Service, meeting_under_way
 
 B = "/api/v1/bodies/group"
 
 
 @pytest.fixture
-def meeting(tmp_path: Path) -> Iterator[tuple[Service, str, dict[str, str]]]:
+def meeting(service: Service) -> Iterator[tuple[Service, str, dict[str, str]]]:
     """A meeting under way with the chair and members m1..m4 present."""
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
-    service = Service(app, app.test_client())
-    secretary = service.body("group", "sec")
-    chair = service.admit("group", secretary, "chair", ("chair", "member"))
-    tokens = {m: service.admit("group", secretary, m) for m in ("m1", "m2", "m3", "m4")}
-    assert service.post(f"{B}/meetings", secretary, {
-        "id": "agm", "title": "AGM", "chair": "chair", "secretary": "sec",
-        "quorum_number": 2}).status_code == 201
-    for member in ("sec", "chair", *tokens):
-        assert service.post(f"{B}/meetings/agm/attendance", secretary,
-                            {"member": member}).status_code == 201
-    assert service.post(f"{B}/meetings/agm/start", chair).status_code == 201
+    chair, tokens = meeting_under_way(service)
     yield service, chair, tokens
-    app.extensions["tellers"].close()
 
 
 def fetcher(service: Service, base: str) -> Any:

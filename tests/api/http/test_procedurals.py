@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from api import create_app
-from tests.api.http.conftest import Service
+from tests.api.http.conftest import Service, meeting_under_way
 
 B = "/api/v1/bodies/group"
 
 
 @pytest.fixture
-def debating(tmp_path: Path) -> Iterator[tuple[Service, str, dict[str, str]]]:
+def debating(service: Service) -> Iterator[tuple[Service, str, dict[str, str]]]:
     """A motion under debate with an amendment moved and seconded; chair and m1..m4 present."""
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
-    service = Service(app, app.test_client())
-    secretary = service.body("group", "sec")
-    chair = service.admit("group", secretary, "chair", ("chair", "member"))
-    tokens = {m: service.admit("group", secretary, m) for m in ("m1", "m2", "m3", "m4")}
-    assert service.post(f"{B}/meetings", secretary, {
-        "id": "agm", "title": "AGM", "chair": "chair", "secretary": "sec",
-        "quorum_number": 2}).status_code == 201
-    for member in ("sec", "chair", *tokens):
-        assert service.post(f"{B}/meetings/agm/attendance", secretary,
-                            {"member": member}).status_code == 201
-    assert service.post(f"{B}/meetings/agm/start", chair).status_code == 201
+    chair, tokens = meeting_under_way(service)
     assert service.post(f"{B}/motions", tokens["m1"], {
         "id": "mo", "meeting": "agm", "title": "Fees",
         "text": "That the fee is fifty pounds."}).status_code == 201
@@ -39,7 +26,6 @@ def debating(tmp_path: Path) -> Iterator[tuple[Service, str, dict[str, str]]]:
     assert r.status_code == 201, r.json
     assert service.post(f"{B}/amendments/a1/second", tokens["m4"]).status_code == 201
     yield service, chair, tokens
-    app.extensions["tellers"].close()
 
 
 def test_a_ruling_challenged_and_overturned(debating: tuple) -> None:
