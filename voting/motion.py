@@ -122,7 +122,8 @@ def _require_withdrawable_by_the_mover(state: BodyState, what: str, current: Mot
     replay, by :func:`derive_withdrawn`).
 
     Never once debate has opened: that needs the meeting's consent. Under Citrine
-    (*ABC of Chairmanship*, ch. on the withdrawal of motions and amendments;
+    (*ABC of Chairmanship*, Appendix A, "Branch procedure at a glance", D.3: once the
+    chair has read the motion out, no alteration or withdrawal but by unanimous consent;
     :attr:`WithdrawalRule.MOVER_THEN_UNANIMOUS_CONSENT`) not once it is seconded
     either: a motion stated belongs to the meeting, and is withdrawn only by its
     unanimous consent (the procedural motion ``withdraw``, which one vote against

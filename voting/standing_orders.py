@@ -45,7 +45,7 @@ class AmendmentOrder(StrEnum):
 class WithdrawalRule(StrEnum):
     """Who may withdraw a motion, and when."""
 
-    # Citrine, *ABC of Chairmanship*, ch. on the withdrawal of motions and amendments:
+    # Citrine, *ABC of Chairmanship*, Appendix A ("Branch procedure at a glance", D.3):
     # the mover alone until the motion is seconded; once it is stated it belongs to the
     # meeting and is withdrawn only by the meeting's unanimous consent, so a single
     # objection stops it (here the procedural motion ``withdraw``, put as a recorded
