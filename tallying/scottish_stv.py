@@ -6,8 +6,9 @@ Rule value ``scottish_stv_2007`` (SSI 2007/42, re-made unchanged in SSI
 * r.45 first stage: every valid paper is worth 1 and goes to its first preference;
 * r.46 quota ``floor(V / (S + 1)) + 1`` from the valid papers, fixed for the count;
 * r.47 a continuing candidate with votes equal to or above the quota is elected;
-  several elected at one stage are listed by votes, highest first (equal votes:
-  the r.49(2) history, then ballot-paper order; this order decides nothing);
+  several elected at one stage are elected in order of votes, highest first;
+  equal votes by the rule for equal surpluses (the r.49(2) history, then the
+  r.49(3) lot), and their surpluses follow that same order;
 * r.48 one surplus per stage: **all** the candidate's papers go on, each at
   ``truncate_5dp(surplus * value when received / candidate's votes)``;
 * r.49 the largest surplus first; equal surpluses by the most recent preceding
@@ -153,24 +154,39 @@ class _State:
 
     # -- ties -----------------------------------------------------------------
 
-    def break_tie(self, tied: list[int], *, highest: bool, purpose: str) -> tuple[int, str]:
+    def break_tie(
+        self,
+        tied: list[int],
+        *,
+        highest: bool,
+        purpose: str,
+        preceding: list[tuple[int, ...]] | None = None,
+        elected_first: bool = False,
+    ) -> tuple[int, str]:
         """The candidate a tie resolves to, and how (r.49(2)-(3), r.51(2)).
 
-        Looks back from the most recent preceding stage for a stage at which
-        the tied candidates had unequal votes; keeps those with the most
-        (``highest``) or fewest votes there; draws a lot if any remain tied
-        at the first stage.
+        Looks back from the most recent preceding stage (``preceding``, by default
+        every stage recorded before the current one) for a stage at which the tied
+        candidates had unequal votes; keeps those with the most (``highest``) or
+        fewest votes there; draws a lot if any remain tied at the first stage.
+        With ``elected_first`` (equal surpluses), candidates still tied at every
+        stage were elected together, and the lot that ordered their election
+        (:meth:`order_by_votes`) already decided whose surplus goes first.
         """
         group = sorted(tied)
         pick = max if highest else min
-        for number in range(len(self.history) - 1, 0, -1):
-            totals = self.history[number - 1]
+        history = self.history[:-1] if preceding is None else preceding
+        for number in range(len(history), 0, -1):
+            totals = history[number - 1]
             values = {totals[c] for c in group}
             if len(values) > 1:
                 best = pick(values)
                 group = [c for c in group if totals[c] == best]
                 if len(group) == 1:
                     return group[0], f"decided by the votes at stage {number}"
+        if elected_first and all(c in self.elected for c in group):
+            chosen = min(group, key=self.elected.index)
+            return chosen, "decided by the order of their election, which a lot decided"
         if not self.seed:
             names = ", ".join(self.names[c] for c in group)
             raise LotNeeded(
@@ -185,29 +201,36 @@ class _State:
         return chosen, f"decided by lot {len(self.lots)}"
 
     def order_by_votes(self, candidates: Iterable[int]) -> list[int]:
-        """Highest votes first; equal votes by the r.49(2) history, then ballot order."""
+        """The order of election of candidates elected at the stage now closing (r.47).
+
+        Highest votes first. Equal votes go by the rule that orders equal surpluses
+        (r.49(2)): the candidate with more votes at the most recent preceding stage
+        at which their votes differed is elected first; equal at every stage, by
+        lot (r.49(3)). Their surpluses are then transferred in that same order
+        (:meth:`break_tie` with ``elected_first``), one lot deciding both.
+        """
         remaining = sorted(candidates, key=lambda c: (-self.votes[c], c))
+        stage = len(self.history) + 1
         ordered: list[int] = []
         while remaining:
             top = self.votes[remaining[0]]
             level = [c for c in remaining if self.votes[c] == top]
             while level:
-                chosen = self._order_tie(level)
+                chosen = level[0]
+                if len(level) > 1:
+                    names = ", ".join(self.names[c] for c in level)
+                    chosen, _ = self.break_tie(
+                        level,
+                        highest=True,
+                        purpose=f"which of {names}, elected with equal votes at stage {stage}, "
+                        "is elected first, and so whose equal surplus is transferred first "
+                        "(r.49(2)-(3))",
+                        preceding=self.history,
+                    )
                 ordered.append(chosen)
                 level.remove(chosen)
                 remaining.remove(chosen)
         return ordered
-
-    def _order_tie(self, level: list[int]) -> int:
-        group = sorted(level)
-        for totals in reversed(self.history[:-1]):
-            values = {totals[c] for c in group}
-            if len(values) > 1:
-                best = max(values)
-                group = [c for c in group if totals[c] == best]
-                if len(group) == 1:
-                    break
-        return group[0]
 
     # -- stages -------------------------------------------------------------
 
@@ -268,12 +291,21 @@ class _State:
         return format_value(Fraction(units, UNIT), PLACES)
 
     def pick(
-        self, tied: list[int], *, highest: bool, purpose: str, label: str, rule: str
+        self,
+        tied: list[int],
+        *,
+        highest: bool,
+        purpose: str,
+        label: str,
+        rule: str,
+        elected_first: bool = False,
     ) -> tuple[int, list[str]]:
         """The one of ``tied`` the rules choose, and a note saying how when there was a tie."""
         if len(tied) == 1:
             return tied[0], []
-        chosen, how = self.break_tie(tied, highest=highest, purpose=purpose)
+        chosen, how = self.break_tie(
+            tied, highest=highest, purpose=purpose, elected_first=elected_first
+        )
         names = ", ".join(self.names[c] for c in sorted(tied))
         return chosen, [f"{label} {names}: {how} ({rule})."]
 
@@ -288,6 +320,7 @@ class _State:
             "(r.49(2)-(3))",
             label="Equal surpluses of",
             rule="r.49",
+            elected_first=True,
         )
         self.pending.remove(source)
         before = tuple(self.votes)

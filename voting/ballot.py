@@ -190,6 +190,17 @@ def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
     meeting, kind, question, text, substantive, threshold = _question(state, e.subject)
     method = _method(e.method)
     state.require_chair(meeting, e.by)
+    if threshold == Threshold.UNANIMITY.value and method not in {
+        BallotMethod.RECORDED,
+        BallotMethod.CARD,
+    }:
+        # Citrine's unanimous consent (WithdrawalRule.MOVER_THEN_UNANIMOUS_CONSENT): a
+        # single objection stops the question, so each objection is the objecting
+        # member's own vote against, cast by them and logged with their name.
+        raise OutOfOrder(
+            f"{question} needs unanimous consent, where one objection stops it: put it as a "
+            "recorded (or card) vote, so that each objection is the member's own vote"
+        )
     if not meeting.started:
         raise OutOfOrder("business has not started")
     _require_no_open_ballot(state, meeting)

@@ -1,9 +1,10 @@
 """Motions: moving, seconding, opening debate and withdrawal before debate.
 
 Citrine, *ABC of Chairmanship*: a motion must be moved and seconded before
-it is debated; the mover may withdraw it before debate with the seconder's
-agreement, and after debate has opened only with the consent of the meeting
-(here, the procedural motion ``withdraw``, which is voted on). Robert's Rules
+it is debated; the mover may withdraw it alone until it is seconded, and once
+it is stated only with the unanimous consent of the meeting (here, the
+procedural motion ``withdraw``, put as a recorded vote that a single vote
+against stops). Robert's Rules
 (RONR 12th ed. §33) let the mover withdraw alone until the chair states the
 question.
 """
@@ -15,7 +16,7 @@ from voting.commands import MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
 from voting.derived import Derived, make
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
-from voting.lifecycle import MotionState, require_transition
+from voting.lifecycle import MotionState, describe, require_transition
 from voting.meeting import open_meeting
 from voting.standing_orders import WithdrawalRule
 from voting.state import Amendment, BodyState, Motion, put, with_
@@ -101,30 +102,48 @@ def withdraw(state: BodyState, cmd: WithdrawMotion) -> list[ev.Event]:
     """Withdrawal by the mover before debate, under the body's withdrawal rule."""
     if cmd.subject in state.motions:
         motion = state.motion(cmd.subject)
-        mover, seconder, current = motion.mover, motion.seconder, motion.state
+        mover, current = motion.mover, motion.state
         what, meeting_id = f"the motion {motion.title!r}", motion.meeting
     else:
         amendment = state.amendment(cmd.subject)
-        mover, seconder, current = amendment.mover, amendment.seconder, amendment.state
+        mover, current = amendment.mover, amendment.state
         what, meeting_id = f"amendment {amendment.number}", state.motion(amendment.motion).meeting
     open_meeting(state, meeting_id)
     if cmd.by != mover:
         raise NotEntitled(f"only the mover ({state.name_of(mover)}) may withdraw {what}")
+    _require_withdrawable_by_the_mover(state, what, current)
+    require_transition(what, current, MotionState.WITHDRAWN)
+    withdrawn = make(ev.MotionDisposed, derive_withdrawn, state, at=cmd.at, subject=cmd.subject)
+    return [withdrawn, *consequences_of_withdrawal(state, withdrawn)]
+
+
+def _require_withdrawable_by_the_mover(state: BodyState, what: str, current: MotionState) -> None:
+    """Whether the mover alone may still withdraw ``what`` (checked in ``decide`` and on
+    replay, by :func:`derive_withdrawn`).
+
+    Never once debate has opened: that needs the meeting's consent. Under Citrine
+    (*ABC of Chairmanship*, Appendix A, "Branch procedure at a glance", D.3: once the
+    chair has read the motion out, no alteration or withdrawal but by unanimous consent;
+    :attr:`WithdrawalRule.MOVER_THEN_UNANIMOUS_CONSENT`) not once it is seconded
+    either: a motion stated belongs to the meeting, and is withdrawn only by its
+    unanimous consent (the procedural motion ``withdraw``, which one vote against
+    stops). Robert's (RONR 12th ed. §33) lets the mover alone withdraw until the
+    question is stated, here until debate opens.
+    """
     if current == MotionState.UNDER_DEBATE:
         raise OutOfOrder(
             f"debate on {what} has opened: withdrawal now needs the consent of the meeting "
             "(move the procedural motion 'withdraw')"
         )
-    require_transition(what, current, MotionState.WITHDRAWN)
-    rule = state.orders.withdrawal
     if (
-        rule == WithdrawalRule.MOVER_AND_SECONDER_THEN_MEETING
-        and seconder
-        and not cmd.seconder_consents
+        state.orders.withdrawal == WithdrawalRule.MOVER_THEN_UNANIMOUS_CONSENT
+        and current != MotionState.PROPOSED
     ):
-        raise NotEntitled(f"{what} was seconded: the seconder must agree to its withdrawal")
-    withdrawn = make(ev.MotionDisposed, derive_withdrawn, state, at=cmd.at, subject=cmd.subject)
-    return [withdrawn, *consequences_of_withdrawal(state, withdrawn)]
+        raise OutOfOrder(
+            f"{what} {describe(current)}: under {state.orders.name} it is withdrawn only by "
+            "the unanimous consent of the meeting (move the procedural motion 'withdraw', "
+            "put as a recorded vote; a single vote against stops it)"
+        )
 
 
 def _describe(state: BodyState, subject: str) -> tuple[str, MotionState]:
@@ -137,12 +156,10 @@ def _describe(state: BodyState, subject: str) -> tuple[str, MotionState]:
 
 def derive_withdrawn(state: BodyState, e: ev.MotionDisposed) -> dict[str, Derived]:
     """A ``motion_disposed`` that no vote caused is the mover's withdrawal before debate
-    (Citrine; after debate has opened it takes a vote, whose close disposes of it)."""
+    (after debate has opened, or under Citrine once seconded, it takes a vote, whose
+    close disposes of it: :func:`_require_withdrawable_by_the_mover`)."""
     what, current = _describe(state, e.subject)
-    if current == MotionState.UNDER_DEBATE:
-        raise OutOfOrder(
-            f"debate on {what} has opened: withdrawal now needs the consent of the meeting"
-        )
+    _require_withdrawable_by_the_mover(state, what, current)
     return {
         "state": Derived(
             MotionState.WITHDRAWN.value, "withdrawn: nothing else is disposed of without a vote"

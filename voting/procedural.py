@@ -5,7 +5,8 @@ scattered conditions (docs/architecture.md, convention 4). The practice is Citri
 Chairmanship*, ch. "Procedural motions"): the closure ("that the question be
 now put") moved during an amendment applies to the amendment only; "next
 business" may not be moved on an amendment; remission needs the consent of
-the mover; withdrawal after debate has opened needs the meeting's consent;
+the mover; withdrawal after debate has opened needs the meeting's consent
+(under Citrine, once the motion is seconded, its unanimous consent);
 a member may challenge the chair's ruling, and the meeting decides it.
 """
 
@@ -69,7 +70,7 @@ RULES: dict[ProceduralKind, ProceduralRule] = {
         True,
         True,
         False,
-        UD,
+        frozenset({MotionState.SECONDED, MotionState.UNDER_DEBATE}),
         MotionState.WITHDRAWN,
         by_target_mover=True,
         reason="withdrawn with the consent of the meeting",
@@ -147,7 +148,26 @@ def derive_moved(state: BodyState, e: ev.ProceduralMoved) -> dict[str, Derived]:
     except ValueError:
         raise InconsistentEvent(f"unknown procedural motion {e.kind!r}") from None
     meeting = _target_meeting(state, e.target, RULES[kind], kind)
+    if kind == K.NEXT_BUSINESS:
+        _require_no_amendment_before_the_meeting(state, e.target)
     return {"meeting": Derived(meeting.id, "the meeting of what it is moved on")}
+
+
+def _require_no_amendment_before_the_meeting(state: BodyState, target: str) -> None:
+    """Citrine, *ABC of Chairmanship*, ch. "Procedural motions": "next business" is not
+    moved on an amendment, nor on the motion while an amendment to it is under debate
+    (it would set the motion aside without the meeting deciding the amendment first).
+    Checked in ``decide`` and on replay (this runs in :func:`derive_moved`)."""
+    motion = state.motions.get(target)
+    if motion is None:
+        return
+    for amendment_id in motion.amendments:
+        amendment = state.amendments[amendment_id]
+        if amendment.state in {MotionState.UNDER_DEBATE, MotionState.PUT}:
+            raise OutOfOrder(
+                f"'next business' is out of order while amendment {amendment.number} is before "
+                "the meeting: the amendment is disposed of first"
+            )
 
 
 def _target_meeting(

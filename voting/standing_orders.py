@@ -8,7 +8,8 @@ founded; the profile's name and every value in it go into the log.
 Sources: Walter Citrine, *ABC of Chairmanship* (the practice of UK trade
 unions and labour-movement bodies: amendments taken one at a time and
 disposed of before the motion; the substantive motion put at the end; the
-chair's casting vote, conventionally used for the status quo); *Robert's
+chair's casting vote, conventionally used for the status quo; a motion once
+stated withdrawn only by unanimous consent); *Robert's
 Rules of Order Newly Revised*, 12th ed. (2020): the previous question
 ("that the question be now put") and the motion to limit debate need
 two-thirds; withdrawal after the question is stated needs the assembly's
@@ -44,9 +45,13 @@ class AmendmentOrder(StrEnum):
 class WithdrawalRule(StrEnum):
     """Who may withdraw a motion, and when."""
 
-    # Citrine: the mover may withdraw with the seconder's agreement until debate
-    # opens; after that only with the consent of the meeting (a vote).
-    MOVER_AND_SECONDER_THEN_MEETING = "mover_and_seconder_then_meeting"
+    # Citrine, *ABC of Chairmanship*, Appendix A ("Branch procedure at a glance", D.3):
+    # the mover alone until the motion is seconded; once it is stated it belongs to the
+    # meeting and is withdrawn only by the meeting's unanimous consent, so a single
+    # objection stops it (here the procedural motion ``withdraw``, put as a recorded
+    # vote with the threshold ``unanimity_of_votes_cast``: one member's vote against,
+    # their own act on the record, is the objection).
+    MOVER_THEN_UNANIMOUS_CONSENT = "mover_then_unanimous_consent"
     # Robert's: the mover alone before the chair states the question; after, the
     # leave of the assembly (a vote).
     MOVER_THEN_ASSEMBLY = "mover_then_assembly"
@@ -118,9 +123,12 @@ CITRINE = StandingOrders(
     name="citrine",
     motion_threshold=_SIMPLE,
     amendment_threshold=_SIMPLE,
-    procedural_thresholds=tuple((kind, _SIMPLE) for kind in ProceduralKind),
+    procedural_thresholds=tuple(
+        (kind, Threshold.UNANIMITY if kind == ProceduralKind.WITHDRAW else _SIMPLE)
+        for kind in ProceduralKind
+    ),
     tie_rule=TieRule.CHAIR_CASTING_VOTE,
-    withdrawal=WithdrawalRule.MOVER_AND_SECONDER_THEN_MEETING,
+    withdrawal=WithdrawalRule.MOVER_THEN_UNANIMOUS_CONSENT,
     amendment_order=AmendmentOrder.BY_POSITION,
     revote=RevotePolicy.NO_REVOTE,
     proxies_allowed=False,

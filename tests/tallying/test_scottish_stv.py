@@ -175,9 +175,47 @@ def test_equal_surpluses_go_by_the_most_recent_stage_with_unequal_votes() -> Non
     assert result.quota == 6
     second, third = result.stages[1], result.stages[2]
     assert units(second.totals[1]) == units(second.totals[2]) == 7 * U
-    assert second.elected == (1, 2)  # equal votes, ordered by the same history
+    assert second.elected == (1, 2)  # equal votes, ordered by the same history (stage 1)
     assert third.kind is StageKind.SURPLUS and third.subjects == (1,)
     assert not result.lots
+
+
+def test_equal_votes_elected_together_go_in_the_order_of_equal_surpluses() -> None:
+    """r.47 with r.49(2): A and D both reach the quota at stage 3 with 3 votes each. At
+    stage 2, the most recent preceding stage, D had 2.5 and A 2, so D is elected first,
+    although A had more at stage 1 and stands before D on the paper.
+
+    Stage 1: A 2, B 6, C 1, D 0; quota 3; B elected. Stage 2: B's surplus of 3 moves
+    all six papers at 0.5 (C +0.5, D +2.5). Stage 3: C excluded (A +1, D +0.5).
+    """
+    result = election(3, "ABCD", (5, "BDC"), (2, "ABC"), (1, "CAB"), (1, "BCD"))
+    assert result.quota == 3
+    stages = result.stages
+    assert [units(stages[0].totals[c]) for c in (0, 3)] == [2 * U, 0]
+    assert [units(stages[1].totals[c]) for c in (0, 3)] == [2 * U, U * 5 // 2]
+    assert [units(stages[2].totals[c]) for c in (0, 3)] == [3 * U, 3 * U]
+    assert stages[2].elected == (3, 0)
+    assert result.elected == (1, 3, 0)
+    assert "D, A" in stages[2].note
+    assert not result.lots
+
+
+def test_equal_votes_at_every_stage_are_elected_in_an_order_drawn_by_lot() -> None:
+    """r.49(3), not the order on the paper: C and D equal throughout, both elected at
+    stage 1; the lot that orders their election also orders their surpluses."""
+    outcomes = set()
+    for n in range(12):
+        seed = SEED + bytes([n])
+        result = election(3, "ABCD", (1, "A"), (6, "CB"), (6, "DA"), seed=seed)
+        (lot,) = result.lots
+        assert lot.tied == (2, 3)
+        first = lot.chosen
+        assert result.stages[0].elected == (first, 5 - first)
+        assert result.stages[1].subjects == (first,)  # its surplus goes first, no second lot
+        outcomes.add(first)
+    assert outcomes == {2, 3}
+    with pytest.raises(CountError, match="lot"):
+        election(3, "ABCD", (1, "A"), (6, "CB"), (6, "DA"))
 
 
 def test_exclusion_tie_at_every_stage_is_decided_by_a_recorded_lot() -> None:
@@ -202,6 +240,7 @@ def test_equal_surpluses_equal_at_every_stage_are_ordered_by_lot() -> None:
     (lot,) = result.lots
     assert lot.tied == (0, 1)
     assert "surplus" in lot.purpose
+    assert result.stages[0].elected[0] == lot.chosen  # elected first by the same lot
     assert result.stages[1].subjects == (lot.chosen,)
 
 

@@ -265,6 +265,13 @@ class Room:
         n = self.state.ballots[ballot].roll_weight
         return self.do(c.CloseBallot, CHAIR, ballot=ballot, counts=(n, 0, 0))[0]
 
+    def consent(self, subject: str, ballot: str) -> Event:
+        """Carry ``subject`` on a recorded vote with every vote on the roll for (no objection)."""
+        self.do(c.OpenBallot, CHAIR, ballot=ballot, subject=subject, method="recorded")
+        for voter, member in sorted(self.state.ballots[ballot].roll):
+            self.do(c.CastVote, voter, ballot=ballot, choice="for", on_behalf_of=member)
+        return self.do(c.CloseBallot, CHAIR, ballot=ballot)[0]
+
     def defeat(self, subject: str, ballot: str) -> Event:
         """Defeat ``subject`` on a show of hands: every entitled vote against."""
         self.do(c.OpenBallot, CHAIR, ballot=ballot, subject=subject, method="show_of_hands")

@@ -229,7 +229,7 @@ def _ruled_then_motion_withdrawn() -> Room:
     room.do(c.RuleOutOfOrder, CHAIR, amendment="a1", ground="other", reason="Late.")
     room.do(c.MoveProcedural, room.state.motions[MOTION].mover, procedural="p1", kind="withdraw",
             target=MOTION, seconder="m4", mover_consents=True)  # fmt: skip
-    room.carry("p1", "b1")
+    room.consent("p1", "b1")
     assert room.state.motions[MOTION].state is MotionState.WITHDRAWN
     return room
 

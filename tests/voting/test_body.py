@@ -29,8 +29,9 @@ def test_citrine_profile_is_logged_by_name_with_its_defaults() -> None:
     assert orders.name == "citrine"
     assert orders.tie_rule is TieRule.CHAIR_CASTING_VOTE
     assert orders.amendment_order is AmendmentOrder.BY_POSITION
-    assert orders.withdrawal is WithdrawalRule.MOVER_AND_SECONDER_THEN_MEETING
+    assert orders.withdrawal is WithdrawalRule.MOVER_THEN_UNANIMOUS_CONSENT
     assert orders.procedural_threshold(ProceduralKind.CLOSURE) is Threshold.SIMPLE_MAJORITY
+    assert orders.procedural_threshold(ProceduralKind.WITHDRAW) is Threshold.UNANIMITY
 
 
 def test_roberts_profile_has_its_own_rules() -> None:

@@ -51,7 +51,7 @@ def tour() -> list[ev.Event]:
     room.do(c.OpenPetition, "m1", petition="pet", text="We want a ballot.", number=1)
     room.do(c.SignPetition, "m2", petition="pet")
     room.do(c.ClosePetition, SEC, petition="pet")
-    room.motion("other", mover="m3", seconder="m4", debate=False)
+    room.motion("other", mover="m3", seconder="", debate=False)
     room.do(c.WithdrawMotion, "m3", subject="other")
     room.do(c.CloseMeeting, CHAIR, meeting=MEETING)
     # An unattributed meeting: the policy set before attendance, then its register.

@@ -51,10 +51,10 @@ def proceedings() -> tuple[ev.Event, ...]:
     room.defeat("a4", "b4")
     # a3, never seconded, falls as the motion is put
     room.vote("mot", "b5", method="card", votes={"m1": "for", "m2": "against", "m3": "for"})
-    room.motion("mot2", debate=False)
-    room.amendment("a5", motion="mot2", kind="add_at_end", insert="Now.", seconder="")
-    room.do(c.WithdrawMotion, "m1", subject="mot2", seconder_consents=True)
+    room.motion("mot2", seconder="", debate=False)
+    room.do(c.WithdrawMotion, "m1", subject="mot2")  # unseconded: the mover alone
     room.motion("mot3")
+    room.amendment("a5", motion="mot3", kind="add_at_end", insert="Now.", seconder="")
     room.do(c.MoveProcedural, "m3", procedural="p3", kind="next_business", target="mot3",
             seconder="m4")
     room.carry("p3", "b6")

@@ -72,13 +72,14 @@ def test_an_observer_cannot_move() -> None:
 # -- withdrawal --------------------------------------------------------------------------
 
 
-def test_citrine_withdrawal_before_debate_needs_the_seconders_consent() -> None:
+def test_citrine_withdrawal_once_seconded_needs_the_meetings_unanimous_consent() -> None:
     room = Room.founded("citrine").members(3).meeting().motion(debate=False)
-    error = room.refuse(NotEntitled, c.WithdrawMotion, "m1", subject=MOTION,
-                        seconder_consents=False)  # fmt: skip
-    assert "seconder must agree" in str(error)
-    (event,) = room.do(c.WithdrawMotion, "m1", subject=MOTION, seconder_consents=True)
-    assert event == ev.MotionDisposed(event.at, MOTION, "withdrawn", "withdrawn by the mover")
+    error = room.refuse(OutOfOrder, c.WithdrawMotion, "m1", subject=MOTION,
+                        seconder_consents=True)  # fmt: skip
+    assert "unanimous consent" in str(error)
+    room.do(c.MoveProcedural, "m1", procedural="p1", kind="withdraw", target=MOTION,
+            seconder="m2")  # fmt: skip
+    room.consent("p1", "b1")
     assert room.state.motions[MOTION].state is MotionState.WITHDRAWN
 
 
@@ -110,7 +111,7 @@ def test_after_debate_withdrawal_needs_the_meetings_consent(orders: str) -> None
     assert "only the mover" in str(others)
     room.do(c.MoveProcedural, "m1", procedural="p1", kind="withdraw", target=MOTION,
             seconder="m2")  # fmt: skip
-    room.carry("p1", "b1")
+    room.consent("p1", "b1")
     disposed = room.events_of(ev.MotionDisposed)
     assert disposed[-1].subject == MOTION and disposed[-1].state == "withdrawn"
     assert "consent of the meeting" in disposed[-1].reason
@@ -118,7 +119,7 @@ def test_after_debate_withdrawal_needs_the_meetings_consent(orders: str) -> None
 
 
 def test_withdrawing_a_motion_makes_its_pending_amendments_fall() -> None:
-    room = Room.founded().members(4).meeting().motion(debate=False)
+    room = Room.founded("roberts").members(4).meeting().motion(debate=False)
     room.amendment("a1", kind="leave_out", leave_out="fifty pounds")
     room.do(c.WithdrawMotion, "m1", subject=MOTION)
     fell = [e for e in room.events_of(ev.MotionDisposed) if e.subject == "a1"]
