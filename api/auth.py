@@ -143,8 +143,15 @@ def _unauthorized(detail: str) -> Problem:
                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int) -> Claims:
-    """The claims of a valid access token; a 401 :class:`Problem` for anything else."""
+def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
+                 max_lifetime: int | None = None) -> Claims:
+    """The claims of a valid access token; a 401 :class:`Problem` for anything else.
+
+    With ``max_lifetime``, a token whose ``exp`` lies more than that many seconds after
+    its ``iat`` is refused too: the service issues none such, so one was made before the
+    lifetime was shortened, or by someone holding a key (RFC 9068 section 4: the
+    resource server checks the token's validity window).
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -166,6 +173,8 @@ def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int) -> Cl
         raise _unauthorized("the token has expired") from None
     except jwt.PyJWTError as exc:
         raise _unauthorized(f"the token is not valid: {exc}") from None
+    if max_lifetime is not None and int(claims["exp"]) - int(claims["iat"]) > max_lifetime:
+        raise _unauthorized("the token claims to live longer than this service's tokens")
     subject, token_id = claims["sub"], claims["jti"]
     if not isinstance(subject, str) or not isinstance(token_id, str):
         raise _unauthorized("the token's sub and jti must be strings")

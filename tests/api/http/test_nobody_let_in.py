@@ -582,3 +582,40 @@ def test_nobody_outside_the_voters_of_this_body_acts_on_its_ballot(
         assert service.post(f"{g}/ballots/b/close", token, {}).status_code == 403, role
     assert service.post(f"{g}/ballots/b/votes", None, {"choice": "for"}).status_code == 401
     assert service.fingerprint(GROUP) == before
+
+
+def test_finding_a_token_living_longer_than_the_service_issues_is_refused(
+        service: Service, world: World) -> None:
+    """Regression: a token whose ``exp - iat`` exceeded ACCESS_TOKEN_SECONDS was accepted,
+    so a token issued before the lifetime was shortened (or made with a leaked key for a
+    year) kept working to its own end. Now it is refused; one issued as the service issues
+    them still passes."""
+    sub, now = world.subjects["member"], int(time.time())
+    lifetime = int(service.app.config["ACCESS_TOKEN_SECONDS"])
+    year = eddsa(service, claims(sub, iat=now, nbf=now, exp=now + 365 * 24 * 3600))
+    refused = service.client.get(f"{V1}/auth/me", headers=bearer(year))
+    assert refused.status_code == 401
+    assert refused.content_type == PROBLEM
+    usual = eddsa(service, claims(sub, iat=now, nbf=now, exp=now + lifetime))
+    assert service.client.get(f"{V1}/auth/me", headers=bearer(usual)).status_code == 200
+    invite = service.post(f"{V1}/bodies/{GROUP}/members/m1/invites",
+                          world.tokens["secretary"]).json["invite"]
+    service.app.config["ACCESS_TOKEN_SECONDS"] = 60  # shortened: the hour-long one now fails
+    assert service.client.get(f"{V1}/auth/me", headers=bearer(usual)).status_code == 401
+    issued = service.exchange(invite)  # and a token issued from now on lives 60 s and works
+    assert service.client.get(f"{V1}/auth/me", headers=bearer(issued)).status_code == 200
+
+
+def test_a_member_of_another_body_with_the_same_id_is_not_that_member_here(
+        service: Service, world: World) -> None:
+    """``m1`` of ``other`` is a different person from ``m1`` of ``group``: the body in the
+    token's principal decides, not the member id."""
+    tokens = meeting_with_ballot(service, world, "recorded")
+    g = f"{V1}/bodies/{GROUP}"
+    assert service.post(f"{g}/ballots/b/votes", tokens["m1"], {"choice": "for"}).status_code == 201
+    namesake = service.admit("other", world.tokens["other body"], "m2", ("chair", "member"))
+    before = service.fingerprint(GROUP)
+    assert service.post(f"{g}/ballots/b/votes", namesake, {"choice": "for"}).status_code == 403
+    assert service.post(f"{g}/ballots/b/close", namesake, {}).status_code == 403
+    assert service.client.get(f"{g}/receipts", headers=bearer(namesake)).status_code == 403
+    assert service.fingerprint(GROUP) == before
