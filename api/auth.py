@@ -4,10 +4,12 @@ Access tokens (RFC 7519, header ``typ`` ``at+jwt`` as RFC 9068 names it) are
 signed with Ed25519 only (``alg`` EdDSA); a token whose ``alg`` is anything
 else is refused before its signature is looked at. The claims ``exp``,
 ``iat``, ``nbf``, ``iss``, ``aud``, ``sub`` and ``jti`` are all required and
-checked, with a small leeway for clocks. The ``kid`` in the header is looked
-up only in this instance's own key set (``keys/token-<kid>.pem``, readable by
-the owner only); these keys sign tokens and nothing else (the logs have
-their own keys).
+checked, with a small leeway for clocks, and a token that claims to live longer
+than the service issues tokens for (``exp - iat`` over ``ACCESS_TOKEN_SECONDS``)
+is refused, so shortening that setting ends older tokens at once. The ``kid``
+in the header is looked up only in this instance's own key set
+(``keys/token-<kid>.pem``, readable by the owner only); these keys sign tokens
+and nothing else (the logs have their own keys).
 
 An invite is 32 random bytes (``secrets``), given once as URL-safe text and
 stored only as its SHA-256; it expires, and redeeming it marks it used in

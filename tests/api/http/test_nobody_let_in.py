@@ -619,3 +619,36 @@ def test_a_member_of_another_body_with_the_same_id_is_not_that_member_here(
     assert service.post(f"{g}/ballots/b/close", namesake, {}).status_code == 403
     assert service.client.get(f"{g}/receipts", headers=bearer(namesake)).status_code == 403
     assert service.fingerprint(GROUP) == before
+
+
+def test_an_officer_acts_only_in_the_meeting_they_hold_office_in(
+        service: Service, world: World) -> None:
+    """The gate lets any chair or secretary of the body by; the rules then refuse one who is
+    not this meeting's chair or secretary, and a member not on the roll, changing nothing."""
+    tokens = meeting_with_ballot(service, world, "recorded")
+    g = f"{V1}/bodies/{GROUP}"
+    secretary = world.tokens["secretary"]
+    chair2 = service.admit(GROUP, secretary, "chair2", ("chair", "member"))
+    sec3 = service.admit(GROUP, secretary, "sec3", ("secretary", "member"))
+    before = service.fingerprint(GROUP)
+    for path, token, json_body in [
+            (f"{g}/ballots/b/close", chair2, {}),
+            (f"{g}/meetings/june/close", chair2, None),
+            (f"{g}/motions/m/debate", chair2, None),
+            (f"{g}/meetings/june/attendance", sec3, {"member": "chair2"}),
+            (f"{g}/ballots/b/votes", chair2, {"choice": "for"}),
+            (f"{g}/ballots/b/votes", world.tokens["observer"], {"choice": "for"})]:
+        response = service.post(path, token, json_body)
+        assert response.status_code == 403, (path, response.json)
+        assert response.content_type == PROBLEM
+    assert service.fingerprint(GROUP) == before
+    assert service.post(f"{g}/ballots/b/votes", tokens["m2"], {"choice": "for"}).status_code == 201
+
+
+def test_head_is_gated_like_get(service: Service, world: World) -> None:
+    g = f"{V1}/bodies/{GROUP}"
+    assert service.client.head(f"{g}/receipts").status_code == 401
+    assert service.client.head(f"{g}/receipts",
+                               headers=bearer(world.tokens["observer"])).status_code == 403
+    assert service.client.head(f"{g}/receipts",
+                               headers=bearer(world.tokens["member"])).status_code == 200
