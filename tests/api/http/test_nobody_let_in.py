@@ -1,6 +1,6 @@
 """Nobody let in: forged tokens on every protected route, and the route x role x owner matrix.
 
-"Nobody let in" (RELIABILITY.md) means that nobody without a valid credential
+"Nobody let in" means that nobody without a valid credential
 for the role can read or change anything, and that no member acts on another
 member's objects or on another body. The routes are taken from the served
 app's ``url_map``, never listed by hand, so a new route is covered (or makes
@@ -93,7 +93,7 @@ def world(service: Service) -> World:
     return World(tokens, {role: subject_of(token) for role, token in tokens.items()})
 
 
-# --- E1: the forgery battery --------------------------------------------------------------
+# --- the forgery battery --------------------------------------------------------------
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -352,7 +352,7 @@ def test_an_invite_is_not_a_bearer_token(service: Service, world: World) -> None
     assert service.client.post(f"{V1}/auth/token", json={"invite": invite}).status_code == 201
 
 
-# --- E2: the route x role x owner matrix ------------------------------------------------
+# --- the route x role x owner matrix ------------------------------------------------
 
 PUB = "public"
 ADM = "admin"

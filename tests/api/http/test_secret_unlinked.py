@@ -1,6 +1,6 @@
 """A secret ballot's choices are never linked to members in a response, a log record or an error.
 
-"Nobody let in" (RELIABILITY.md) ends with: secret-ballot choices are never
+One part of "nobody let in": secret-ballot choices are never
 linked to members in anything the API returns or publishes. A secret ballot is
 driven over HTTP while every log record the service emits is captured. Then,
 after the close, everything anyone can fetch is fetched (the ballot, the
