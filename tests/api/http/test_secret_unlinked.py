@@ -197,3 +197,66 @@ def test_the_link_search_finds_a_link_where_there_is_one() -> None:
     assert links(f"mark key {'cd' * 32}", [paper])
     assert not links(json.dumps({"papers": [["ab" * 32, "for"]],
                                  "voters": [["voter-alpha", "voter-alpha"]]}), [paper])
+
+
+RANKINGS = {"voter-alpha": ["cand-x", "cand-y"], "voter-bravo": ["cand-y", "cand-x"],
+            "voter-charlie": ["cand-x", "cand-y"], "voter-delta": ["cand-y", "cand-x"]}
+"""Full rankings only: a one-name ranking is a member id, which rolls list beside voters."""
+
+
+def test_no_response_or_log_record_links_a_member_to_a_secret_ranking(
+        service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    """The same search over a secret election: rankings are sealed papers too."""
+    caplog.set_level(logging.DEBUG)
+    secretary = service.body("group", "sec")
+    chair = service.admit("group", secretary, "chair", ("chair", "member"))
+    tokens = {m: service.admit("group", secretary, m) for m in (*RANKINGS, "cand-x", "cand-y")}
+    assert service.post(f"{B}/meetings", secretary, {
+        "id": "agm", "title": "AGM", "chair": "chair", "secretary": "sec",
+        "quorum_number": 2}).status_code == 201
+    for member in ("sec", "chair", *tokens):
+        assert service.post(f"{B}/meetings/agm/attendance", secretary,
+                            {"member": member}).status_code == 201
+    assert service.post(f"{B}/meetings/agm/start", chair).status_code == 201
+    r = service.post(f"{B}/elections", chair, {"id": "e1", "title": "Treasurer", "seats": 1,
+                                               "method": "irv", "meeting": "agm",
+                                               "secret": True})
+    assert r.status_code == 201, r.json
+    for candidate, by, seconder in (("cand-x", "voter-alpha", "voter-bravo"),
+                                    ("cand-y", "voter-charlie", "voter-delta")):
+        assert service.post(f"{B}/elections/e1/nominations", tokens[by], {
+            "candidate": candidate, "seconder": seconder}).status_code == 201
+    assert service.post(f"{B}/elections/e1/nominations/close", chair).status_code == 201
+    papers, refusals = [], []
+    for member, ranking in RANKINGS.items():
+        r = service.post(f"{B}/elections/e1/rankings", tokens[member], {"ranking": ranking})
+        assert r.status_code == 201, r.json
+        sealed = receipt_sealed(parse_receipt(r.json["receipt"]).extra)
+        assert sealed is not None and sealed[0] == r.json["tracker"] and sealed[1]
+        papers.append(Paper(member, "\n".join(ranking), sealed[0], sealed[1], ""))
+        refusals.append(service.post(f"{B}/elections/e1/rankings", tokens[member],
+                                     {"ranking": ["cand-x"]}))
+    assert {r.status_code for r in refusals} == {409}
+    closed = service.post(f"{B}/elections/e1/close", chair)
+    assert closed.status_code == 201, closed.json
+    after = [closed]
+    for member in RANKINGS:
+        after.append(service.client.get(f"{B}/receipts", headers=bearer(tokens[member])))
+    for path in ("", "/members", "/elections/e1", "/meetings/agm", "/meetings/agm/minutes",
+                 "/log/entries"):
+        after.append(service.client.get(f"{B}{path}"))
+    bundle: dict[str, bytes] = {}
+
+    def fetch(name: str, limit: int) -> bytes | None:
+        response = service.client.get(f"{B}/bundles/latest/{name}")
+        if response.status_code == 404:
+            return None
+        bundle[name] = response.data
+        return response.data[: limit + 1]
+
+    read_bundle_from(fetch, f"{B}/bundles/latest")
+    shown = [r.get_data(as_text=True) for r in (*refusals, *after)]
+    shown += [data.decode("utf-8", errors="replace") for data in bundle.values()]
+    shown += [rec.getMessage() for rec in caplog.records]
+    assert [hit for text in shown if (hit := links(text, papers))] == []
+    assert all(paper.tracker in "\n".join(shown) for paper in papers)  # papers published
