@@ -133,7 +133,8 @@ def _authorize() -> None:
     principal: Principal | None = None
     if token is not None:
         claims = verify_token(instance().keys, token, issuer=current_app.config["ISSUER"],
-                              leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]))
+                              leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
+                              max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
         with instance().engine.connect() as conn:
             principal = load_principal(conn, claims.subject)
     g.principal = principal

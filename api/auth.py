@@ -4,10 +4,12 @@ Access tokens (RFC 7519, header ``typ`` ``at+jwt`` as RFC 9068 names it) are
 signed with Ed25519 only (``alg`` EdDSA); a token whose ``alg`` is anything
 else is refused before its signature is looked at. The claims ``exp``,
 ``iat``, ``nbf``, ``iss``, ``aud``, ``sub`` and ``jti`` are all required and
-checked, with a small leeway for clocks. The ``kid`` in the header is looked
-up only in this instance's own key set (``keys/token-<kid>.pem``, readable by
-the owner only); these keys sign tokens and nothing else (the logs have
-their own keys).
+checked, with a small leeway for clocks, and a token that claims to live longer
+than the service issues tokens for (``exp - iat`` over ``ACCESS_TOKEN_SECONDS``)
+is refused, so shortening that setting ends older tokens at once. The ``kid``
+in the header is looked up only in this instance's own key set
+(``keys/token-<kid>.pem``, readable by the owner only); these keys sign tokens
+and nothing else (the logs have their own keys).
 
 An invite is 32 random bytes (``secrets``), given once as URL-safe text and
 stored only as its SHA-256; it expires, and redeeming it marks it used in
@@ -143,8 +145,15 @@ def _unauthorized(detail: str) -> Problem:
                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int) -> Claims:
-    """The claims of a valid access token; a 401 :class:`Problem` for anything else."""
+def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
+                 max_lifetime: int | None = None) -> Claims:
+    """The claims of a valid access token; a 401 :class:`Problem` for anything else.
+
+    With ``max_lifetime``, a token whose ``exp`` lies more than that many seconds after
+    its ``iat`` is refused too: the service issues none such, so one was made before the
+    lifetime was shortened, or by someone holding a key (RFC 9068 section 4: the
+    resource server checks the token's validity window).
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -166,6 +175,8 @@ def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int) -> Cl
         raise _unauthorized("the token has expired") from None
     except jwt.PyJWTError as exc:
         raise _unauthorized(f"the token is not valid: {exc}") from None
+    if max_lifetime is not None and int(claims["exp"]) - int(claims["iat"]) > max_lifetime:
+        raise _unauthorized("the token claims to live longer than this service's tokens")
     subject, token_id = claims["sub"], claims["jti"]
     if not isinstance(subject, str) or not isinstance(token_id, str):
         raise _unauthorized("the token's sub and jti must be strings")
