@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from audit.bundle import MANIFEST, write_bundle
+from audit.bundle import MANIFEST, read_bundle, write_bundle
 from audit.canonical import canonical, parse
 from audit.checkpoint import parse_checkpoint
 from audit.cosignature import Cosigner
@@ -28,7 +28,9 @@ from audit.log import Log
 from audit.merkle import Frontier, leaf_hashes
 from audit.note import Ed25519Signer, parse_note
 from audit.receipt import tracker_extra
+from audit.report import Check, Report
 from audit.signer import CheckpointSigner, MemorySignerState
+from audit.verify import verify
 from tallying.errors import TellersError
 from tests.conftest import ROOT
 from voting.codec import from_entry, to_entry
@@ -220,3 +222,20 @@ def make_bundle_files(directory: Path, entries: Sequence[bytes], notes: Sequence
     write_bundle(directory, entries=entries, checkpoints=notes, vkey=key.vkey(),
                  cosigned=cosign(notes), witness_vkeys=[w.vkey() for w in WITNESSES],
                  minutes=minutes_of_entries(entries))
+
+
+def verified(directory: Path, *, member: str | None = None,
+             receipts: list[tuple[str, str]] | None = None) -> Report:
+    """The report of ``tellers verify`` on the bundle in ``directory``, pinned to the log key
+    and the witnesses, with a member and their receipts if given."""
+    return verify(read_bundle(directory), key=LOG_KEY.vkey(),
+                  witnesses=[w.vkey() for w in WITNESSES], member=member,
+                  receipts=receipts or [])
+
+
+def refused(report: Report) -> tuple[Check, int | None, str]:
+    """The check that refused a forgery, where, and why; fails if none did."""
+    failure = report.failure
+    if failure is None:
+        raise AssertionError("the forgery was not detected")
+    return failure.check, failure.entry, failure.detail

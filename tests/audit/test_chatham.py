@@ -15,14 +15,20 @@ from typing import Any
 
 import pytest
 
-from audit.bundle import read_bundle
 from audit.canonical import canonical, parse
 from audit.log import Log
 from audit.receipt import member_key_extra, receipt_member_key
-from audit.report import Check, Report
+from audit.report import Check
 from audit.signer import CheckpointSigner, MemorySignerState
-from audit.verify import verify
-from tests.audit.bundles import LOG_KEY, WITNESSES, make_bundle, read_entries, resign, write_entries
+from tests.audit.bundles import (
+    LOG_KEY,
+    make_bundle,
+    read_entries,
+    refused,
+    resign,
+    verified,
+    write_entries,
+)
 from voting import chatham
 from voting import commands as c
 from voting.decider import execute
@@ -31,8 +37,6 @@ from voting.state import BodyState
 
 pytestmark = pytest.mark.unit
 
-KEY = LOG_KEY.vkey()
-WITNESS_KEYS = [w.vkey() for w in WITNESSES]
 SECRET = "c4" * 32  # the meeting secret the shell drew (and deleted at the close)
 MEETING = "x"
 OFFICER = "s1"  # the chair and secretary, named when the meeting is convened
@@ -91,16 +95,6 @@ def receipt(directory: Path, index: int, member: str, key: str | None = None
             log.receipt(index, extra=member_key_extra(None, key or key_of(member))))
 
 
-def run(directory: Path, *, member: str | None = None,
-        receipts: list[tuple[str, str]] | None = None) -> Report:
-    return verify(read_bundle(directory), key=KEY, witnesses=WITNESS_KEYS, member=member,
-                  receipts=receipts or [])
-
-
-def refused(report: Report) -> tuple[Check, int | None, str]:
-    failure = report.failure
-    assert failure is not None, "the forgery was not detected"
-    return failure.check, failure.entry, failure.detail
 
 
 def texts(value: Any) -> set[str]:
@@ -132,7 +126,7 @@ def edit(directory: Path, index: int, change: Any) -> None:
 def test_the_public_bundle_names_no_attendee_in_the_meeting(tmp_path: Path) -> None:
     log, _ = chatham_meeting()
     directory = make_bundle(tmp_path / "b", log)
-    assert run(directory).ok
+    assert verified(directory).ok
     attendees = set(ATTENDEES) | {f"S {m[1:]}" for m in ATTENDEES}
     officers = {OFFICER, "S 1"}
     for entry in meeting_entries(directory):
@@ -155,7 +149,7 @@ def test_an_opening_proves_the_members_own_vote_and_nothing_about_another(tmp_pa
     directory = make_bundle(tmp_path / "b", log)
     mine = receipt(directory, cast["s3"], "s3")
     assert receipt_member_key(parse_extra(mine[1])) == key_of("s3")
-    report = run(directory, member="s3", receipts=[mine])
+    report = verified(directory, member="s3", receipts=[mine])
     assert report.ok, report.failure
     acts = {(r.type, r.summary) for r in report.records}  # C-MEMBER: their acts, opened
     assert ("vote_cast", "voted against on ballot b") in acts
@@ -163,14 +157,14 @@ def test_an_opening_proves_the_members_own_vote_and_nothing_about_another(tmp_pa
     assert ("attendance_recorded", "present at meeting x") in acts
     assert not any(r.type == "motion_moved" for r in report.records)  # s2's act, not theirs
     # s3's key opens no pseudonym of s4: shown as s4's, the receipt is refused
-    kind, entry, detail = refused(run(directory, member="s4", receipts=[mine]))
+    kind, entry, detail = refused(verified(directory, member="s4", receipts=[mine]))
     assert (kind, entry) == (Check.RECEIPT, cast["s3"]) and "opens no pseudonym" in detail
     # s3's key on s4's entry: it proves nothing in s3's name
     theirs = receipt(directory, cast["s4"], "s3")
-    kind, entry, detail = refused(run(directory, member="s3", receipts=[theirs]))
+    kind, entry, detail = refused(verified(directory, member="s3", receipts=[theirs]))
     assert (kind, entry) == (Check.RECEIPT, cast["s4"]) and "nothing in the name" in detail
     # and without a key the pseudonym is not theirs for the verifier either
-    report = run(directory, member="s3")
+    report = verified(directory, member="s3")
     assert report.ok and not [r for r in report.records if r.type == "vote_cast"]
 
 
@@ -185,7 +179,7 @@ def test_a_member_id_in_an_act_of_the_meeting_is_c_replay(tmp_path: Path) -> Non
     directory = make_bundle(tmp_path / "b", log)
     index = cast["s4"]
     edit(directory, index, lambda body: body.update(voter="s4", member="s4"))
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index)
     assert "vote_cast.voter is not a pseudonym on the register" in detail
 
@@ -196,7 +190,7 @@ def test_a_name_as_mover_is_c_replay(tmp_path: Path) -> None:
     index = next(i for i, e in enumerate(parse(x) for x in read_entries(directory))
                  if e["type"] == "motion_moved")
     edit(directory, index, lambda body: body.update(mover="S 2"))
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index) and "motion_moved.mover" in detail
 
 
@@ -210,7 +204,7 @@ def test_a_register_that_is_not_the_membership_is_c_replay(tmp_path: Path) -> No
         body["register"][0][1] = 3  # one member weighs three: the quorum and a card vote move
 
     edit(directory, index, heavier)
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index)
     assert "register_recorded.register is not the body's membership" in detail
 
@@ -221,7 +215,7 @@ def test_a_vote_by_a_pseudonym_not_on_the_register_is_c_replay(tmp_path: Path) -
     stranger = "p-" + "ab" * 16
     index = cast["s5"]
     edit(directory, index, lambda body: body.update(voter=stranger, member=stranger))
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index)
     assert f"vote_cast.voter is not a pseudonym on the register of the unattributed meeting " \
            f"'X': {stranger!r}" in detail
@@ -236,5 +230,5 @@ def test_a_pseudonym_that_votes_twice_is_c_replay(tmp_path: Path) -> None:
     index = cast["s5"]
     edit(directory, index, lambda body: body.update(voter=twice["voter"],
                                                     member=twice["member"]))
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index) and "already voted" in detail, detail

@@ -17,19 +17,17 @@ from typing import Any
 
 import pytest
 
-from audit.bundle import read_bundle
 from audit.canonical import canonical, parse
-from audit.report import Check, Report
-from audit.verify import verify
+from audit.report import Check
 from tests.audit.bundles import (
-    LOG_KEY,
-    WITNESSES,
     make_bundle,
     read_entries,
     receipt_for,
+    refused,
     resign,
     sealed_entry,
     sealed_votes,
+    verified,
     write_entries,
 )
 from voting import commands as c
@@ -40,8 +38,6 @@ from voting.state import BodyState
 
 pytestmark = pytest.mark.unit
 
-KEY = LOG_KEY.vkey()
-WITNESS_KEYS = [w.vkey() for w in WITNESSES]
 SECRET = "5e" * 32  # the ballot secret the shell drew (and deleted at the close)
 CHOICES = {"s1": "for", "s2": "for", "s3": "against", "s4": "for", "s5": "abstain"}
 STUFFED = "0f" * 16  # the tracker of a paper nobody cast
@@ -108,16 +104,6 @@ def receipt(directory: Path, index: int, member: str, paper_tracker: str | None 
                                            tracker(member), mark_key=mark_key(SECRET, member)))
 
 
-def run(directory: Path, *, member: str | None = None,
-        receipts: list[tuple[str, str]] | None = None) -> Report:
-    return verify(read_bundle(directory), key=KEY, witnesses=WITNESS_KEYS, member=member,
-                  receipts=receipts or [])
-
-
-def refused(report: Report) -> tuple[Check, int | None, str]:
-    failure = report.failure
-    assert failure is not None, "the forgery was not detected"
-    return failure.check, failure.entry, failure.detail
 
 
 def edit_close(directory: Path, change: Callable[[dict[str, Any]], None]) -> int:
@@ -137,7 +123,7 @@ def test_the_honest_secret_ballot_verifies_with_every_receipt(tmp_path: Path) ->
     log, cast = secret_meeting()
     directory = bundle(tmp_path, log)
     for member, index in cast.items():
-        report = run(directory, member=member, receipts=[receipt(directory, index, member)])
+        report = verified(directory, member=member, receipts=[receipt(directory, index, member)])
         assert report.ok, report.failure
         detail = next(r for r in report.checks if r.check is Check.RECEIPT).detail
         assert f"counted as {CHOICES[member]}" in detail
@@ -168,9 +154,9 @@ def test_secret_ballot_papers_are_recounted_and_opened(
         tmp_path: Path, change: Callable[[dict[str, Any]], None], phrase: str) -> None:
     """As many papers as seals, sorted by tracker, each opening its seal; the count theirs."""
     directory = bundle(tmp_path, secret_meeting()[0])
-    assert run(directory).ok
+    assert verified(directory).ok
     index = edit_close(directory, change)
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index) and phrase in detail, detail
 
 
@@ -181,7 +167,7 @@ def test_a_paper_changed_at_the_close_with_the_count_kept_is_c_replay(tmp_path: 
     swap = {tracker("s3"): "abstain", tracker("s5"): "against"}
     index = edit_close(directory, lambda body: body.update(
         papers=[[t, swap.get(t, choice)] for t, choice in body["papers"]]))
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index)
     assert f"tracker {tracker('s3')} opens no seal" in detail
 
@@ -194,8 +180,8 @@ def test_a_paper_swapped_for_another_tracker_is_c_replay_and_c_receipt(tmp_path:
     mine = receipt(directory, cast["s3"], "s3")
     index = edit_close(directory, lambda body: body.update(papers=sorted(
         [STUFFED if t == tracker("s3") else t, choice] for t, choice in body["papers"])))
-    assert refused(run(directory))[:2] == (Check.REPLAY, index)
-    kind, entry, detail = refused(run(directory, member="s3", receipts=[mine]))
+    assert refused(verified(directory))[:2] == (Check.REPLAY, index)
+    kind, entry, detail = refused(verified(directory, member="s3", receipts=[mine]))
     assert (kind, entry) == (Check.RECEIPT, index)
     assert f"no paper with tracker {tracker('s3')}" in detail
 
@@ -220,7 +206,7 @@ def test_one_tracker_for_two_voters_with_both_papers_published_is_c_replay(tmp_p
                   "voters": [[m, m] for m in sorted(CHOICES)], "by": "s1"}}
     write_entries(directory, [*entries, canonical(closed)])
     resign(directory)
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, len(entries)) and "same tracker" in detail
 
 
@@ -241,7 +227,7 @@ def test_one_tracker_for_two_voters_and_a_stuffed_paper_is_c_replay(tmp_path: Pa
     body.update(for_votes=2, against=2)
     write_entries(directory, [*entries, canonical(close)])
     resign(directory)
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, len(entries))
     assert f"tracker {STUFFED} opens no seal" in detail
 
@@ -256,13 +242,13 @@ def test_a_stuffed_paper_sealed_in_place_of_a_vote_is_caught_by_the_voters_recei
     trackers = {m: tracker(m) for m in CHOICES} | {"s4": STUFFED}
     log, cast = secret_meeting(choices, trackers)
     directory = bundle(tmp_path, log)
-    assert run(directory).ok  # a vote changed as it was cast: no count or seal shows it
+    assert verified(directory).ok  # a vote changed as it was cast: no count or seal shows it
     theirs = receipt(directory, cast["s4"], "s4", paper_tracker=tracker("s3"))
-    kind, entry, detail = refused(run(directory, member="s4", receipts=[theirs]))
+    kind, entry, detail = refused(verified(directory, member="s4", receipts=[theirs]))
     assert (kind, entry) == (Check.RECEIPT, len(log) - 1)
     assert f"tracker {tracker('s3')} at entry {len(log) - 1} does not open the seal" in detail
     pooled = [receipt(directory, cast["s3"], "s3"), theirs]
-    kind, entry, detail = refused(run(directory, receipts=pooled))
+    kind, entry, detail = refused(verified(directory, receipts=pooled))
     assert (kind, entry) == (Check.RECEIPT, cast["s4"])
     assert f"name one tracker {tracker('s3')} for entries {cast['s3']} and {cast['s4']}" in detail
 
@@ -280,11 +266,11 @@ def test_a_voter_listed_who_did_not_vote_in_the_place_of_one_who_did(tmp_path: P
     mine = receipt(directory, cast["s4"], "s4")
     index = edit_close(directory, lambda body: body.update(
         voters=[["s1", "s1"], ["s2", "s2"], ["s3", "s3"], ["s5", "s5"]]))
-    assert run(directory).ok
-    kind, entry, detail = refused(run(directory, member="s4", receipts=[mine]))
+    assert verified(directory).ok
+    kind, entry, detail = refused(verified(directory, member="s4", receipts=[mine]))
     assert (kind, entry) == (Check.RECEIPT, index)
     assert "s4 is not among the voters" in detail
-    listed = run(directory, member="s5")
+    listed = verified(directory, member="s5")
     assert [r.summary for r in listed.records if r.role == "voted"] == [
         "voted on secret ballot b (the marked register at the close); the papers are in this "
         "entry"]
@@ -304,7 +290,7 @@ def test_a_marked_register_that_does_not_fit_the_roll_or_the_marks_is_c_replay(
     choices = {m: CHOICES[m] for m in ("s1", "s2", "s3", "s4")}
     directory = bundle(tmp_path, secret_meeting(choices)[0])
     index = edit_close(directory, lambda body: body.update(voters=voters))
-    kind, entry, detail = refused(run(directory))
+    kind, entry, detail = refused(verified(directory))
     assert (kind, entry) == (Check.REPLAY, index) and phrase in detail, detail
 
 
@@ -317,17 +303,17 @@ def test_a_receipt_whose_tracker_does_not_open_its_entrys_seal_is_c_receipt(tmp_
     paper published under it."""
     log, cast = secret_meeting(close=False)
     directory = bundle(tmp_path, log, "open")
-    good = run(directory, member="s3", receipts=[receipt(directory, cast["s3"], "s3")])
+    good = verified(directory, member="s3", receipts=[receipt(directory, cast["s3"], "s3")])
     assert good.ok, good.failure
     detail = next(r for r in good.checks if r.check is Check.RECEIPT).detail
     assert "ballot b is not closed yet" in detail and "sealed as against, not counted yet" in detail
     wrong = receipt(directory, cast["s3"], "s3", paper_tracker=STUFFED)
-    kind, entry, detail = refused(run(directory, receipts=[wrong]))
+    kind, entry, detail = refused(verified(directory, receipts=[wrong]))
     assert (kind, entry) == (Check.RECEIPT, cast["s3"]) and "with no choice" in detail
     log, cast = secret_meeting()
     closed = bundle(tmp_path, log, "closed")
     another = receipt(closed, cast["s3"], "s3", paper_tracker=tracker("s1"))
-    kind, _, detail = refused(run(closed, receipts=[another]))
+    kind, _, detail = refused(verified(closed, receipts=[another]))
     assert kind is Check.RECEIPT and "does not open the seal" in detail
 
 
@@ -336,12 +322,12 @@ def test_a_receipt_for_another_voters_sealed_entry_fails_with_member(tmp_path: P
     log, cast = secret_meeting()
     directory = bundle(tmp_path, log)
     theirs = receipt(directory, cast["s4"], "s4")
-    assert run(directory, receipts=[theirs]).ok  # without --member it proves the paper only
-    kind, entry, detail = refused(run(directory, member="s3", receipts=[theirs]))
+    assert verified(directory, receipts=[theirs]).ok  # without --member it proves the paper only
+    kind, entry, detail = refused(verified(directory, member="s3", receipts=[theirs]))
     assert (kind, entry) == (Check.RECEIPT, cast["s4"])
     assert "does not open the mark" in detail
     bare = ("s3.proof", receipt_for(read_entries(directory), cast["s3"], tracker=tracker("s3")))
-    kind, _, detail = refused(run(directory, member="s3", receipts=[bare]))
+    kind, _, detail = refused(verified(directory, member="s3", receipts=[bare]))
     assert kind is Check.RECEIPT and "carries no mark key" in detail
 
 
@@ -352,11 +338,11 @@ def test_one_sealed_vote_receipted_to_two_voters_is_c_receipt(tmp_path: Path) ->
     entries = read_entries(directory)
     pooled = [("s3.proof", receipt_for(entries, cast["s3"], tracker=tracker("s3"))),
               ("s4.proof", receipt_for(entries, cast["s3"], tracker=tracker("s4")))]
-    kind, entry, detail = refused(run(directory, receipts=pooled))
+    kind, entry, detail = refused(verified(directory, receipts=pooled))
     assert (kind, entry) == (Check.RECEIPT, cast["s3"])
     assert "s3.proof and s4.proof prove the same entry" in detail
     same = [pooled[0], ("again.proof", pooled[0][1])]  # a voter's receipt given twice is fine
-    assert run(directory, receipts=same).ok
+    assert verified(directory, receipts=same).ok
 
 
 # -- the example meeting's secret election ------------------------------------------------
@@ -375,7 +361,7 @@ def copy(demo: Path, tmp_path: Path) -> Path:
 def test_each_sealed_ranking_receipt_finds_its_paper(demo: Path) -> None:
     for index, (member, paper, key) in sealed_votes().items():
         proof = receipt_for(read_entries(demo), index, tracker=paper, mark_key=key)
-        report = run(demo, member=member, receipts=[(f"{member}.proof", proof)])
+        report = verified(demo, member=member, receipts=[(f"{member}.proof", proof)])
         assert report.ok, report.failure
         assert "counted as ranked" in next(r for r in report.checks
                                            if r.check is Check.RECEIPT).detail
@@ -384,7 +370,7 @@ def test_each_sealed_ranking_receipt_finds_its_paper(demo: Path) -> None:
 def test_a_tracker_missing_from_the_published_papers_is_c_receipt(demo: Path) -> None:
     index, _, key = sealed_entry("m15")
     proof = receipt_for(read_entries(demo), index, tracker="ab" * 16, mark_key=key)
-    kind, _, detail = refused(run(demo, member="m15", receipts=[("m15.proof", proof)]))
+    kind, _, detail = refused(verified(demo, member="m15", receipts=[("m15.proof", proof)]))
     assert kind is Check.RECEIPT and f"no paper with tracker {'ab' * 16}" in detail
 
 
@@ -393,7 +379,7 @@ def test_a_tracker_on_a_receipt_for_an_entry_that_is_no_sealed_vote_is_c_receipt
     entries = read_entries(demo)
     index = next(i for i, e in enumerate(entries) if b'"member":"m15","voter":"m15"' in e)
     proof = receipt_for(entries, index, tracker="ab" * 16)
-    kind, entry, detail = refused(run(demo, member="m15", receipts=[("m15.proof", proof)]))
+    kind, entry, detail = refused(verified(demo, member="m15", receipts=[("m15.proof", proof)]))
     assert (kind, entry) == (Check.RECEIPT, index) and "is not a sealed vote" in detail
 
 
@@ -409,7 +395,7 @@ def test_a_sealed_ranking_changed_at_the_close_is_c_replay(copy: Path) -> None:
     entries[index] = canonical(value)
     write_entries(copy, entries)
     resign(copy)
-    kind, entry, detail = refused(run(copy))
+    kind, entry, detail = refused(verified(copy))
     assert (kind, entry) == (Check.REPLAY, index) and f"tracker {paper} opens no seal" in detail
 
 
