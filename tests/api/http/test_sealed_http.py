@@ -15,7 +15,7 @@ from api.db import CastRow, IdempotencyRow
 from audit.bundle import read_bundle_from
 from audit.receipt import parse_receipt, receipt_member_key
 from audit.verify import verify
-from tests.api.http.conftest import Service
+from tests.api.http.conftest import Service, meeting_under_way
 from tests.api.http.test_meeting import fetcher
 
 pytestmark = pytest.mark.api
@@ -27,19 +27,9 @@ VOTERS = ("m1", "m2", "m3", "m4")
 @pytest.mark.parametrize("publication", ["open", "unattributed"])
 def test_sealed_votes_over_http_are_receipted_and_unlinked_after_the_close(
         service: Service, publication: str) -> None:
-    secretary = service.body("group", "sec")
-    chair = service.admit("group", secretary, "chair", ("chair", "member"))
-    voters = {m: service.admit("group", secretary, m) for m in VOTERS}
-    r = service.post(f"{B}/meetings", secretary, {
-        "id": "june", "title": "June meeting", "chair": "chair", "secretary": "sec",
-        "quorum_number": 3, "publication": publication})
-    assert r.status_code == 201, r.json
-    for member in ("sec", "chair", *VOTERS):
-        assert service.post(f"{B}/meetings/june/attendance", secretary,
-                            {"member": member}).status_code == 201
-    assert service.post(f"{B}/meetings/june/start", chair).status_code == 201
+    chair, voters = meeting_under_way(service, publication)
     assert service.post(f"{B}/motions", voters["m1"], {
-        "id": "m", "meeting": "june", "title": "M", "text": "That we agree."}).status_code == 201
+        "id": "m", "meeting": "agm", "title": "M", "text": "That we agree."}).status_code == 201
     assert service.post(f"{B}/motions/m/second", voters["m2"]).status_code == 201
     assert service.post(f"{B}/motions/m/debate", chair).status_code == 201
     r = service.post(f"{B}/ballots", chair, {"id": "b", "subject": "m", "method": "secret"})
