@@ -194,12 +194,13 @@ class Store:
         """Every (seq, canonical bytes, leaf hash), in order."""
         return self.entries_from(0)
 
-    def entries_from(self, start: int, conn: Connection | None = None
-                     ) -> list[tuple[int, bytes, bytes]]:
+    def entries_from(self, start: int, conn: Connection | None = None, *,
+                     limit: int | None = None) -> list[tuple[int, bytes, bytes]]:
         """Every (seq, canonical bytes, leaf hash) from ``seq`` ``start`` on, in order (read on
-        ``conn`` when given): what a process that holds the first ``start`` has not seen."""
+        ``conn`` when given), or the first ``limit`` of them: what a process that holds the
+        first ``start`` has not seen, or one page of the log (a keyset read on the key)."""
         query = (select(entries.c.seq, entries.c.data, entries.c.leaf_hash)
-                 .where(entries.c.seq >= start).order_by(entries.c.seq))
+                 .where(entries.c.seq >= start).order_by(entries.c.seq).limit(limit))
         if conn is not None:
             return [(int(seq), bytes(data), bytes(leaf))
                     for seq, data, leaf in conn.execute(query)]

@@ -94,15 +94,14 @@ class Entries(MethodView):
     @blp.response(200, EntriesPage)
     def get(self, query: dict[str, Any], body: str) -> dict[str, Any]:
         """A page of entries after ``after``, oldest first."""
-        ledger = instance().ledger(body)
+        store = instance().ledger(body).store
         after = query["after"] if query["after"] is not None else -1
-        limit = query["limit"]
-        stored = ledger.entry_bytes()
-        chosen = stored[after + 1: after + 1 + limit]
-        page = [{"seq": after + 1 + i, "entry": parse(data)} for i, data in enumerate(chosen)]
+        with store.reader.connect() as conn:  # on SQLite one snapshot for the size and page
+            size = store.size(conn)
+            chosen = store.entries_from(after + 1, conn, limit=query["limit"])
+        page = [{"seq": seq, "entry": parse(data)} for seq, data, _ in chosen]
         last = after + len(page)
-        return {"entries": page, "size": len(stored),
-                "next": last if last + 1 < len(stored) else None}
+        return {"entries": page, "size": size, "next": last if last + 1 < size else None}
 
 
 class InclusionQuery(Schema):
