@@ -39,6 +39,7 @@ __all__ = [
     "RuleOutOfOrder",
     "SecondAmendment",
     "SecondMotion",
+    "SecondNomination",
     "SetPublication",
     "SignPetition",
     "StartBusiness",
@@ -326,11 +327,24 @@ class OpenNominations(Command):
 
 @dataclass(frozen=True, slots=True)
 class Nominate(Command):
-    """``by`` proposes ``candidate``, seconded by ``seconder``."""
+    """``by`` proposes ``candidate``.
+
+    Without ``seconder`` the nomination waits for a member to second it by their
+    own act (:class:`SecondNomination`); a ``seconder`` named here is for a record
+    kept by whoever holds the pen in the room, where the seconder speaks for themself.
+    """
 
     election: str
     candidate: str
-    seconder: str
+    seconder: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecondNomination(Command):
+    """``by`` seconds the standing proposal of ``candidate``: the seconder's own act."""
+
+    election: str
+    candidate: str
 
 
 @dataclass(frozen=True, slots=True)

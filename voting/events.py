@@ -43,6 +43,7 @@ __all__ = [
     "MotionMoved",
     "MotionSeconded",
     "MotionTextAmended",
+    "NominationProposed",
     "NominationWithdrawn",
     "NominationsClosed",
     "NominationsOpened",
@@ -469,6 +470,16 @@ class NominationsOpened(Event):
     meeting: str
     secret: bool
     by: str
+
+
+@dataclass(frozen=True, slots=True)
+class NominationProposed(Event):
+    """A member proposes a candidate; the nomination stands once another member seconds it."""
+
+    TYPE: ClassVar[str] = "nomination_proposed"
+    election: str
+    candidate: str
+    proposer: str
 
 
 @dataclass(frozen=True, slots=True)

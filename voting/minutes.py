@@ -385,6 +385,13 @@ def _nominated(w: _Writer, before: BodyState, e: ev.CandidateNominated, where: s
     )
 
 
+def _proposed(w: _Writer, before: BodyState, e: ev.NominationProposed, where: str) -> None:
+    w.out(
+        f"- {_time(e.at)} {w.name(e.candidate, where)} proposed by {w.name(e.proposer, where)}, "
+        "awaiting a seconder."
+    )
+
+
 def _nomination_withdrawn(
     w: _Writer, before: BodyState, e: ev.NominationWithdrawn, where: str
 ) -> None:
@@ -429,6 +436,7 @@ def _college(w: _Writer, before: BodyState, e: ev.CollegeDefined, where: str) ->
 RENDERERS: dict[type[ev.Event], Renderer] = {
     ev.CollegeDefined: _college,
     ev.NominationsOpened: _nominations_opened,
+    ev.NominationProposed: _proposed,
     ev.CandidateNominated: _nominated,
     ev.NominationWithdrawn: _nomination_withdrawn,
     ev.NominationsClosed: _nominations_closed,

@@ -305,6 +305,7 @@ class Election:
     secret: bool
     stage: ElectionStage = ElectionStage.NOMINATING
     nominated: tuple[str, ...] = ()  # in order of nomination
+    proposed: Mapping[str, str] = field(default_factory=dict)  # candidate -> proposer, unseconded
     candidates: tuple[str, ...] = ()  # fixed at the close of nominations
     roll: frozenset[str] = frozenset()
     rankings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

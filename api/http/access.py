@@ -73,6 +73,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{B}/elections"): CHAIR,
     ("GET", f"{B}/elections/<election>"): PUBLIC,
     ("POST", f"{B}/elections/<election>/nominations"): VOTERS,
+    ("POST", f"{B}/elections/<election>/nominations/<candidate>/second"): VOTERS,
     ("POST", f"{B}/elections/<election>/nominations/close"): CHAIR,
     ("POST", f"{B}/elections/<election>/rankings"): VOTERS,
     ("POST", f"{B}/elections/<election>/close"): CHAIR,
