@@ -43,6 +43,7 @@ from voting import commands, events
 from voting.codec import from_entry, to_entry
 from voting.commands import (
     AdmitMember,
+    AdmitMembers,
     AppointProxy,
     CastRanking,
     CastVote,
@@ -122,6 +123,7 @@ from voting.state import (
 
 __all__ = [
     "AdmitMember",
+    "AdmitMembers",
     "AlreadyExists",
     "AlreadyVoted",
     "Amendment",

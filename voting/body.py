@@ -7,7 +7,7 @@ vote is on the record for everyone to see.
 from __future__ import annotations
 
 from voting import events as ev
-from voting.commands import AdmitMember, FoundBody, ReinstateMember, SuspendMember
+from voting.commands import AdmitMember, AdmitMembers, FoundBody, ReinstateMember, SuspendMember
 from voting.errors import (
     AlreadyExists,
     DomainError,
@@ -45,11 +45,12 @@ def check_name(name: str, what: str) -> None:
 def require_officer(state: BodyState, who: str) -> None:
     """Membership changes are made by a chair or secretary of the body."""
     officers = {Role.CHAIR, Role.SECRETARY}
+    member = state.members.get(who)
+    if member is not None and officers & member.roles and not member.suspended:
+        return
     if not any(officers & m.roles for m in state.members.values()):
         return  # until the body has an officer, its founder admits the first members
-    member = state.members.get(who)
-    if member is None or not (officers & member.roles) or member.suspended:
-        raise NotEntitled("only the body's chair or secretary may change its membership")
+    raise NotEntitled("only the body's chair or secretary may change its membership")
 
 
 def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
@@ -80,16 +81,56 @@ def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
 def admit_member(state: BodyState, cmd: AdmitMember) -> list[ev.Event]:
     require_founded(state)
     require_officer(state, cmd.by)
-    check_id(cmd.member, "member")
-    if cmd.member in state.members:
-        raise AlreadyExists(f"{cmd.member!r} is already a member ({state.name_of(cmd.member)})")
-    check_name(cmd.name, "member")
-    check_weight(cmd.weight)
-    if len(cmd.section) > MAX_NAME_CHARS:
+    return [_admission(state, cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, cmd.roles)]
+
+
+MAX_LIST = 1_000_000  # members admitted by one command
+
+
+def admit_members(state: BodyState, cmd: AdmitMembers) -> list[ev.Event]:
+    """A membership list, all or none: one ``member_admitted`` entry per member, in its order."""
+    require_founded(state)
+    require_officer(state, cmd.by)
+    rows = cmd.members
+    if not isinstance(rows, tuple) or not rows:
+        raise DomainError("a membership list needs at least one member")
+    if len(rows) > MAX_LIST:
+        raise DomainError(f"a membership list may hold at most {MAX_LIST} members")
+    events: list[ev.Event] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, tuple) or len(row) != 5:
+            raise DomainError(
+                f"member {number} of the list: a row is (member, name, weight, section, roles)"
+            )
+        member, name, weight, section, roles = row
+        try:
+            if member in seen:
+                raise AlreadyExists(f"{member!r} appears twice in the list")
+            event = _admission(state, cmd.at, member, name, weight, section, roles)
+        except DomainError as exc:
+            raise type(exc)(f"member {number} of the list: {exc}") from None
+        seen.add(member)
+        events.append(event)
+    return events
+
+
+def _admission(state: BodyState, at: str, member: str, name: str, weight: int, section: str,
+               roles: tuple[str, ...]) -> ev.MemberAdmitted:
+    check_id(member, "member")
+    if member in state.members:
+        raise AlreadyExists(f"{member!r} is already a member ({state.name_of(member)})")
+    check_name(name, "member")
+    check_weight(weight)
+    if not isinstance(section, str):
+        raise DomainError("a section name is text")
+    if len(section) > MAX_NAME_CHARS:
         raise DomainError(f"a section name may be at most {MAX_NAME_CHARS} characters")
-    roles = tuple(sorted(set(cmd.roles)))
+    if not isinstance(roles, tuple) or not all(isinstance(r, str) for r in roles):
+        raise DomainError("a member's roles are a list of role names")
+    roles = tuple(sorted(set(roles)))
     check_roles(roles)
-    return [ev.MemberAdmitted(cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, roles)]
+    return ev.MemberAdmitted(at, member, name, weight, section, roles)
 
 
 def check_roles(roles: tuple[str, ...]) -> None:

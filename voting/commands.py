@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "AdmitMember",
+    "AdmitMembers",
     "AppointProxy",
     "CastRanking",
     "CastVote",
@@ -83,6 +84,21 @@ class AdmitMember(Command):
     weight: int = 1
     section: str = ""
     roles: tuple[str, ...] = ("member",)
+
+
+NewMember = tuple[str, str, int, str, tuple[str, ...]]
+"""One row of a membership list: (member, name, weight, section, roles)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdmitMembers(Command):
+    """Admit a membership list in one command, all or none; each member is still an entry.
+
+    Each row is checked as :class:`AdmitMember` checks one member, and no id may
+    appear twice; the first bad row refuses the whole list, naming the row.
+    """
+
+    members: tuple[NewMember, ...]
 
 
 @dataclass(frozen=True, slots=True)

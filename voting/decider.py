@@ -50,6 +50,7 @@ Evolver = Callable[[BodyState, Any], BodyState]
 DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.FoundBody: body.found_body,
     cmd.AdmitMember: body.admit_member,
+    cmd.AdmitMembers: body.admit_members,
     cmd.SuspendMember: body.suspend_member,
     cmd.DefineCollege: college.define_college,
     cmd.ReinstateMember: body.reinstate_member,

@@ -141,6 +141,8 @@ CASES = [
          name="X", roles=()),
     case("admit by a member", c.AdmitMember, "m1", NotEntitled, P, "chair or secretary",
          member="x", name="X"),
+    case("admit a list naming a member twice", c.AdmitMembers, SEC, AlreadyExists, V,
+         "appears twice", members=(("x", "X", 1, "", ("member",)), ("x", "Y", 1, "", ("member",)))),
     case("admit twice", c.AdmitMember, SEC, AlreadyExists, V, "already a member", member="m1",
          name="X"),
     case("id with a space", c.AdmitMember, SEC, DomainError, V, "printable ASCII", member="a b",
