@@ -133,9 +133,12 @@ def _admission(state: BodyState, at: str, member: str, name: str, weight: int, s
     return ev.MemberAdmitted(at, member, name, weight, section, roles)
 
 
+ROLES = frozenset(role.value for role in Role)
+
+
 def check_roles(roles: tuple[str, ...]) -> None:
     """At least one role, each one of :class:`voting.state.Role`."""
-    known = {role.value for role in Role}
+    known = ROLES
     for role in roles:
         if role not in known:
             raise DomainError(f"unknown role {role!r}; roles are {', '.join(sorted(known))}")
