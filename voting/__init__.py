@@ -33,7 +33,8 @@ these names alone)::
 - **Minutes**: :func:`minutes_of`, :class:`Minutes` and :func:`render_minutes`;
   :func:`watered_down` says what amendments took out of a motion.
 - **Standing orders**: :class:`StandingOrders`, the profiles by :func:`profile`, the
-  rules by name (:data:`RULE_NAMES`, :func:`rule_values`, :func:`resolve`); a body sets
+  rules by name (:func:`rule_values`, :func:`resolve`;
+  every name in ``voting.standing_orders.RULE_NAMES``); a body sets
   them at its founding (``FoundBody.rules``) or by a motion to amend them
   (``MoveMotion.orders``), both in its log (``docs/standing-orders.md``).
 - **Secret votes**: :func:`mark_key`, the member's mark key the shell gives with a
@@ -108,7 +109,6 @@ from voting.nfc import UnloggableText
 from voting.report import watered_down
 from voting.seal import mark_key
 from voting.standing_orders import (
-    RULE_NAMES,
     AmendmentOrder,
     InvalidRule,
     ProceduralKind,
@@ -193,7 +193,6 @@ __all__ = [
     "ProceduralKind",
     "Publication",
     "QuotedWordsMismatch",
-    "RULE_NAMES",
     "RecordAttendance",
     "ReinstateMember",
     "RevotePolicy",

@@ -11,8 +11,8 @@ question.
 
 from __future__ import annotations
 
-from voting import events as ev
 from tallying.majority import Threshold
+from voting import events as ev
 from voting.commands import GiveConsent, MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
 from voting.derived import Derived, make
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder

@@ -285,12 +285,12 @@ def carried_effects(state: BodyState, procedural: Procedural, at: str) -> list[e
         return events
     if rule.effect is None:
         raise DomainError(f"no effect is defined for {kind.value}")
-    reason = rule.reason
+    reason_text = rule.reason
     if kind == K.REMIT and procedural.to:
-        reason = f"it was remitted to {procedural.to}"
-    events = [ev.MotionDisposed(at, procedural.target, rule.effect.value, reason)]
+        reason_text = f"it was remitted to {procedural.to}"
+    events = [ev.MotionDisposed(at, procedural.target, rule.effect.value, reason_text)]
     if rule.effect != MotionState.ADJOURNED:
-        events += dependants_fall(state, procedural.target, at, reason)
+        events += dependants_fall(state, procedural.target, at, reason_text)
     return events
 
 
