@@ -34,6 +34,10 @@ class NewBodySchema(Schema):
     standing_orders = fields.String(load_default="citrine",
                                     validate=validate.OneOf(sorted(PROFILES)))
     secretary = fields.Nested(FounderSchema, required=True)
+    rules = fields.Dict(keys=fields.String(validate=validate.Length(1, 64)),
+                        values=fields.String(validate=validate.Length(0, 1000)),
+                        load_default=dict, metadata={
+        "description": "Rules of the standing orders set otherwise than the profile, by name"})
 
 
 class BodySchema(Schema):
@@ -75,6 +79,7 @@ class Bodies(MethodView):
         info, invite = instance().create_body(
             data["id"], name=data["name"], origin=data.get("origin"),
             standing_orders=data["standing_orders"], secretary=data["secretary"]["id"],
+            rules=tuple(sorted(data["rules"].items())),
             secretary_name=data["secretary"]["name"], now=now(),
             invite_seconds=int(current_app.config["INVITE_SECONDS"]))
         return {**describe(info), "secretary_invite": invite}
