@@ -516,3 +516,15 @@ def test_any_rule_set_adopted_then_replayed_gives_the_same_state(
         assert dict(rule_values(body.state.orders)).items() >= dict(changed).items()
     else:
         assert body.state.orders == resolve(profile_name, founded)
+
+
+def test_every_rule_is_described_in_the_documentation() -> None:
+    from tests.conftest import ROOT
+    from voting.standing_orders import RULE_NAMES
+
+    text = (ROOT / "docs" / "standing-orders.md").read_text(encoding="utf-8")
+    for name in RULE_NAMES:
+        assert f"| `{name}` |" in text, name
+    for name, value in rule_values(profile("citrine")):
+        if "," not in value and value:
+            assert f"| `{name}` | `{value}` |" in text, (name, value)
