@@ -48,6 +48,8 @@ class BodySchema(Schema):
     size = fields.Integer(required=True, metadata={"description": "Entries in the log"})
     members = fields.Integer(required=True)
     standing_orders = fields.String(required=True)
+    rules = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "The rules in force that differ from the profile, by name"})
     created_at = fields.String(required=True)
 
 
@@ -61,7 +63,8 @@ def describe(info: BodyInfo) -> dict[str, Any]:
     state = ledger.state
     return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
             "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
-            "standing_orders": state.orders.name, "created_at": info.created_at}
+            "standing_orders": state.orders.name, "rules": dict(state.orders.differences()),
+            "created_at": info.created_at}
 
 
 @blp.route("")

@@ -16,6 +16,8 @@ def test_a_body_founded_with_rules_of_its_own(service: Service) -> None:
     state = service.instance.state("strict")
     assert (state.orders.tie_rule.value, state.orders.orders_threshold.value) == (
         "tie_falls", "majority_of_all_members")
+    assert r.json["rules"] == {"tie_rule": "tie_falls",
+                               "orders_threshold": "majority_of_all_members"}
     before = service.instance.state("strict")
     r = service.client.post("/api/v1/bodies", headers=bearer(service.admin()), json={
         "id": "wrong", "name": "Wrong", "secretary": {"id": "sec", "name": "Sam"},
