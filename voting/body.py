@@ -17,12 +17,13 @@ from voting.errors import (
     OutOfOrder,
 )
 from voting.ids import check_id
-from voting.standing_orders import RevotePolicy, profile
+from voting.standing_orders import InvalidRule, RevotePolicy, amended, check_rules, profile
 from voting.state import BodyState, Member, Role, put, with_
 
 __all__ = [
     "MAX_NAME_CHARS",
     "admit_member",
+    "evolve_orders_amended",
     "found_body",
     "reinstate_member",
     "suspend_member",
@@ -54,6 +55,9 @@ def require_officer(state: BodyState, who: str) -> None:
 
 
 def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
+    """The body, with a profile of standing orders and any rules its founders set otherwise
+    (docs/standing-orders.md): both go in the ``body_founded`` entry, so a verifier needs
+    nothing but the log to know the rules."""
     if state.founded:
         raise OutOfOrder(f"the body {state.name!r} has already been founded")
     check_name(cmd.name, "body")
@@ -62,10 +66,15 @@ def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
     if revote not in {p.value for p in RevotePolicy}:
         raise DomainError(f"unknown revote policy {revote!r}")
     proxies = orders.proxies_allowed if cmd.proxies_allowed is None else cmd.proxies_allowed
-    return [ev.BodyFounded(cmd.at, cmd.name, orders.name, proxies, revote)]
+    rules = check_rules(cmd.rules)
+    final = amended(with_(orders, proxies_allowed=proxies, revote=RevotePolicy(revote)), rules)
+    return [ev.BodyFounded(cmd.at, cmd.name, orders.name, final.proxies_allowed,
+                           final.revote.value, rules)]
 
 
 def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
+    """The profile named, as ``proxies_allowed`` and ``revote`` say, with ``rules`` applied;
+    the two fields must agree with the rules (a log says one thing)."""
     if state.founded:
         raise InconsistentEvent("the log founds the body twice")
     if e.revote not in {p.value for p in RevotePolicy}:
@@ -75,7 +84,27 @@ def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
         proxies_allowed=e.proxies_allowed,
         revote=RevotePolicy(e.revote),
     )
+    if e.rules:
+        try:
+            if check_rules(e.rules) != e.rules:
+                raise InconsistentEvent("body_founded.rules are not sorted by rule")
+            orders = amended(orders, e.rules)
+        except InvalidRule as exc:
+            raise InconsistentEvent(f"body_founded.rules: {exc}") from None
+        if (orders.proxies_allowed, orders.revote.value) != (e.proxies_allowed, e.revote):
+            raise InconsistentEvent(
+                "body_founded.proxies_allowed and revote are not what its rules set")
     return with_(state, founded=True, name=e.name, orders=orders)
+
+
+def evolve_orders_amended(state: BodyState, e: ev.StandingOrdersAmended) -> BodyState:
+    """A carried motion to amend the standing orders: its rules hold from the next entry on
+    (the entry is the consequence of the close that carried it, checked whole on replay)."""
+    try:
+        orders = amended(state.orders, e.rules)
+    except InvalidRule as exc:
+        raise InconsistentEvent(f"standing_orders_amended.rules: {exc}") from None
+    return with_(state, orders=orders)
 
 
 def admit_member(state: BodyState, cmd: AdmitMember) -> list[ev.Event]:

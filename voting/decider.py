@@ -64,6 +64,7 @@ DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.SecondMotion: motion.second_motion,
     cmd.OpenDebate: motion.open_debate,
     cmd.WithdrawMotion: motion.withdraw,
+    cmd.GiveConsent: motion.give_consent,
     cmd.MoveAmendment: amendment.move_amendment,
     cmd.SecondAmendment: amendment.second_amendment,
     cmd.RuleOutOfOrder: amendment.rule_out_of_order,
@@ -101,6 +102,8 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
     ev.MotionSeconded: motion.evolve_seconded,
     ev.DebateOpened: motion.evolve_debate_opened,
     ev.MotionDisposed: motion.evolve_disposed,
+    ev.ConsentGiven: motion.evolve_consent,
+    ev.StandingOrdersAmended: body.evolve_orders_amended,
     ev.AmendmentMoved: amendment.evolve_moved,
     ev.AmendmentSeconded: amendment.evolve_seconded,
     ev.AmendmentRuledOutOfOrder: amendment.evolve_ruled,
@@ -134,6 +137,7 @@ DERIVATIONS: dict[type[ev.Event], Derivation] = {
     ev.BusinessStarted: meeting.derive_business_started,
     ev.MeetingClosed: meeting.derive_closed,
     ev.MotionDisposed: motion.derive_withdrawn,
+    ev.ConsentGiven: motion.derive_consent,
     ev.AmendmentMoved: amendment.derive_moved,
     ev.ProceduralMoved: procedural.derive_moved,
     ev.BallotOpened: ballot.derive_opened,
@@ -162,7 +166,8 @@ LEADING: dict[type[ev.Event], Causes] = {
 """Per act, the consequences logged just *before* it: amendments fall as a question is put."""
 
 CAUSED_ONLY = frozenset(
-    {ev.AmendmentFell, ev.MotionTextAmended, ev.QuestionToBePut, ev.RulingOverturned}
+    {ev.AmendmentFell, ev.MotionTextAmended, ev.QuestionToBePut, ev.RulingOverturned,
+     ev.StandingOrdersAmended}
 )
 """Events that record no act: the log holds them only where the rules give them."""
 

@@ -330,6 +330,8 @@ class Motion:
     amendments: tuple[str, ...] = ()  # in the order moved
     carried_amendments: tuple[str, ...] = ()  # in the order carried
     closure: bool = False  # "that the question be now put" carried on it
+    threshold: str = ""  # its own rule, asked for by the mover ("": the standing orders')
+    orders: tuple[tuple[str, str], ...] = ()  # a motion to amend the standing orders: the rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +360,7 @@ class Procedural:
     seconder: str
     mover_consents: bool
     state: MotionState = MotionState.SECONDED
+    to: str = ""  # a remit: where the motion goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +389,9 @@ class Ballot:
     # After the close: the counts, the rule and tie rule applied, any tie and casting vote,
     # and the explanation, as the rule decided them (tallying.majority.decide).
     result: Decision | None = None
+    # Whose rule ``threshold`` is: "" the standing orders', "moved" the motion's own (asked
+    # for by its mover), "put" the question's own (the chair put it with it).
+    rule_source: str = ""
 
     @property
     def roll_weight(self) -> int:
@@ -467,6 +473,8 @@ class BodyState:
     pseudonyms: Mapping[str, Member] = field(default_factory=dict)
     unattributed: frozenset[str] = frozenset()
     awaiting_register: str = ""
+    # Consents on the record (``consent_given``): (subject, act, member).
+    consents: frozenset[tuple[str, str, str]] = frozenset()
 
     # -- lookups that refuse with a clear message --------------------------------
 

@@ -56,11 +56,13 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{B}/motions/<motion>"): PUBLIC,
     ("POST", f"{B}/motions/<motion>/second"): VOTERS,
     ("POST", f"{B}/motions/<motion>/debate"): CHAIR,
+    ("POST", f"{B}/motions/<motion>/consent"): VOTERS,
     ("POST", f"{B}/motions/<motion>/amendments"): VOTERS,
     ("GET", f"{B}/amendments/<amendment>"): PUBLIC,
     ("POST", f"{B}/amendments/<amendment>/second"): VOTERS,
     ("POST", f"{B}/amendments/<amendment>/take"): CHAIR,
     ("POST", f"{B}/amendments/<amendment>/ruling"): CHAIR,
+    ("POST", f"{B}/amendments/<amendment>/consent"): VOTERS,
     # procedural motions
     ("POST", f"{B}/procedurals"): VOTERS,
     ("GET", f"{B}/procedurals/<procedural>"): PUBLIC,
