@@ -84,4 +84,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{B}/receipts"): VOTERS,
     ("GET", f"{B}/bundles/latest/<path:name>"): PUBLIC,
     ("GET", f"{B}/bundles/<int:size>/<path:name>"): PUBLIC,
+    # the browser pages (api.web): the public record, showing what the API shows publicly
+    ("GET", "/"): PUBLIC,
+    ("GET", "/static/<path:filename>"): PUBLIC,
+    ("GET", "/bodies/<body>/"): PUBLIC,
 }

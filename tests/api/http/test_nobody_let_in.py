@@ -411,6 +411,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", f"{BB}/receipts"): VOT,
     ("GET", f"{BB}/bundles/latest/<path:name>"): PUB,
     ("GET", f"{BB}/bundles/<int:size>/<path:name>"): PUB,
+    # the browser pages
+    ("GET", "/"): PUB,
+    ("GET", "/static/<path:filename>"): PUB,
+    ("GET", "/bodies/<body>/"): PUB,
 }
 """Who may call each route, stated here apart from ``api/http/access.py``: a change to the
 gate has to be made in both places, on purpose. Observers, the admin (outside founding
