@@ -415,6 +415,20 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/"): PUB,
     ("GET", "/static/<path:filename>"): PUB,
     ("GET", "/bodies/<body>/"): PUB,
+    ("GET", "/bodies/<body>/meetings/<meeting>/"): PUB,
+    ("GET", "/bodies/<body>/meetings/<meeting>/minutes.md"): PUB,
+    ("GET", "/bodies/<body>/meetings/<meeting>/minutes.json"): PUB,
+    ("GET", "/bodies/<body>/motions/<motion>/"): PUB,
+    ("GET", "/bodies/<body>/ballots/<ballot>/"): PUB,
+    ("GET", "/bodies/<body>/ballots/<ballot>/result.json"): PUB,
+    ("GET", "/bodies/<body>/ballots/<ballot>/result.csv"): PUB,
+    ("GET", "/bodies/<body>/elections/<election>/"): PUB,
+    ("GET", "/bodies/<body>/elections/<election>/result.json"): PUB,
+    ("GET", "/bodies/<body>/elections/<election>/result.csv"): PUB,
+    ("GET", "/bodies/<body>/elections/<election>/ballots.blt"): PUB,
+    ("GET", "/bodies/<body>/verify"): PUB,
+    ("GET", "/bodies/<body>/log/entry/<int:index>"): PUB,
+    ("GET", "/bodies/<body>/bundle.zip"): PUB,
 }
 """Who may call each route, stated here apart from ``api/http/access.py``: a change to the
 gate has to be made in both places, on purpose. Observers, the admin (outside founding
