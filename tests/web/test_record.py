@@ -228,7 +228,7 @@ HOSTILE = '<script>alert("x")</script> & <b onmouseover=1>bold</b>'
 
 
 def test_markup_in_a_motion_text_and_title_is_shown_as_text(service: Service) -> None:
-    chair, tokens = meeting_under_way(service)
+    _, tokens = meeting_under_way(service)
     body = "/api/v1/bodies/group"
     assert service.post(f"{body}/motions", tokens["m1"], {
         "id": "evil", "meeting": "agm", "title": "=HYPERLINK(\"x\") <i>t</i>",

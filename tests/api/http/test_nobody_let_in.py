@@ -499,7 +499,8 @@ def test_every_route_for_every_role_gets_what_the_matrix_says(service: Service,
                 refused += 1
             cells += 1
     assert cells == len(MATRIX) * len(MATRIX_ROLES)
-    assert refused > cells // 3
+    gated = sum(len(MATRIX_ROLES) for route in MATRIX if MATRIX[route] != PUB)
+    assert refused > gated // 3  # the public pages aside, most calls are refused
 
 
 def test_the_other_body_is_gated_the_same_way_for_a_member_of_this_one(
