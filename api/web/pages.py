@@ -63,6 +63,7 @@ class Record:
     minutes: Minutes
     vkey: str
     checkpoint: Checkpoint | None
+    note: str  # the latest published checkpoint note ("" before the first)
 
     def ballot(self, ballot_id: str) -> BallotRecord | None:
         return next((b for b in self.minutes.ballots if b.id == ballot_id), None)
@@ -81,7 +82,7 @@ def read(body: str) -> Record:
         vkey = ledger.vkey
     checkpoint = parse_checkpoint(parse_note(notes[-1]).text) if notes else None
     return Record(body, info.name, info.origin, state, events, minutes_of(state, events), vkey,
-                  checkpoint)
+                  checkpoint, notes[-1] if notes else "")
 
 
 def _download(text: str, mimetype: str, filename: str) -> Response:
@@ -101,6 +102,13 @@ def _safe_name(text: str) -> str:
 
 
 # -- the bodies and a body ---------------------------------------------------------------
+
+@blueprint.app_template_filter("capfirst")
+def capfirst(text: str) -> str:
+    """The minutes word a question to be read mid-sentence; a heading or a cell starts it
+    with a capital."""
+    return text[:1].upper() + text[1:]
+
 
 @blueprint.get("/")
 def home() -> str:
@@ -386,7 +394,8 @@ def verify_page(body: str) -> str:
                          _external=True) if size else ""
     data = {"vkey": record.vkey, "origin": record.origin,
             "entry": url_for("web.entry_bytes", body=body, index=0).rsplit("/", 1)[0] + "/",
-            "papers": papers}
+            "consistency": url_for("log.Consistency", body=body),
+            "latest": record.note, "papers": papers}
     return render_template("verify.html", record=record, size=size, bundle_url=bundle_url,
                            data=data, fingerprint=_fingerprint(record),
                            crumbs=[(record.name, url_for("web.body_page", body=body))])

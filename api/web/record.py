@@ -75,7 +75,11 @@ def diff_markup(diff: TextDiff) -> Markup:
     """The diff as HTML: words left out in ``<del>``, words inserted in ``<ins>``, each
     with words a screen reader says ("left out:", "inserted:"), all text escaped."""
     parts: list[str] = []
+    previous = ""
     for chunk in diff.chunks:
+        if previous and not previous.endswith("\n") and not chunk.text.startswith("\n"):
+            parts.append(" ")  # words join with a space, as in the text (voting.diff)
+        previous = chunk.text
         text = escape(chunk.text, quote=True)
         if chunk.op == DiffOp.LEFT_OUT:
             parts.append('<del class="diff"><span class="visually-hidden">[left out: </span>'
@@ -232,9 +236,8 @@ def stage_sheet(result: ElectionResult, names: Sequence[str]) -> StageSheet:
                  tuple(names[i] for i in stage.elected),
                  tuple(names[i] for i in stage.excluded))
         for stage in result.stages)
-    lots = tuple(f"{lot.purpose}: {', '.join(names[i] for i in lot.tied)} tied; "
-                 f"{names[lot.chosen]} chosen by lot from seed {lot.seed}"
-                 for lot in result.lots)
+    lots = tuple(f"{named(lot.purpose)}: {', '.join(names[i] for i in lot.tied)} tied; "
+                 f"{names[lot.chosen]} chosen by lot" for lot in result.lots)
     return StageSheet(tuple(names), value(result.quota) if result.quota is not None else "",
                       value(result.valid_votes), rows,
                       tuple(names[i] for i in result.elected), lots)
@@ -245,7 +248,7 @@ def transfers_chart(chart_id: str, result: ElectionResult, names: Sequence[str])
     their total after it, the quota as a dashed line, and the transfer written under each
     bar; ``<title>`` and ``<desc>`` say it in words (the stage sheet is the full table)."""
     stages = result.stages
-    col_w, label_w, row_h, head = 150, 130, 44, 40
+    col_w, label_w, row_h, head = 190, 160, 46, 40
     width = label_w + col_w * len(stages) + 10
     height = head + row_h * len(names) + 30
     top = max([float(t) for s in stages for t in s.totals] +
@@ -290,9 +293,11 @@ def transfers_chart(chart_id: str, result: ElectionResult, names: Sequence[str])
         y = head + c * row_h
         out.append(f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end">'
                    f"{escape(name)}</text>")
+    legend = "green: elected; red: excluded"
     if result.quota is not None:
-        out.append(f'<text x="{label_w}" y="{height - 8}" font-size="12">dashed line: the '
-                   f"quota, {format_value(result.quota, result.precision)}</text>")
+        legend = (f"dashed line: the quota, {format_value(result.quota, result.precision)}; "
+                  + legend)
+    out.append(f'<text x="{label_w}" y="{height - 8}" font-size="12">{legend}</text>')
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 (every piece of text escaped above)
 

@@ -96,6 +96,7 @@ def test_the_motion_page_shows_what_the_amendment_left_out_and_by_whose_votes(
     assert any("we stand our own slate" in d for d in left_out)
     assert any("seek a place on it for one of our members" in i for i in inserted)
     assert '<span class="visually-hidden">[left out: </span>' in html  # said aloud too
+    assert 'a common left slate <del class="diff">' in html  # a space between the words
     words = text_of(html)
     assert "Carried by 8 votes to 5" in words and "Carried by 9 votes to 5" in words
     for_names = ", ".join(names_voting(AMENDMENT_VOTES, "for"))

@@ -133,6 +133,8 @@ def test_a_named_vote_receipt_is_verified_in_the_page(
     assert any("vote cast on ballot b1 by m03 (for)" in item for item in items), items
     assert any("reaches the root of the checkpoint" in item for item in items)
     assert any("Ed25519 signature verifies" in item for item in items), items
+    assert any("latest checkpoint (95 entries" in item and "the log has only grown since"
+               in item for item in items), items
     screenshot(page, "record-verify-ok")
 
 

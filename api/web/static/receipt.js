@@ -7,7 +7,9 @@
 // 2. fetches the entry at that index from the log (its canonical bytes, as hashed),
 // 3. recomputes the inclusion proof (RFC 9162, section 2.1.3.2) with WebCrypto SHA-256
 //    and compares the root it reaches with the checkpoint's root,
-// 4. for a sealed paper, finds the receipt's tracker among the papers published at the
+// 4. checks that the log's latest published checkpoint and the receipt's are one log, the
+//    later extending the earlier (RFC 9162, section 2.1.4.2, a consistency proof),
+// 5. for a sealed paper, finds the receipt's tracker among the papers published at the
 //    close and checks that paper opens the seal in the entry.
 // Any failure refuses the receipt and says why. Nothing is sent anywhere but the request
 // for the public entry.
@@ -133,6 +135,62 @@
     return r;
   }
 
+  // RFC 9162, 2.1.4.2: verify that the tree of `second` leaves (root secondHash) extends
+  // the tree of `first` leaves (root firstHash), given the consistency proof.
+  function consistent(first, second, firstHash, secondHash, proof) {
+    if (first === second) {
+      if (proof.length || !equal(firstHash, secondHash)) { refuse("two checkpoints of the same size have different roots: the log was rewritten"); }
+      return Promise.resolve();
+    }
+    if (first === 0n || first > second || !proof.length) { refuse("the consistency proof is malformed"); }
+    var path = proof.slice();
+    if ((first & (first - 1n)) === 0n) { path.unshift(firstHash); }
+    var fn = first - 1n, sn = second - 1n, one = new Uint8Array([1]);
+    while ((fn & 1n) === 1n) { fn >>= 1n; sn >>= 1n; }
+    var fr = Promise.resolve(path[0]), sr = Promise.resolve(path[0]);
+    path.slice(1).forEach(function (c) {
+      if (sn === 0n) { refuse("the consistency proof is longer than the trees allow"); }
+      if ((fn & 1n) === 1n || fn === sn) {
+        fr = fr.then(function (h) { return sha256(concat(one, c, h)); });
+        sr = sr.then(function (h) { return sha256(concat(one, c, h)); });
+        if ((fn & 1n) === 0n) {
+          while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+        }
+      } else {
+        sr = sr.then(function (h) { return sha256(concat(one, h, c)); });
+      }
+      fn >>= 1n; sn >>= 1n;
+    });
+    if (sn !== 0n) { refuse("the consistency proof is shorter than the trees need"); }
+    return Promise.all([fr, sr]).then(function (roots) {
+      if (!equal(roots[0], firstHash) || !equal(roots[1], secondHash)) {
+        refuse("the log's latest checkpoint does not extend the checkpoint in your receipt: the log was rewritten");
+      }
+    });
+  }
+
+  // The receipt's checkpoint and the latest published one must be one log, the later
+  // extending the earlier (a consistency proof between them, from the log).
+  function checkLatest(note, vkey) {
+    if (!data.latest) { return Promise.resolve(null); }
+    var latest = parseNote(data.latest);
+    return checkSignature(latest, vkey).then(function () {
+      var older = note.size <= latest.size ? note : latest;
+      var newer = older === note ? latest : note;
+      if (older.size === newer.size) {
+        return consistent(older.size, newer.size, older.root, newer.root, []).then(function () { return latest; });
+      }
+      return fetch(data.consistency + "?old=" + older.size + "&new=" + newer.size, { credentials: "omit" })
+        .then(function (response) {
+          if (!response.ok) { refuse("the log gave no consistency proof between " + older.size + " and " + newer.size + " entries"); }
+          return response.json();
+        }).then(function (answer) {
+          var proof = answer.proof.map(function (line) { return b64bytes(line, "a consistency proof hash"); });
+          return consistent(older.size, newer.size, older.root, newer.root, proof);
+        }).then(function () { return latest; });
+    });
+  }
+
   function checkSignature(note, vkey) {
     var signature = note.signatures.filter(function (s) {
       return s.name === vkey.name && hex(s.bytes.slice(0, 4)) === vkey.id;
@@ -223,6 +281,11 @@
     }).then(function (root) {
       if (!equal(root, note.root)) { refuse("the inclusion proof does not lead to the root of the checkpoint in the receipt"); }
       done.push("The inclusion proof, recomputed with SHA-256, reaches the root of the checkpoint of " + note.size + " entries (fingerprint " + hex(root.slice(0, 8)).replace(/(.{4})(?!$)/g, "$1 ") + ").");
+      return checkLatest(note, vkey);
+    }).then(function (latest) {
+      if (latest) {
+        done.push("The log's latest checkpoint (" + latest.size + " entries, fingerprint " + hex(latest.root.slice(0, 8)).replace(/(.{4})(?!$)/g, "$1 ") + ") is consistent with it: the log has only grown since.");
+      }
       return sealedPaper(receipt.extra, entry);
     }).then(function (paper) {
       if (paper) { done.push(paper); }
