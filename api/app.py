@@ -6,8 +6,9 @@ environment (``TELLERS_*``, e.g. ``TELLERS_DATABASE_URL``: Flask's
 the ``config`` mapping passed in. The instance folder is ``INSTANCE_PATH``
 (or ``TELLERS_INSTANCE_PATH``), else Flask's default.
 
-The API is under ``/api/v1/``: its OpenAPI 3.1 description at
-``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``. Every error
+The browser pages (:mod:`api.web`) are at ``/``. The API is under ``/api/v1/``:
+its OpenAPI 3.1 description at ``/api/v1/openapi.json``, interactive docs at
+``/api/v1/docs``. Every error
 is an RFC 9457 problem (:mod:`api.errors`); every route is gated by
 :data:`api.http.access.ROUTES`. The factory refuses an instance database whose
 schema is behind this version (``tellers db upgrade`` first) and creates the
@@ -88,6 +89,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
+    from api import web
+
+    web.register(app)
     app.before_request(_authorize)
     return app
 

@@ -40,6 +40,11 @@ def test_wheel_holds_exactly_the_four_packages(tmp_path: Path) -> None:
     assert "api/migrations/script.py.mako" in migrations
     assert any(name.startswith("api/migrations/versions/r0001") for name in migrations)
     assert migrations <= set(names), migrations - set(names)
+    # the pages' templates, stylesheet and scripts ship inside the package too (api.web)
+    web = {p.relative_to(ROOT).as_posix() for folder in ("templates", "static")
+           for p in (ROOT / "api" / "web" / folder).rglob("*") if p.is_file()}
+    assert "api/web/templates/base.html" in web and "api/web/static/tellers.css" in web
+    assert web <= set(names), web - set(names)
 
 
 @pytest.mark.slow
