@@ -46,7 +46,7 @@ def test_a_large_map_becomes_persistent_and_the_old_one_stays() -> None:
     assert len(small) == SMALL and "new" not in small
     larger = put(large, "k0", 99)
     assert large["k0"] == 0 and larger["k0"] == 99
-    assert list(larger)[0] == "k0" and list(larger)[-1] == "new"
+    assert next(iter(larger)) == "k0" and list(larger)[-1] == "new"
     assert larger != large and larger == {**large, "k0": 99}
 
 
