@@ -38,7 +38,7 @@ from tallying.majority import (
 from voting import events as ev
 from voting import seal as sealing
 from voting.amendment import carry, evolve_fell, target_text
-from voting.college import college_decision, sections_of
+from voting.college import college_decision, section_figures, sections_of
 from voting.commands import CastVote, CloseBallot, OpenBallot
 from voting.derived import Derived, make
 from voting.errors import (
@@ -224,13 +224,12 @@ def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
     weighted = method in {BallotMethod.CARD, BallotMethod.COLLEGE}
     roll = _roll(state, meeting, card=weighted)
     if method == BallotMethod.COLLEGE:
+        # a college vote is the sections' votes: a member in no section (a chair from outside
+        # them, say) is not on its roll, and may still put the question
         names = {section.name for section in sections_of(state)}
-        for _, member_id, _ in roll:
-            member = state.member(member_id)
-            if member.section not in names:
-                raise OutOfOrder(
-                    f"{member.name} is in no section of the college ({member.section or 'none'})"
-                )
+        roll = tuple(row for row in roll if state.member(row[1]).section in names)
+        if not roll:
+            raise OutOfOrder("nobody present is in a section of the college")
     orders = state.orders
     return {
         "meeting": Derived(meeting.id, "the meeting its subject belongs to"),
@@ -696,6 +695,7 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
             papers,
             voters,
             cmd.by,
+            section_figures(state, ballot),
         )
     ]
     events += consequences_of_close(state, ballot, result.outcome.value, cmd.at)
@@ -730,6 +730,11 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
     if ballot.method == BallotMethod.SECRET and list(e.papers) != sorted(e.papers):
         raise InconsistentEvent("secret ballot papers must be published sorted by tracker")
     check_register(ballot, e.voters)
+    if e.sections != section_figures(state, ballot):
+        raise InconsistentEvent(
+            f"the sections' figures logged at the close of {ballot.question} are not the "
+            "recount's"
+        )
     totals = counts_of(
         ballot, counts if ballot.method == BallotMethod.SHOW_OF_HANDS else None, e.papers
     )

@@ -495,6 +495,10 @@ class BallotClosed(Event):
     papers: tuple[tuple[str, str], ...]
     voters: tuple[tuple[str, str], ...]
     by: str
+    # a college vote's working, each section in the college's order: (section, share, for,
+    # against, abstain, its part of the result for, its part against), parts as fractions of
+    # the whole college (docs/counting.md, colleges); recomputed on replay
+    sections: tuple[tuple[str, str, int, int, int, str, str], ...] = ()
 
 
 # -- elections ---------------------------------------------------------------

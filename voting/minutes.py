@@ -375,6 +375,13 @@ def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
     return sorted(w.name(m, where) for m, split in ballot.votes.items() if split[index])
 
 
+def _cards(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
+    """Who cast weight on one side of a card or college vote, by name, with the weight."""
+    ballot = w.state.ballot(ballot_id)
+    return sorted(f"{w.name(m, where)} ({split[index]})" for m, split in ballot.votes.items()
+                  if split[index])
+
+
 def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str) -> None:
     ballot = w.state.ballot(e.ballot)
     casting = f" The chair gave a casting vote {e.casting_vote}." if e.casting_vote else ""
@@ -388,6 +395,16 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
         for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
             names = _names(w, e.ballot, where, index)
             w.out(f"- {label} ({len(names)}): {', '.join(names) if names else 'none'}.")
+    if ballot.method in (BallotMethod.CARD, BallotMethod.COLLEGE):
+        for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
+            cards = _cards(w, e.ballot, where, index)
+            w.out(f"- {label} ({len(cards)}): {', '.join(cards) if cards else 'none'}.")
+    for name, share, yes, no, abstain, part_for, part_against in e.sections:
+        cast = yes + no
+        per_cent = f"{100 * yes / cast:.1f}% for" if cast else "no votes cast"
+        w.out(f"- Section {name} (share {share}): {yes} for, {no} against, {abstain} "
+              f"abstaining ({per_cent}); its part of the result {part_for} for, "
+              f"{part_against} against.")
     if ballot.method == BallotMethod.SECRET:
         w.out(f"- {len(e.papers)} ballot papers published, sorted by tracker, each opening "
               "a seal logged as it was cast.")
