@@ -41,6 +41,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", B): PUBLIC,
     # members
     ("GET", f"{B}/members"): PUBLIC,
+    ("GET", f"{B}/college"): PUBLIC,
+    ("POST", f"{B}/college"): OFFICERS,
     ("POST", f"{B}/members"): OFFICERS,
     ("GET", f"{B}/members/<member>"): PUBLIC,
     ("POST", f"{B}/members/<member>/invites"): OFFICERS,

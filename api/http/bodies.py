@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance, now
-from api.http.common import Id
+from api.http.common import AcceptedSchema, Id, accept, at, me
 from api.instance import BODY_ID, BodyInfo
+from voting import commands as c
 from voting.standing_orders import PROFILES
 
 __all__ = ["blp"]
@@ -94,3 +95,44 @@ class Body(MethodView):
     def get(self, body: str) -> dict[str, Any]:
         """One body: its name, its log's origin, key and size."""
         return describe(instance().require_body(body))
+
+
+class SectionSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    share = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,9}(/[0-9]{1,9})?$"),
+                          metadata={"description": "An exact fraction, such as 1/3"})
+
+
+class CollegeSchema(Schema):
+    sections = fields.List(fields.Nested(SectionSchema), required=True,
+                           validate=validate.Length(1, 100), metadata={
+        "description": "Each section and its share of a college vote's result; shares add up to 1"})
+
+
+class CollegeAcceptedSchema(AcceptedSchema):
+    college = fields.Nested(CollegeSchema, required=True)
+
+
+def show_college(body: str) -> dict[str, Any]:
+    college = instance().state(body).college
+    return {"sections": [{"name": name, "share": share} for name, share in college]}
+
+
+@blp.route("/<body>/college")
+class College(MethodView):
+    @blp.response(200, CollegeSchema)
+    def get(self, body: str) -> dict[str, Any]:
+        """The body's electoral college: its sections and their shares (none until defined)."""
+        instance().require_body(body)
+        return show_college(body)
+
+    @blp.arguments(CollegeSchema)
+    @blp.response(201, CollegeAcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
+        """Define the electoral college (a chair or secretary; not while a college vote is open).
+
+        A member's section is given when they are admitted."""
+        sections = tuple((s["name"], s["share"]) for s in data["sections"])
+        where = accept(body, c.DefineCollege(at(), me(), sections=sections))
+        return {**where, "college": show_college(body)}

@@ -373,6 +373,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/bodies"): PUB,
     ("POST", f"{V1}/bodies"): ADM,
     ("GET", BB): PUB,
+    ("GET", f"{BB}/college"): PUB,
+    ("POST", f"{BB}/college"): OFF,
     ("GET", f"{BB}/members"): PUB,
     ("POST", f"{BB}/members"): OFF,
     ("GET", f"{BB}/members/<member>"): PUB,
