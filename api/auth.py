@@ -70,10 +70,36 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 class TokenKeys:
-    """The instance's token keys: every ``token-<kid>.pem`` verifies; ``token.current`` signs."""
+    """The instance's token keys: every ``token-<kid>.pem`` verifies; ``token.current`` signs.
+
+    Rotation (``tellers keys rotate``) writes a new key and replaces ``token.current``;
+    a running service notices the replaced file (its inode and time change) at the next
+    token it signs or checks and reloads the set, so every worker signs with the new
+    ``kid`` at once. Tokens signed with an older key verify until they expire while its
+    file stays; retiring the older keys (``--retire``) removes their files, and tokens
+    that name them are refused from then on.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._stamp: tuple[int, int] | None = None
+        self._load()
+
+    def _current_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.folder / "token.current").stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _reload_if_rotated(self) -> None:
+        stamp = self._current_stamp()
+        if stamp is not None and stamp != self._stamp:
+            self._load()
+
+    def _load(self) -> None:
+        folder = self.folder
+        stamp = self._current_stamp()
         self._public: dict[str, Ed25519PublicKey] = {}
         self._private: dict[str, Ed25519PrivateKey] = {}
         for path in sorted(folder.glob("token-*.pem")):
@@ -89,6 +115,7 @@ class TokenKeys:
         self.current = current.read_text().strip() if current.exists() else ""
         if self.current not in self._private:
             raise ValueError(f"{current} does not name one of the keys in {folder}")
+        self._stamp = stamp
 
     @classmethod
     def ensure(cls, folder: Path) -> TokenKeys:
@@ -112,10 +139,31 @@ class TokenKeys:
         current.replace(folder / "token.current")
         return kid
 
+    @staticmethod
+    def retire(folder: Path) -> list[str]:
+        """Remove every key but the current one; the ``kid`` of each removed. Tokens naming
+        them are refused from then on (the current file is rewritten so services reload)."""
+        keys = TokenKeys(folder)
+        retired = [kid for kid in sorted(keys._private) if kid != keys.current]
+        for kid in retired:
+            (folder / f"token-{kid}.pem").unlink()
+        current = folder / "token.current.new"
+        current.unlink(missing_ok=True)
+        _write_private(current, keys.current.encode() + b"\n")
+        current.replace(folder / "token.current")
+        return retired
+
+    def kids(self) -> list[str]:
+        """Every ``kid`` that verifies, the current one first."""
+        self._reload_if_rotated()
+        return [self.current, *sorted(k for k in self._public if k != self.current)]
+
     def signing(self) -> tuple[str, Ed25519PrivateKey]:
+        self._reload_if_rotated()
         return self.current, self._private[self.current]
 
     def public(self, kid: str) -> Ed25519PublicKey | None:
+        self._reload_if_rotated()
         return self._public.get(kid)
 
 

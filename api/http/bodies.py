@@ -34,6 +34,8 @@ class NewBodySchema(Schema):
     standing_orders = fields.String(load_default="citrine",
                                     validate=validate.OneOf(sorted(PROFILES)))
     secretary = fields.Nested(FounderSchema, required=True)
+    show_turnout = fields.Boolean(load_default=False, metadata={
+        "description": "Show how many have voted while a ballot is open (never choices)"})
 
 
 class BodySchema(Schema):
@@ -45,6 +47,8 @@ class BodySchema(Schema):
     members = fields.Integer(required=True)
     standing_orders = fields.String(required=True)
     created_at = fields.String(required=True)
+    show_turnout = fields.Boolean(required=True, metadata={
+        "description": "The body's policy: turnout shown while a ballot is open"})
 
 
 class CreatedBodySchema(BodySchema):
@@ -57,7 +61,8 @@ def describe(info: BodyInfo) -> dict[str, Any]:
     state = ledger.state
     return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
             "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
-            "standing_orders": state.orders.name, "created_at": info.created_at}
+            "standing_orders": state.orders.name, "created_at": info.created_at,
+            "show_turnout": info.show_turnout}
 
 
 @blp.route("")
@@ -76,7 +81,8 @@ class Bodies(MethodView):
             data["id"], name=data["name"], origin=data.get("origin"),
             standing_orders=data["standing_orders"], secretary=data["secretary"]["id"],
             secretary_name=data["secretary"]["name"], now=now(),
-            invite_seconds=int(current_app.config["INVITE_SECONDS"]))
+            invite_seconds=int(current_app.config["INVITE_SECONDS"]),
+            show_turnout=data["show_turnout"])
         return {**describe(info), "secretary_invite": invite}
 
 
