@@ -65,6 +65,11 @@ DEFAULTS: dict[str, Any] = {
     "INVITE_SECONDS": 14 * 24 * 3600,
     "TOKEN_LEEWAY_SECONDS": 30,
     "DATABASE_URL": None,
+    "COOKIE_SECURE": None,  # None: Secure unless the request came to a loopback host
+    "STREAM_SECONDS": 300,  # longest one log stream holds a server thread
+    "STREAM_HEARTBEAT_SECONDS": 15,
+    "STREAM_POLL_SECONDS": 0.25,
+    "STREAM_LIMIT": 4,  # streams open at once in one worker
 }
 
 

@@ -13,7 +13,8 @@ processes, each running waitress with its own threads on that one socket
 (the kernel hands each connection to one of them); each builds its own app
 after the fork, so no database connection is shared between processes. Every
 worker keeps each body's state in memory and catches up from what the others
-stored (:mod:`api.ledger`). SIGTERM or SIGINT to the parent stops them all;
+stored (:mod:`api.ledger`). SIGTERM or SIGINT to the parent stops them all
+(SIGTERM first ends each open log stream with ``event: shutdown``);
 if one worker dies, the parent stops the others and exits with an error.
 ``--port 0`` takes a free port; the line ``serving http://HOST:PORT/`` says which.
 
@@ -30,6 +31,8 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -136,9 +139,27 @@ def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int
     # "Task queue depth is N" is waitress saying its threads are busy: the load, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = make_app()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_gracefully)
     waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
                    backlog=1024, connection_limit=1000, _quiet=True)
+
+
+STREAM_GRACE_SECONDS = 2.0
+
+
+def _stop_gracefully(_signum: int, _frame: object) -> None:
+    """SIGTERM: end the open log streams with ``event: shutdown`` (:mod:`api.http.stream`),
+    give them a moment to reach their readers, then stop waitress (as Ctrl-C would)."""
+    from api.http.stream import stop_streams
+
+    def later() -> None:
+        stop_streams(STREAM_GRACE_SECONDS)
+        time.sleep(0.2)  # the last bytes leave through waitress's own loop
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=later, name="tellers-stop", daemon=True).start()
 
 
 def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: int,
@@ -222,6 +243,8 @@ def serve(host: str, port: int, threads: int, workers: int, demo: bool,
     if workers == 1:
         try:
             run_app(_app_of(where), listener, threads)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C, or SIGTERM once the streams have ended
         finally:
             listener.close()
         return

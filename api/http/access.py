@@ -79,6 +79,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,
+    ("GET", f"{B}/log/stream"): PUBLIC,
     ("GET", f"{B}/log/proofs/inclusion"): PUBLIC,
     ("GET", f"{B}/log/proofs/consistency"): PUBLIC,
     ("GET", f"{B}/receipts"): VOTERS,
