@@ -62,15 +62,16 @@ class Token(MethodView):
         lifetime = int(current_app.config["ACCESS_TOKEN_SECONDS"])
         token = issue_token(instance().keys, issuer=current_app.config["ISSUER"],
                             subject=principal.id, lifetime=lifetime, now=moment)
+        csrf = csrf_token(token)
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
                   "body": principal.body, "member": principal.member,
-                  "csrf_token": csrf_token(token)}
+                  "csrf_token": csrf}
         response = make_response(jsonify(TokenSchema().dump(answer)), 201)
         secure = current_app.config.get("COOKIE_SECURE")
         if secure is None:
             secure = (request.host.rsplit(":", 1)[0].strip("[]") not in LOOPBACK)
         for name, value, http_only in ((ACCESS_COOKIE, token, True),
-                                       (CSRF_COOKIE, answer["csrf_token"], False)):
+                                       (CSRF_COOKIE, csrf, False)):
             response.set_cookie(name, value, max_age=lifetime, path="/api/", secure=secure,
                                 httponly=http_only, samesite="Strict")
         return response
