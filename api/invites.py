@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Config
+from sqlalchemy import Connection, delete, insert
 
+from api.db import ContactRow
 from api.errors import Problem
 
-__all__ = ["EMAIL", "SmtpSettings", "instance_config", "invite_link", "send_invite"]
+__all__ = ["EMAIL", "SmtpSettings", "instance_config", "invite_link", "send_invite", "set_email"]
 
 EMAIL = re.compile(r"^[^@\s,;<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 """An e-mail address as invites need it: one ``@``, no spaces, quotes or list separators."""
@@ -104,3 +106,9 @@ def send_invite(settings: SmtpSettings, *, to: str, name: str, body_name: str, l
         if settings.user:
             smtp.login(settings.user, settings.password or "")
         smtp.send_message(message)
+
+
+def set_email(conn: Connection, body: str, member: str, email: str) -> None:
+    """Keep ``member``'s address for invites (replacing an older one)."""
+    conn.execute(delete(ContactRow).where(ContactRow.body == body, ContactRow.member == member))
+    conn.execute(insert(ContactRow).values(body=body, member=member, email=email))
