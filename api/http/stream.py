@@ -29,10 +29,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -49,23 +50,51 @@ blp = Blueprint("stream", __name__, url_prefix="/api/v1/bodies/<body>/log",
 STOPPING = threading.Event()
 """Set as the server stops: every open stream ends at once with ``event: shutdown``."""
 
-_open = 0
-_open_lock = threading.Lock()
-_drained = threading.Condition(_open_lock)
 PAGE = 200
 
 
-def open_streams() -> int:
-    with _open_lock:
-        return _open
+class _Streams:
+    """How many streams one app has open (``STREAM_LIMIT`` caps it)."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.changed = threading.Condition()
+
+
+_apps: weakref.WeakSet[_Streams] = weakref.WeakSet()
+
+
+def _streams(app: Flask) -> _Streams:
+    found = app.extensions.get("tellers.streams")
+    if found is None:
+        found = app.extensions["tellers.streams"] = _Streams()
+        _apps.add(found)
+    return cast("_Streams", found)
+
+
+def open_streams(app: Flask) -> int:
+    """How many log streams ``app`` has open now."""
+    streams = _streams(app)
+    with streams.changed:
+        return streams.open
 
 
 def stop_streams(timeout: float) -> bool:
     """End every stream of this process; wait up to ``timeout`` seconds for them to finish.
     Whether they all did."""
     STOPPING.set()
-    with _drained:
-        return _drained.wait_for(lambda: _open == 0, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    done = True
+    for streams in list(_apps):
+        with streams.changed:
+            ended = streams.changed.wait_for(_ended(streams),
+                                             timeout=max(0.0, deadline - time.monotonic()))
+            done = done and ended
+    return done
+
+
+def _ended(streams: _Streams) -> Callable[[], bool]:
+    return lambda: streams.open == 0
 
 
 class StreamQuery(Schema):
@@ -128,11 +157,12 @@ def _start(query: dict[str, Any], size: int) -> int:
 
 
 class _Counted:
-    """The stream, counted among the open ones until the server closes it (whether or not
-    it was ever read: WSGI servers call ``close`` on every response)."""
+    """The stream, counted among the app's open ones until the server closes it (whether or
+    not it was ever read: WSGI servers call ``close`` on every response)."""
 
-    def __init__(self, stream: Iterator[str]) -> None:
+    def __init__(self, stream: Iterator[str], streams: _Streams) -> None:
         self._stream = stream
+        self._streams = streams
         self._closed = False
 
     def __iter__(self) -> _Counted:
@@ -142,16 +172,15 @@ class _Counted:
         return next(self._stream)
 
     def close(self) -> None:
-        global _open
         if self._closed:
             return
         self._closed = True
         close = getattr(self._stream, "close", None)
         if close is not None:
             close()
-        with _drained:
-            _open -= 1
-            _drained.notify_all()
+        with self._streams.changed:
+            self._streams.open -= 1
+            self._streams.changed.notify_all()
 
 
 @blp.route("/stream")
@@ -175,17 +204,17 @@ class Stream(MethodView):
         ``event: reconnect`` (``EventSource`` reconnects with ``Last-Event-ID``), and with
         ``event: shutdown`` when the server stops.
         """
-        global _open
         store = instance().ledger(body).store
         start = _start(query, store.size())
         config = current_app.config
-        with _drained:
-            if _open >= int(config["STREAM_LIMIT"]) or STOPPING.is_set():
+        streams = _streams(current_app)
+        with streams.changed:
+            if streams.open >= int(config["STREAM_LIMIT"]) or STOPPING.is_set():
                 raise Problem(503, "streams-busy", "too many streams are open here; "
                               "try again shortly", headers={"Retry-After": "5"})
-            _open += 1
+            streams.open += 1
         stream = events(store, start, heartbeat=float(config["STREAM_HEARTBEAT_SECONDS"]),
                         limit=float(config["STREAM_SECONDS"]),
                         poll=float(config["STREAM_POLL_SECONDS"]))
-        return Response(_Counted(stream), mimetype="text/event-stream", headers={
+        return Response(_Counted(stream, streams), mimetype="text/event-stream", headers={
             "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

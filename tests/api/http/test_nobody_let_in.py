@@ -406,6 +406,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", f"{BB}/elections/<election>/close"): CHA,
     ("GET", f"{BB}/log/checkpoint"): PUB,
     ("GET", f"{BB}/log/entries"): PUB,
+    ("GET", f"{BB}/log/stream"): PUB,
     ("GET", f"{BB}/log/proofs/inclusion"): PUB,
     ("GET", f"{BB}/log/proofs/consistency"): PUB,
     ("GET", f"{BB}/receipts"): VOT,

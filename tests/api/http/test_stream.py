@@ -86,7 +86,7 @@ def test_a_bad_last_event_id_is_refused_and_leaves_no_stream_open(quick: Service
     assert quick.client.get(f"{STREAM}?after=x").status_code == 422
     assert quick.client.get(f"{STREAM}?after=2").json["type"].endswith("beyond-the-log")
     assert quick.client.get("/api/v1/bodies/nobody/log/stream").status_code == 404
-    assert stream.open_streams() == 0
+    assert stream.open_streams(quick.app) == 0
     assert quick.fingerprint("group") == before
 
 
@@ -94,14 +94,14 @@ def test_streams_beyond_the_limit_are_refused_with_retry_after(quick: Service) -
     quick.body("group", "sec")
     held = [quick.client.get(STREAM, buffered=False) for _ in range(2)]
     try:
-        assert stream.open_streams() == 2
+        assert stream.open_streams(quick.app) == 2
         refused = quick.client.get(STREAM)
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "5"
     finally:
         for response in held:
             response.close()
-    assert stream.open_streams() == 0
+    assert stream.open_streams(quick.app) == 0
     assert read(quick, STREAM)[-1]["event"] == "reconnect"
 
 
