@@ -19,6 +19,7 @@ the same statement that checks it is unused, so it works exactly once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ __all__ = [
     "rfc3339",
     "verify_token",
 ]
+
+_log = logging.getLogger(__name__)
 
 AUDIENCE = "tellers-api"
 ACCESS_TYP = "at+jwt"
@@ -83,6 +86,7 @@ class TokenKeys:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._stamp: tuple[int, int] | None = None
+        self._keys: tuple[str, dict[str, Ed25519PrivateKey], dict[str, Ed25519PublicKey]]
         self._load()
 
     def _current_stamp(self) -> tuple[int, int] | None:
@@ -95,27 +99,41 @@ class TokenKeys:
     def _reload_if_rotated(self) -> None:
         stamp = self._current_stamp()
         if stamp is not None and stamp != self._stamp:
-            self._load()
+            try:
+                self._load()
+            except (OSError, ValueError):  # caught mid-rotation: the set held so far stands
+                _log.warning("the token keys in %s could not be reloaded", self.folder,
+                             exc_info=True)
 
     def _load(self) -> None:
+        """Read the key set; swapped in whole, so a thread never sees half of one."""
         folder = self.folder
         stamp = self._current_stamp()
-        self._public: dict[str, Ed25519PublicKey] = {}
-        self._private: dict[str, Ed25519PrivateKey] = {}
+        private: dict[str, Ed25519PrivateKey] = {}
         for path in sorted(folder.glob("token-*.pem")):
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # retired while we looked
+                continue
+            key = serialization.load_pem_private_key(data, password=None)
             if not isinstance(key, Ed25519PrivateKey):
                 raise ValueError(f"{path} is not an Ed25519 private key")
             kid = _kid(key.public_key())
             if path.name != f"token-{kid}.pem":
                 raise ValueError(f"{path} holds the key {kid}, not the one its name says")
-            self._private[kid] = key
-            self._public[kid] = key.public_key()
-        current = folder / "token.current"
-        self.current = current.read_text().strip() if current.exists() else ""
-        if self.current not in self._private:
-            raise ValueError(f"{current} does not name one of the keys in {folder}")
+            private[kid] = key
+        current_file = folder / "token.current"
+        current = current_file.read_text().strip() if current_file.exists() else ""
+        if current not in private:
+            raise ValueError(f"{current_file} does not name one of the keys in {folder}")
+        public = {kid: key.public_key() for kid, key in private.items()}
+        self._keys = (current, private, public)
         self._stamp = stamp
+
+    @property
+    def current(self) -> str:
+        """The ``kid`` of the key that signs new tokens."""
+        return self._keys[0]
 
     @classmethod
     def ensure(cls, folder: Path) -> TokenKeys:
@@ -144,7 +162,7 @@ class TokenKeys:
         """Remove every key but the current one; the ``kid`` of each removed. Tokens naming
         them are refused from then on (the current file is rewritten so services reload)."""
         keys = TokenKeys(folder)
-        retired = [kid for kid in sorted(keys._private) if kid != keys.current]
+        retired = keys.kids()[1:]
         for kid in retired:
             (folder / f"token-{kid}.pem").unlink()
         current = folder / "token.current.new"
@@ -156,15 +174,17 @@ class TokenKeys:
     def kids(self) -> list[str]:
         """Every ``kid`` that verifies, the current one first."""
         self._reload_if_rotated()
-        return [self.current, *sorted(k for k in self._public if k != self.current)]
+        current, _, public = self._keys
+        return [current, *sorted(k for k in public if k != current)]
 
     def signing(self) -> tuple[str, Ed25519PrivateKey]:
         self._reload_if_rotated()
-        return self.current, self._private[self.current]
+        current, private, _ = self._keys
+        return current, private[current]
 
     def public(self, kid: str) -> Ed25519PublicKey | None:
         self._reload_if_rotated()
-        return self._public.get(kid)
+        return self._keys[2].get(kid)
 
 
 @dataclass(frozen=True, slots=True)

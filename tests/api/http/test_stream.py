@@ -165,3 +165,34 @@ def test_a_reader_sees_a_vote_cast_in_another_request_and_the_shutdown(
         reader.close()
         writer.close()
         assert served.process.wait(timeout=30) == 0
+
+
+def test_every_start_gives_each_later_entry_once_in_order_across_pages(tmp_path: Path) -> None:
+    """Whatever entry a reader resumes after, it is given every later one, once, in order,
+    even where the stream reads the store a page at a time (stream.PAGE)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from sqlalchemy import insert
+
+    from api.storage import Store, entries
+
+    size = 2 * stream.PAGE + 7
+    store = Store(f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    with store.transaction() as conn:
+        conn.execute(insert(entries), [
+            {"seq": seq, "type": "t", "time": "2026-01-01T00:00:00Z",
+             "data": json.dumps({"seq": seq}).encode(), "leaf_hash": seq.to_bytes(32, "big")}
+            for seq in range(size)])
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.integers(0, size))
+    def check(start: int) -> None:
+        text = "".join(stream.events(store, start, heartbeat=1e9, limit=0, poll=0))
+        ids = [int(e["id"]) for e in parse(text) if e.get("event") == "entry"]
+        assert ids == list(range(start, size))
+        assert json.loads(parse(text)[-1]["data"]) == {"after": size - 1}
+
+    try:
+        check()
+    finally:
+        store.close()
