@@ -34,6 +34,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{V1}/docs"): PUBLIC,
     # tokens
     ("POST", f"{V1}/auth/token"): PUBLIC,
+    ("DELETE", f"{V1}/auth/token"): ANY_TOKEN,
     ("GET", f"{V1}/auth/me"): ANY_TOKEN,
     # bodies
     ("GET", f"{V1}/bodies"): PUBLIC,

@@ -67,14 +67,36 @@ class Token(MethodView):
                   "body": principal.body, "member": principal.member,
                   "csrf_token": csrf}
         response = make_response(jsonify(TokenSchema().dump(answer)), 201)
-        secure = current_app.config.get("COOKIE_SECURE")
-        if secure is None:
-            secure = (request.host.rsplit(":", 1)[0].strip("[]") not in LOOPBACK)
+        secure = _secure()
         for name, value, http_only in ((ACCESS_COOKIE, token, True),
                                        (CSRF_COOKIE, csrf, False)):
             response.set_cookie(name, value, max_age=lifetime, path="/api/", secure=secure,
                                 httponly=http_only, samesite="Strict")
         return response
+
+    @blp.response(204)
+    @blp.doc(security=[{"bearer": []}])
+    def delete(self) -> Response:
+        """Sign this browser out: the access and CSRF cookies are cleared.
+
+        The token itself stays valid until it expires (``expires_in``, short by design):
+        tokens are not kept by the service, so there is nothing to revoke one by. With the
+        cookie, this is a write like any other: it needs ``X-CSRF-Token``.
+        """
+        response = make_response("", 204)
+        secure = _secure()
+        for name, http_only in ((ACCESS_COOKIE, True), (CSRF_COOKIE, False)):
+            response.delete_cookie(name, path="/api/", secure=secure, httponly=http_only,
+                                   samesite="Strict")
+        return response
+
+
+def _secure() -> bool:
+    """Whether cookies are ``Secure``: ``COOKIE_SECURE`` if set, else unless on loopback."""
+    secure = current_app.config.get("COOKIE_SECURE")
+    if secure is None:
+        return request.host.rsplit(":", 1)[0].strip("[]") not in LOOPBACK
+    return bool(secure)
 
 
 @blp.route("/me")

@@ -142,3 +142,17 @@ def test_a_body_founded_with_the_turnout_policy_says_so(tmp_path: Path) -> None:
         assert service.client.get("/api/v1/bodies/club2").status_code == 404
     finally:
         app.extensions["tellers"].close()
+
+
+def test_signing_out_clears_the_cookies_and_needs_the_csrf_token(browser: Browser) -> None:
+    client = browser.client
+    refused = client.delete("/api/v1/auth/token")
+    assert refused.status_code == 403 and refused.json["field"] == "X-CSRF-Token"
+    assert client.get("/api/v1/auth/me").status_code == 200  # still signed in
+    out = client.delete("/api/v1/auth/token", headers={"X-CSRF-Token": browser.csrf})
+    assert out.status_code == 204
+    cleared = set_cookies(out)
+    assert {"tellers_access", "tellers_csrf"} <= set(cleared)
+    assert all("Max-Age=0" in line for line in cleared.values())
+    assert client.get_cookie("tellers_access", path="/api/") is None
+    assert client.get("/api/v1/auth/me").status_code == 401

@@ -369,6 +369,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", f"{V1}/openapi.json"): PUB,
     ("GET", f"{V1}/docs"): PUB,
     ("POST", f"{V1}/auth/token"): PUB,
+    ("DELETE", f"{V1}/auth/token"): ANY,
     ("GET", f"{V1}/auth/me"): ANY,
     ("GET", f"{V1}/bodies"): PUB,
     ("POST", f"{V1}/bodies"): ADM,
