@@ -133,7 +133,7 @@ class Ballots(MethodView):
         ballot_id = data.get("id") or fresh_id("ballot")
         where = accept(body, c.OpenBallot(at(), me(), ballot=ballot_id, subject=data["subject"],
                                           method=data["method"]))
-        return {**where, "ballot": show(instance().state(body).ballot(ballot_id))}
+        return {**where, "ballot": show(instance().state(body).ballot(ballot_id), body)}
 
 
 @blp.route("/<ballot>")

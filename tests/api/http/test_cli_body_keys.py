@@ -143,3 +143,26 @@ def test_serve_demo_loads_the_meeting_once(tmp_path: Path,
         assert [b["id"] for b in client.get("/api/v1/bodies").json] == [DEMO_BODY]
     finally:
         app.extensions["tellers"].close()
+
+
+@pytest.mark.slow
+def test_the_served_demo_body_verifies_over_http(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.api.http.served import ROOT, TELLERS, Served
+
+    where = tmp_path / "instance"
+    prepare(where, base="http://h", demo=True, echo=False)
+    with Served(where, workers=1) as served:
+        client = served.client()
+        try:
+            body = client.ok("GET", f"/api/v1/bodies/{DEMO_BODY}")
+        finally:
+            client.close()
+        base = f"http://127.0.0.1:{served.port}/api/v1/bodies/{DEMO_BODY}"
+        verified = subprocess.run(
+            [*TELLERS, "verify", f"{base}/bundles/{body['size']}/", "--key", body["vkey"],
+             "--state-dir", str(tmp_path / "state")],
+            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "OK: every check holds" in verified.stdout
