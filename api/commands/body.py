@@ -58,6 +58,9 @@ def create(body_id: str, name: str, standing_orders: str, secretary: str,
     if not name.strip() or len(name) > 200:
         raise click.BadParameter("1 to 200 characters", param_hint="--name")
     where = (instance_dir or default_instance()).resolve()
+    if not (where / "tellers.sqlite3").exists() and "TELLERS_DATABASE_URL" not in os.environ:
+        raise click.ClickException(f"{where} holds no instance database: start "
+                                   f"`tellers serve --instance {where}` once first")
     config = instance_config(where)
     instance = Instance(where, database_url=os.environ.get("TELLERS_DATABASE_URL"),
                         origin_prefix=str(config["ORIGIN_PREFIX"]))

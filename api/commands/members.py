@@ -200,7 +200,7 @@ def invites_command(body_id: str, chosen: tuple[str, ...], send: bool, base_url:
     refusal writes nothing.
     """
     where = (instance_dir or default_instance()).resolve()
-    if not where.is_dir():
+    if not (where / "tellers.sqlite3").exists() and "TELLERS_DATABASE_URL" not in os.environ:
         raise click.ClickException(f"{where} is not an instance folder")
     config = instance_config(where)
     try:

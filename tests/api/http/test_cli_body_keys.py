@@ -67,6 +67,11 @@ def test_body_create_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> Non
         assert reason in result.output, result.output
         assert files(where) == before, args
     assert not (where / "bodies" / "ok").exists()
+    nowhere = tmp_path / "nowhere"
+    result = CliRunner().invoke(main, ["body", "create", "club", "--name", "Club",
+                                       "--instance", str(nowhere)])
+    assert result.exit_code == 1 and "no instance database" in result.output
+    assert not nowhere.exists()
 
 
 def test_a_rotated_token_key_signs_at_once_and_retiring_refuses_the_old(

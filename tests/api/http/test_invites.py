@@ -100,6 +100,11 @@ def test_invites_refuse_bad_input_and_write_nothing(tmp_path: Path) -> None:
         assert result.exit_code == 1, args
         assert reason in result.output, result.output
         assert fingerprint(where) == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke("members", "invites", "--body", "group", "--instance", str(empty))
+    assert result.exit_code == 1 and "not an instance folder" in result.output
+    assert list(empty.iterdir()) == []
     (where / "config.py").write_text('SMTP_HOST = "127.0.0.1"\nSMTP_FROM = "nobody"\n')
     result = invoke("members", "invites", "--body", "group", "--send", "--instance", str(where))
     assert result.exit_code == 1 and "SMTP_FROM" in result.output
