@@ -171,3 +171,28 @@ def test_the_served_demo_body_verifies_over_http(tmp_path: Path) -> None:
             capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "OK: every check holds" in verified.stdout
+
+
+def test_upgrading_an_older_database_keeps_its_bodies_with_turnout_hidden(
+        tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from api.db import _config, registry_engine, write
+
+    where = tmp_path / "instance"
+    where.mkdir()
+    engine = registry_engine(f"sqlite:///{where / 'tellers.sqlite3'}")
+    with write(engine) as conn:
+        command.upgrade(_config(conn), "r0001")
+    with write(engine) as conn:
+        conn.execute(text("INSERT INTO bodies (id, name, origin, created_at) VALUES "
+                          "('old', 'Old', 'x/old', '2025-01-01T00:00:00Z')"))
+    engine.dispose()
+    upgraded = run("db", "upgrade", "--instance", str(where))
+    assert "schema upgraded from r0001" in upgraded.output
+    engine = registry_engine(f"sqlite:///{where / 'tellers.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT show_turnout FROM bodies")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM contacts")).scalar_one() == 0
+    engine.dispose()
