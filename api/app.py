@@ -17,11 +17,14 @@ schema of a fresh one.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
@@ -32,7 +35,19 @@ from api.http import blueprints
 from api.http.access import ADMIN, ANY_TOKEN, PUBLIC, ROUTES
 from api.instance import Instance
 
-__all__ = ["DEFAULTS", "create_app"]
+__all__ = ["ACCESS_COOKIE", "CSRF_COOKIE", "CSRF_HEADER", "DEFAULTS", "create_app",
+           "csrf_token"]
+
+ACCESS_COOKIE = "tellers_access"
+"""The access token as a cookie for browsers (HttpOnly, SameSite=Strict, Secure off loopback)."""
+CSRF_COOKIE = "tellers_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def csrf_token(access_token: str) -> str:
+    """The CSRF token bound to an access token: only who holds the token (the service, which
+    set it as an HttpOnly cookie, and the page it answered) knows it."""
+    return hashlib.sha256(b"tellers-csrf\0" + access_token.encode()).hexdigest()
 
 MIB = 1 << 20
 
@@ -51,6 +66,11 @@ DEFAULTS: dict[str, Any] = {
     "INVITE_SECONDS": 14 * 24 * 3600,
     "TOKEN_LEEWAY_SECONDS": 30,
     "DATABASE_URL": None,
+    "COOKIE_SECURE": None,  # None: Secure unless the request came to a loopback host
+    "STREAM_SECONDS": 300,  # longest one log stream holds a server thread
+    "STREAM_HEARTBEAT_SECONDS": 15,
+    "STREAM_POLL_SECONDS": 0.25,
+    "STREAM_LIMIT": 4,  # streams open at once in one worker
 }
 
 
@@ -122,6 +142,25 @@ def _bearer() -> str | None:
     return token.strip()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _check_csrf(token: str) -> None:
+    """A write authenticated by the access cookie must prove it comes from the service's own
+    pages: an ``Origin`` (when the browser sends one) naming this host, and the header
+    ``X-CSRF-Token`` holding the value bound to this very token, which a page of another site
+    can neither read nor compute (OWASP's signed double-submit cookie pattern)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        raise Problem(403, "csrf-failed", f"a write from the origin {origin!r} is refused: "
+                      "cookies are for this service's own pages", field="Origin")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), csrf_token(token).encode()):
+        raise Problem(403, "csrf-failed", f"a write authenticated by the access cookie needs "
+                      f"the header {CSRF_HEADER} (the csrf_token given with the cookie)",
+                      field=CSRF_HEADER)
+
+
 def _authorize() -> None:
     """Check the route's entry in the access table against the caller's roles."""
     rule = request.url_rule
@@ -134,9 +173,15 @@ def _authorize() -> None:
     from flask import current_app
 
     token = _bearer()
+    cookie = request.cookies.get(ACCESS_COOKIE) if token is None else None
     principal: Principal | None = None
-    if token is not None:
-        claims = verify_token(instance().keys, token, issuer=current_app.config["ISSUER"],
+    if cookie is not None and allowed is PUBLIC:
+        cookie = None  # a public route needs no identity: a stale cookie must not refuse it
+    if cookie is not None and request.method not in SAFE_METHODS:
+        _check_csrf(cookie)
+    if token is not None or cookie is not None:
+        claims = verify_token(instance().keys, token or cookie or "",
+                              issuer=current_app.config["ISSUER"],
                               leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
                               max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
         with instance().engine.connect() as conn:

@@ -34,6 +34,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{V1}/docs"): PUBLIC,
     # tokens
     ("POST", f"{V1}/auth/token"): PUBLIC,
+    ("DELETE", f"{V1}/auth/token"): ANY_TOKEN,
     ("GET", f"{V1}/auth/me"): ANY_TOKEN,
     # bodies
     ("GET", f"{V1}/bodies"): PUBLIC,
@@ -84,6 +85,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,
+    ("GET", f"{B}/log/stream"): PUBLIC,
     ("GET", f"{B}/log/proofs/inclusion"): PUBLIC,
     ("GET", f"{B}/log/proofs/consistency"): PUBLIC,
     ("GET", f"{B}/receipts"): VOTERS,

@@ -68,6 +68,9 @@ class BallotSchema(Schema):
     threshold = fields.String(required=True)
     closed = fields.Boolean(required=True)
     outcome = fields.String(required=True, metadata={"description": "Empty until the close"})
+    turnout = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "While the ballot is open, how many have voted so far, where the "
+                       "body's policy shows it (never what anyone chose); else null"})
 
 
 class OpenedSchema(AcceptedSchema):
@@ -102,10 +105,24 @@ class CloseSchema(Schema):
                                                                              "against"]))
 
 
-def show(ballot: Ballot) -> dict[str, Any]:
+def turnout(body: str, ballot: Ballot) -> int | None:
+    """How many have voted on an open ballot, where the body shows it: the votes and sealed
+    papers logged so far, a count and nothing of what they chose (``None`` on a show of hands,
+    whose figures only the tellers' count at the close gives, after the close, and where the
+    body's policy does not show it)."""
+    if ballot.closed or ballot.method == BallotMethod.SHOW_OF_HANDS:
+        return None
+    info = instance().body(body)
+    if info is None or not info.show_turnout:
+        return None
+    return len(ballot.votes) + len(ballot.marks)
+
+
+def show(ballot: Ballot, body: str | None = None) -> dict[str, Any]:
     return {"id": ballot.id, "meeting": ballot.meeting, "subject": ballot.subject,
             "question": ballot.question, "method": ballot.method.value,
-            "threshold": ballot.threshold, "closed": ballot.closed, "outcome": ballot.outcome}
+            "threshold": ballot.threshold, "closed": ballot.closed, "outcome": ballot.outcome,
+            "turnout": turnout(body, ballot) if body is not None else None}
 
 
 @blp.route("")
@@ -118,7 +135,7 @@ class Ballots(MethodView):
         ballot_id = data.get("id") or fresh_id("ballot")
         where = accept(body, c.OpenBallot(at(), me(), ballot=ballot_id, subject=data["subject"],
                                           method=data["method"], threshold=data["threshold"]))
-        return {**where, "ballot": show(instance().state(body).ballot(ballot_id))}
+        return {**where, "ballot": show(instance().state(body).ballot(ballot_id), body)}
 
 
 @blp.route("/<ballot>")
@@ -126,7 +143,7 @@ class OneBallot(MethodView):
     @blp.response(200, BallotSchema)
     def get(self, body: str, ballot: str) -> dict[str, Any]:
         """A ballot: the question, the method and rule; the outcome once it is closed."""
-        return show(instance().state(body).ballot(ballot))
+        return show(instance().state(body).ballot(ballot), body)
 
 
 @blp.route("/<ballot>/close")

@@ -39,6 +39,8 @@ class NewBodySchema(Schema):
                         values=fields.String(validate=validate.Length(0, 1000)),
                         load_default=dict, metadata={
         "description": "Rules of the standing orders set otherwise than the profile, by name"})
+    show_turnout = fields.Boolean(load_default=False, metadata={
+        "description": "Show how many have voted while a ballot is open (never choices)"})
 
 
 class BodySchema(Schema):
@@ -52,6 +54,8 @@ class BodySchema(Schema):
     rules = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
         "description": "The rules in force that differ from the profile, by name"})
     created_at = fields.String(required=True)
+    show_turnout = fields.Boolean(required=True, metadata={
+        "description": "The body's policy: turnout shown while a ballot is open"})
 
 
 class CreatedBodySchema(BodySchema):
@@ -65,7 +69,7 @@ def describe(info: BodyInfo) -> dict[str, Any]:
     return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
             "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
             "standing_orders": state.orders.name, "rules": dict(state.orders.differences()),
-            "created_at": info.created_at}
+            "created_at": info.created_at, "show_turnout": info.show_turnout}
 
 
 @blp.route("")
@@ -85,7 +89,8 @@ class Bodies(MethodView):
             standing_orders=data["standing_orders"], secretary=data["secretary"]["id"],
             rules=tuple(sorted(data["rules"].items())),
             secretary_name=data["secretary"]["name"], now=now(),
-            invite_seconds=int(current_app.config["INVITE_SECONDS"]))
+            invite_seconds=int(current_app.config["INVITE_SECONDS"]),
+            show_turnout=data["show_turnout"])
         return {**describe(info), "secretary_invite": invite}
 
 

@@ -15,6 +15,7 @@ from api.auth import create_invite, rfc3339
 from api.db import write
 from api.http.common import AcceptedSchema, Id, at, me, submit
 from api.instance import Instance
+from api.invites import EMAIL, set_email
 from voting import commands as c
 from voting.state import Member, Role
 
@@ -31,6 +32,9 @@ class NewMemberSchema(Schema):
     section = fields.String(load_default="", validate=validate.Length(0, 200))
     roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role])),
                         load_default=["member"], validate=validate.Length(1, 4))
+    email = fields.String(validate=validate.Regexp(EMAIL, error="an e-mail address"),
+                          metadata={"description": "For sending invites; kept by the service, "
+                                                   "never in the log"})
 
 
 class MemberSchema(Schema):
@@ -87,6 +91,9 @@ class Members(MethodView):
             at(), me(), member=data["id"], name=data["name"], weight=data["weight"],
             section=data["section"], roles=tuple(data["roles"])))
         member = instance().state(body).member(data["id"])
+        if data.get("email"):
+            with write(instance().engine) as conn:
+                set_email(conn, body, data["id"], data["email"])
         return {**where, "member": show(member), "invite": invite_for(instance(), body,
                                                                       data["id"])}
 
