@@ -28,7 +28,7 @@ from sqlalchemy import delete, insert, select, update
 from api.app import instance
 from api.db import CastRow, IdempotencyRow, write
 from api.errors import Problem
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Id, Int, accept, at, fresh_id, me
 from api.instance import Instance
 from api.ledger import Ledger
 from voting import commands as c
@@ -92,7 +92,7 @@ class ReceiptsSchema(Schema):
 
 
 class CloseSchema(Schema):
-    counts = fields.List(fields.Integer(validate=validate.Range(0, 10**12)),
+    counts = fields.List(Int(validate=validate.Range(0, 10**12)),
                          validate=validate.Length(3, 3), load_default=None, metadata={
                              "description": "For a show of hands: the tellers' for, against, "
                                             "abstain"})

@@ -14,7 +14,7 @@ from api.app import instance, now
 from api.auth import create_invite, rfc3339
 from api.db import write
 from api.errors import Problem
-from api.http.common import AcceptedSchema, Id, at, me, submit
+from api.http.common import AcceptedSchema, Id, Int, at, me, submit
 from api.instance import Instance
 from api.names import look_alike
 from voting import commands as c
@@ -29,7 +29,7 @@ blp = Blueprint("members", __name__, url_prefix="/api/v1/bodies/<body>/members",
 class NewMemberSchema(Schema):
     id = Id(required=True)
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    weight = fields.Integer(load_default=1, validate=validate.Range(1, 10**9))
+    weight = Int(load_default=1, validate=validate.Range(1, 10**9))
     section = fields.String(load_default="", validate=validate.Length(0, 200))
     roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role])),
                         load_default=["member"], validate=validate.Length(1, 4))

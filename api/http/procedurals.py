@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Bool, Id, accept, at, fresh_id, me
 from voting import commands as c
 from voting.errors import NotFound
 from voting.standing_orders import ProceduralKind
@@ -33,7 +33,7 @@ class NewProceduralSchema(Schema):
                          validate=validate.OneOf([kind.value for kind in ProceduralKind]))
     target = Id(required=True, metadata={"description": "The motion or amendment it is on"})
     seconder = Id(required=True)
-    mover_consents = fields.Boolean(load_default=False, metadata={
+    mover_consents = Bool(load_default=False, metadata={
         "description": "For a withdrawal: the mover of the target consents"})
 
 
