@@ -253,8 +253,8 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
         # the paper's tracker, drawn here at random, and the mark key (over the member, or
         # their pseudonym in an unattributed meeting) as the ledger completes them
         tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
-        command = ledger.complete(c.CastVote(at(), member, ballot=ballot_id, choice=choice,
-                                             tracker=tracker))
+        command = ledger.in_order(ledger.complete(c.CastVote(
+            at(), member, ballot=ballot_id, choice=choice, tracker=tracker)))
         decide(ledger.state, command)  # refuse before anything is written (changes nothing)
         with write(engine) as conn:
             conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
