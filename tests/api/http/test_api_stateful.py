@@ -50,6 +50,8 @@ from tests.api.http.test_meeting import fetcher
 
 NAMES = ["Ada", "Zoë", "Łucja", "Ñandú", "Ōta", "Émile", "Amélie", "Søren"]
 LIVE = {"proposed", "seconded", "under_debate", "put"}
+ADVANCING = ("second", "debate", "second_amendment", "take", "cast", "rank",
+             "close_nominations", "close_election")
 
 SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") else None
 """Memory-backed scratch space where there is one: the model's many small commits need no
@@ -254,6 +256,7 @@ class ApiMachine(RuleBasedStateMachine):
             (model.present.add if present else model.present.discard)(member)
 
     @rule(meeting=meetings)
+    @precondition(lambda self: not all(m.started for m in self.meeting_models.values()))
     def start(self, meeting: str) -> None:
         model = self.meeting_models[meeting]
         ok = not model.closed and not model.started and len(model.present) >= model.quorum
@@ -402,7 +405,9 @@ class ApiMachine(RuleBasedStateMachine):
     @rule(ballot=ballots, data=st.data(),
           choice=st.sampled_from(["for", "against", "abstain"]))
     def cast(self, ballot: str, data: st.DataObject, choice: str) -> None:
-        who = data.draw(st.sampled_from(self.voters()))
+        self.cast_as(ballot, data.draw(st.sampled_from(self.voters())), choice)
+
+    def cast_as(self, ballot: str, who: str, choice: str) -> None:
         model = self.ballot_models.get(ballot)
         ok = (model is not None and not model.closed and who in model.roll
               and who in self.meeting_models[model.meeting].present
@@ -488,8 +493,10 @@ class ApiMachine(RuleBasedStateMachine):
 
     @rule(election=elections, data=st.data())
     def rank(self, election: str, data: st.DataObject) -> None:
+        self.rank_as(election, data.draw(st.sampled_from(self.voters())), data)
+
+    def rank_as(self, election: str, who: str, data: st.DataObject) -> None:
         model = self.election_models[election]
-        who = data.draw(st.sampled_from(self.voters()))
         candidates = sorted(model.nominated) or ["nobody"]
         order = data.draw(st.permutations(candidates))
         ranking = tuple(order[: data.draw(st.integers(1, len(order)))])
@@ -536,12 +543,26 @@ class ApiMachine(RuleBasedStateMachine):
                           if self.may_put(k)[0])
         if kind == "cast":
             return sorted(k for k, b in self.ballot_models.items() if not b.closed)
+        if kind == "rank":
+            return sorted(k for k, e in self.election_models.items()
+                          if e.stage == "voting" and e.roll - set(e.rankings))
+        if kind == "close_nominations":
+            return sorted(k for k, e in self.election_models.items()
+                          if e.stage == "nominating" and e.nominated)
+        if kind == "close_election":
+            return sorted(k for k, e in self.election_models.items() if e.stage == "voting")
         return []
 
     def advance(self, data: st.DataObject) -> None:
-        """The next act of the proceedings on something the model says is ready for it."""
-        kinds = [k for k in ("second", "debate", "second_amendment", "take", "cast")
-                 if self.ready(k)]
+        """The next few acts of the proceedings, each on something the model says is ready
+        for it (the invariants are checked after the step, the log after each act)."""
+        for _ in range(data.draw(st.integers(1, 6))):
+            if not self.advancing():
+                return
+            self.advance_once(data)
+
+    def advance_once(self, data: st.DataObject) -> None:
+        kinds = [k for k in ADVANCING if self.ready(k)]
         kind = data.draw(st.sampled_from(kinds))
         item = data.draw(st.sampled_from(self.ready(kind)))
         if kind == "second":
@@ -552,27 +573,36 @@ class ApiMachine(RuleBasedStateMachine):
             self.second_amendment(item, data)
         elif kind == "take":
             self.take(item)
+        elif kind == "rank":
+            election = self.election_models[item]
+            self.rank_as(item, data.draw(st.sampled_from(
+                sorted(election.roll - set(election.rankings)))), data)
+        elif kind == "close_nominations":
+            self.close_nominations(item)
+        elif kind == "close_election":
+            self.close_election(item)
         elif data.draw(st.integers(0, 3)) == 0:
             self.close_ballot(item, False, data.draw(st.sampled_from(["for", "against"])))
         else:
-            self.cast(item, data, data.draw(st.sampled_from(["for", "against", "abstain"])))
+            ballot = self.ballot_models[item]
+            eligible = sorted((ballot.roll & self.meeting_models[ballot.meeting].present)
+                              - set(ballot.votes))
+            who = data.draw(st.sampled_from(eligible or self.voters()))
+            self.cast_as(item, who, data.draw(st.sampled_from(["for", "against", "abstain"])))
 
     def advancing(self) -> bool:
-        return any(self.ready(k) for k in ("second", "debate", "second_amendment", "take",
-                                           "cast"))
+        return any(self.ready(k) for k in ADVANCING)
 
     @rule(target=motions, meeting=meetings, data=st.data())
     @precondition(lambda self: len(self.motion_models) < 6)
     def move_again(self, meeting: str, data: st.DataObject) -> str:
         return self.move(meeting, data)
 
-    # the same rule several times over: hypothesis picks among the rules that may run alike
-    advance_1 = rule(data=st.data())(precondition(advancing)(advance))
-    advance_2 = rule(data=st.data())(precondition(advancing)(advance))
-    advance_3 = rule(data=st.data())(precondition(advancing)(advance))
-    advance_4 = rule(data=st.data())(precondition(advancing)(advance))
-    advance_5 = rule(data=st.data())(precondition(advancing)(advance))
-    advance_6 = rule(data=st.data())(precondition(advancing)(advance))
+    # the same rule many times over: hypothesis picks among the rules that may run alike,
+    # so this makes most steps of a run advance the proceedings (the others probe them)
+    for _copy in range(6):
+        locals()[f"advance_{_copy}"] = rule(data=st.data())(precondition(advancing)(advance))
+    del _copy
 
     def steer_amend(self, data: st.DataObject) -> str:
         return self.amend(data.draw(st.sampled_from(self.ready("amend"))), data)
