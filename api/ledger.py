@@ -459,15 +459,24 @@ class Ledger:
         self._signer, self.log, self.state = fresh._signer, fresh.log, fresh.state
         self._nominations_closed = fresh._nominations_closed
 
+    def in_order(self, command: _C) -> _C:
+        """``command`` as this ledger logs it: with ``waited_times`` (the service), a command
+        stamped earlier than the log's last entry (it waited for the lock, or the clock was
+        set back) is logged at the log's time, since a log's time only moves forward
+        (voting.times); otherwise as it is. A check made before :meth:`submit` (the cast's
+        "refuse before anything is written") decides the command as this gives it."""
+        if self._waited_times and self.state.time:
+            try:
+                check_time(command.at, self.state.time)
+            except TimeGoesBack:
+                return replace(command, at=self.state.time)
+        return command
+
     def _store(self, conn: Connection, command: c.Command
                ) -> tuple[Submitted, list[dict[str, Any]], bool]:
         """Decide ``command`` on the current state and write its rows on ``conn``; with
         whether a secret was deleted (so the store is to be scrubbed after the commit)."""
-        if self._waited_times and self.state.time:
-            try:
-                check_time(command.at, self.state.time)
-            except TimeGoesBack:  # it waited for the lock: logged at the log's time
-                command = replace(command, at=self.state.time)
+        command = self.in_order(command)
         sealed = self._sealed(command)
         command, drawn = self._meeting_secret(command, conn)
         command = self._complete(command, conn)

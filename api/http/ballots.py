@@ -28,7 +28,7 @@ from sqlalchemy import delete, insert, select, update
 from api.app import instance
 from api.db import CastRow, IdempotencyRow, write
 from api.errors import Problem
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Id, Int, accept, at, fresh_id, me
 from api.instance import Instance
 from api.ledger import Ledger
 from voting import commands as c
@@ -97,7 +97,7 @@ class ReceiptsSchema(Schema):
 
 
 class CloseSchema(Schema):
-    counts = fields.List(fields.Integer(validate=validate.Range(0, 10**12)),
+    counts = fields.List(Int(validate=validate.Range(0, 10**12)),
                          validate=validate.Length(3, 3), load_default=None, metadata={
                              "description": "For a show of hands: the tellers' for, against, "
                                             "abstain"})
@@ -272,8 +272,8 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
         # the paper's tracker, drawn here at random, and the mark key (over the member, or
         # their pseudonym in an unattributed meeting) as the ledger completes them
         tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
-        command = ledger.complete(c.CastVote(at(), member, ballot=ballot_id, choice=choice,
-                                             tracker=tracker))
+        command = ledger.in_order(ledger.complete(c.CastVote(
+            at(), member, ballot=ballot_id, choice=choice, tracker=tracker)))
         decide(ledger.state, command)  # refuse before anything is written (changes nothing)
         with write(engine) as conn:
             conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
