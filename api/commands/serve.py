@@ -36,6 +36,7 @@ from flask import Flask
 from api.auth import rfc3339
 from api.commands.instance_option import default_instance, instance_option
 from api.db import upgrade
+from api.http.ballots import settle_casts
 from api.instance import Instance
 
 __all__ = ["listen", "prepare", "run_app", "serve", "supervise"]
@@ -57,6 +58,7 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
             upgrade(instance.engine)
         signed = [body.id for body in instance.bodies()
                   if instance.ledger(body.id).sign_head() is not None]
+        settled = settle_casts(instance)
         moment = datetime.now(UTC)
         admin, new = instance.admin_principal(now=moment)
         invite = instance.invite(admin, now=moment, lifetime=INVITE_SECONDS) if new else None
@@ -71,6 +73,9 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
             if signed:
                 click.echo(f"signed    the unsigned head of {', '.join(signed)} (a write "
                            "was cut off before its signature)")
+            if any(settled):
+                click.echo(f"settled   {settled[0]} cast(s) logged and {settled[1]} never "
+                           "logged, cut off before they were answered")
             if invite is not None:
                 until = rfc3339(moment + timedelta(seconds=INVITE_SECONDS))
                 click.echo(f"admin invite (single use, until {until}): {invite}")
