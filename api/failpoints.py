@@ -10,8 +10,11 @@ The crash tests (tests/api/http/test_crash_served.py) start ``tellers serve`` wi
 * ``raise``: raise :class:`FailpointError` (an unexpected error at that point).
 
 ``NAME:ACTION@N`` acts only at the N-th time this process reaches ``NAME`` (counted from
-1), and from then on every time. The places are the constants below; :func:`hit` is called
-at each. When the variable is unset (every ordinary run), :func:`hit` returns at once.
+1), and from then on every time. ``TELLERS_FAILPOINTS=@PATH`` reads the list from the file
+``PATH`` instead, again whenever the file changes (the counts start afresh), so a test arms
+and disarms a running server; no file, or an empty one, sets none. The places are the
+constants below; :func:`hit` is called at each. When the variable is unset (every ordinary
+run), :func:`hit` returns at once.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from tallying.errors import TellersError
 
@@ -78,16 +82,35 @@ def parse(setting: str) -> dict[str, _Point]:
     return points
 
 
-_POINTS = parse(os.environ.get("TELLERS_FAILPOINTS", ""))
+_SETTING = os.environ.get("TELLERS_FAILPOINTS", "")
+_FILE = Path(_SETTING[1:]) if _SETTING.startswith("@") else None
+_POINTS = parse(_SETTING) if _FILE is None else {}
 _hits: dict[str, int] = {}
 _guard = threading.Lock()
+_read: tuple[int, int] | None = None  # the file's (mtime, size) when last read
+
+
+def _armed() -> dict[str, _Point]:
+    """The failpoints set now: those of the variable, or of its file as it stands."""
+    global _POINTS, _read
+    if _FILE is None:
+        return _POINTS
+    try:
+        found = _FILE.stat()
+    except FileNotFoundError:
+        return {}
+    with _guard:
+        if _read != (found.st_mtime_ns, found.st_size):
+            _POINTS, _read = parse(_FILE.read_text()), (found.st_mtime_ns, found.st_size)
+            _hits.clear()
+        return _POINTS
 
 
 def hit(name: str) -> None:
     """Reach the failpoint ``name``: act if ``TELLERS_FAILPOINTS`` says so, else nothing."""
-    if not _POINTS:
+    if not _SETTING:
         return
-    point = _POINTS.get(name)
+    point = _armed().get(name)
     if point is None:
         return
     with _guard:

@@ -8,6 +8,7 @@ cast in flight elsewhere is waited for, and the start-up settles what a crash cu
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,6 +159,7 @@ def test_failpoints_act_from_their_nth_hit(monkeypatch: pytest.MonkeyPatch) -> N
     points: dict[str, Any] = failpoints.parse(
         "ledger.after_commit:raise@3, cast.logged:sleep=0")
     assert set(points) == {"ledger.after_commit", "cast.logged"}
+    monkeypatch.setattr(failpoints, "_SETTING", "set")
     monkeypatch.setattr(failpoints, "_POINTS", points)
     monkeypatch.setattr(failpoints, "_hits", {})
     failpoints.hit(failpoints.AFTER_COMMIT)
@@ -169,7 +171,27 @@ def test_failpoints_act_from_their_nth_hit(monkeypatch: pytest.MonkeyPatch) -> N
             failpoints.hit(failpoints.AFTER_COMMIT)
 
 
+def test_failpoints_read_from_a_file_are_armed_and_disarmed_as_it_changes(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    armed = tmp_path / "failpoints"
+    monkeypatch.setattr(failpoints, "_SETTING", f"@{armed}")
+    monkeypatch.setattr(failpoints, "_FILE", armed)
+    monkeypatch.setattr(failpoints, "_POINTS", {})
+    monkeypatch.setattr(failpoints, "_read", None)
+    monkeypatch.setattr(failpoints, "_hits", {})
+    failpoints.hit(failpoints.SIGNING)  # no file: none set
+    armed.write_text("ledger.signing:raise@2")
+    failpoints.hit(failpoints.SIGNING)
+    with pytest.raises(failpoints.FailpointError):
+        failpoints.hit(failpoints.SIGNING)
+    armed.write_text("")  # disarmed
+    failpoints.hit(failpoints.SIGNING)
+    armed.write_text("ledger.signing:raise@1")  # armed afresh: the count starts again
+    with pytest.raises(failpoints.FailpointError):
+        failpoints.hit(failpoints.SIGNING)
+
+
 def test_failpoints_are_unset_in_an_ordinary_run() -> None:
-    assert failpoints._POINTS == {}
+    assert failpoints._SETTING == "" and failpoints._POINTS == {}
     for name in failpoints.FAILPOINTS:
         failpoints.hit(name)
