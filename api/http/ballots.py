@@ -208,6 +208,9 @@ def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str, choice: s
     A named vote carries its voter; a sealed one names nobody, and is found by the
     seal that the member's tracker and choice open (``voting.seal``).
     """
+    known = ledger.state.ballots.get(ballot)
+    if known is None or (not tracker and member not in known.votes):
+        return None  # the state says so without reading the log (a waiting cast asks often)
     sealed = seal(ballot, tracker, choice) if tracker else None
     found = None
     for index, event in enumerate(ledger.events()):
@@ -246,6 +249,9 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
                               digest, stale=time.monotonic() > deadline)
         if answer is not None:
             return answer
+        if time.monotonic() > deadline + WAIT_SECONDS:  # never seen: a bound, not a hope
+            raise Problem(409, "cast-in-progress", "another cast of this member on this "
+                          "ballot is still being written: ask again later", field="ballot")
         _sleep(pause)
         pause = min(pause * 2, 0.1)
 

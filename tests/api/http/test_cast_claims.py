@@ -93,6 +93,18 @@ def test_a_cast_in_flight_in_another_worker_is_waited_for(
     assert [getattr(vote, "against", 0) for vote in votes] == [1]  # the other worker's
 
 
+def test_a_cast_that_cannot_settle_its_claim_ends_with_a_conflict_not_a_hang(
+        meeting: Meeting, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = meeting.service
+    monkeypatch.setattr(ballots, "WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(ballots, "_attempt", lambda *_args, **_kw: None)
+    before = service.fingerprint("group")
+    answer = service.post(f"{B}/ballots/b1/votes", meeting.voters["m1"], {"choice": "for"})
+    assert answer.status_code == 409
+    assert answer.json["type"] == "urn:tellers:problem:cast-in-progress"
+    assert service.fingerprint("group") == before
+
+
 def test_a_claim_older_than_the_server_is_a_leftover_and_taken_over(meeting: Meeting) -> None:
     service = meeting.service
     with service.instance.engine.begin() as conn:
