@@ -4,6 +4,7 @@ on its own PostgreSQL database."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import threading
@@ -17,7 +18,11 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from api.commands.verify import read_source
+from audit.checkpoint import parse_checkpoint
 from audit.known import KnownState
+from audit.merkle import verify_consistency
+from audit.note import Ed25519Verifier, open_note
+from audit.receipt import parse_receipt
 from audit.report import Report
 from audit.verify import canonical_value, verify
 from tests.postgres import postgres_server, require_server
@@ -101,6 +106,43 @@ def votes_by_member(entries: Sequence[Any], ballot: str) -> Counter[str]:
         if isinstance(body, dict) and body.get("ballot") == ballot and "voter" in body:
             found[str(body["voter"])] += 1
     return found
+
+
+def consistent_with(port: int, body: str, vkey: str, notes: Sequence[str]) -> str:
+    """Check over HTTP that the served log extends every signed checkpoint in ``notes`` (the
+    ones a client saw: in receipts, or heads read before): the head's signature, then for
+    each an RFC 9162 consistency proof from its size to the head's, served by the log.
+    Returns the head's note, for the client to keep."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", f"/api/v1/bodies/{body}/log/checkpoint")
+        response = conn.getresponse()
+        head_note = response.read().decode()
+        assert response.status == 200, head_note
+        verifier = Ed25519Verifier.from_vkey(vkey)
+        head = parse_checkpoint(open_note(head_note, [verifier]).text)
+        for note in notes:
+            seen = parse_checkpoint(open_note(note, [verifier]).text)
+            assert seen.size <= head.size, f"the log shrank from {seen.size} to {head.size}"
+            if seen.size == head.size:
+                assert seen.root_hash == head.root_hash, "two trees of one size"
+                continue
+            conn.request("GET", f"/api/v1/bodies/{body}/log/proofs/consistency"
+                                f"?old={seen.size}&new={head.size}")
+            response = conn.getresponse()
+            proof = json.loads(response.read())
+            assert response.status == 200, proof
+            assert base64.b64decode(proof["root"]) == head.root_hash
+            verify_consistency(seen.size, head.size, seen.root_hash, head.root_hash,
+                               [base64.b64decode(step) for step in proof["proof"]])
+    finally:
+        conn.close()
+    return head_note
+
+
+def receipt_note(receipt: str) -> str:
+    """The signed checkpoint a receipt carries."""
+    return parse_receipt(receipt).note
 
 
 @contextmanager

@@ -13,7 +13,9 @@ again, and its start-up check must pass. Then:
 * every cast left without an answer, retried under its key, is answered 201 once: with the
   receipt of the vote the log already holds, or by casting it now, never twice;
 * the served bundle verifies (dense log, every entry replayed, no partial vote) and
-  extends every checkpoint verified in earlier cycles and every receipt's checkpoint.
+  extends every checkpoint verified in earlier cycles and every receipt's checkpoint;
+* the served log proves itself consistent (RFC 9162) with every signed checkpoint the
+  client saw: in each receipt, and each head read after an earlier restart.
 
 The cycles rotate through the kinds of kill. CI runs :data:`CI_CYCLES` per database; the
 ``nightly`` marker runs :data:`NIGHTLY_CYCLES`. Each run prints its figures.
@@ -37,7 +39,9 @@ from tests.api.http.reliability import (
     Answer,
     at_once,
     cast,
+    consistent_with,
     database,
+    receipt_note,
     served_bundle,
     votes_by_member,
 )
@@ -63,6 +67,7 @@ class Figures:
     recast: int = 0  # not committed, cast by the retry
     found_once: int = 0
     settled: int = 0  # cycles whose restart settled casts or signed a cut-off head
+    checkpoints_proven: int = 0  # consistency proofs checked from a checkpoint seen before
 
 
 def _arm(control: Path, setting: str) -> None:
@@ -108,6 +113,7 @@ def run_cycles(tmp_path: Path, kind_of_database: str, cycles: int) -> Figures:
         members = sorted(ready.members)
         receipts: dict[str, str] = {}  # member -> the receipt they were answered with
         first_answers: dict[str, bytes] = {}
+        heads: list[str] = []  # the signed heads read after each restart
         served = Served(where, workers=2, threads=8, env=env).__enter__()
         try:
             for cycle in range(cycles):
@@ -127,7 +133,8 @@ def run_cycles(tmp_path: Path, kind_of_database: str, cycles: int) -> Figures:
                 shown = "".join(served.output)
                 assert "serving" in shown, shown  # the start-up check passed
                 figures.settled += "settled" in shown or "signed    the unsigned" in shown
-                _check(served, ready, batch, answers, receipts, first_answers, figures, known)
+                _check(served, ready, batch, answers, receipts, first_answers, figures, known,
+                       heads)
                 figures.cycles += 1
                 figures.by_kind[kind] += 1
         finally:
@@ -140,7 +147,7 @@ def run_cycles(tmp_path: Path, kind_of_database: str, cycles: int) -> Figures:
 
 def _check(served: Served, ready: Ready, batch: list[str], answers: list[Answer],
            receipts: dict[str, str], first_answers: dict[str, bytes], figures: Figures,
-           known: Path) -> None:
+           known: Path, heads: list[str]) -> None:
     """After the restart: what each member was answered holds, and each unanswered cast,
     retried under its key, is answered once."""
     assert all(a.status in (0, 201) for a in answers), [(a.status, a.raw) for a in answers]
@@ -172,6 +179,9 @@ def _check(served: Served, ready: Ready, batch: list[str], answers: list[Answer]
     votes = votes_by_member(entries, ready.ballot)
     assert votes == dict.fromkeys(receipts, 1), "a vote lost or logged twice"
     figures.found_once = len(votes)
+    seen = {receipt_note(receipt) for receipt in receipts.values()} | set(heads)
+    heads.append(consistent_with(served.port, ready.body, ready.vkey, sorted(seen)))
+    figures.checkpoints_proven += len(seen)
 
 
 @pytest.mark.parametrize("kind", [

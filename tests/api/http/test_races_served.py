@@ -16,11 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from audit.checkpoint import format_checkpoint, parse_checkpoint
+from audit.errors import ProofError
+from audit.note import Ed25519Signer, parse_note, sign_note
 from tests.api.http.reliability import (
     DATABASES,
     at_once,
     cast,
+    consistent_with,
     database,
+    receipt_note,
     served_bundle,
     votes_by_member,
 )
@@ -54,6 +59,16 @@ def test_32_casts_for_one_member_one_accepted_the_rest_409(served: Served) -> No
                                [accepted.json["receipt"]])
     assert votes_by_member(entries, ready.ballot) == {member: 1}
     assert [entry["seq"] for entry in entries] == list(range(len(entries)))
+    head = consistent_with(served.port, ready.body, ready.vkey,
+                           [receipt_note(accepted.json["receipt"])])
+    assert consistent_with(served.port, ready.body, ready.vkey, [head]) == head
+    # the check can fail: a checkpoint signed with the log's key over another history
+    seen = parse_checkpoint(parse_note(head).text)
+    key = Ed25519Signer.from_skey((served.where / "bodies" / ready.body / "log.key")
+                                  .read_text().strip())
+    forked = sign_note(format_checkpoint(seen.origin, seen.size - 1, bytes(32)), key)
+    with pytest.raises(ProofError):
+        consistent_with(served.port, ready.body, ready.vkey, [forked])
     assert "Traceback" not in "".join(served.output), "".join(served.output)
 
 
