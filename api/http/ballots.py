@@ -37,6 +37,7 @@ from api.errors import Problem
 from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
 from api.instance import Instance
 from api.ledger import Ledger
+from voting import chatham
 from voting import commands as c
 from voting import events as ev
 from voting.decider import decide
@@ -205,18 +206,26 @@ def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str, choice: s
                ) -> int | None:
     """The leaf index of ``member``'s vote on ``ballot`` in the log, if it is there.
 
-    A named vote carries its voter; a sealed one names nobody, and is found by the
-    seal that the member's tracker and choice open (``voting.seal``).
+    A named vote carries its voter (in an unattributed meeting, the voter's pseudonym,
+    ``voting.chatham``); a sealed one names nobody, and is found by the seal that the
+    member's tracker and choice open (``voting.seal``).
     """
     known = ledger.state.ballots.get(ballot)
-    if known is None or (not tracker and member not in known.votes):
+    if known is None:
+        return None
+    names = {member}
+    if known.meeting in ledger.state.unattributed:  # there the log names the pseudonym
+        secret = ledger.store.secret("meeting", known.meeting)
+        if secret is not None:
+            names.add(chatham.pseudonym_of(known.meeting, member, secret))
+    if not tracker and names.isdisjoint(known.votes):
         return None  # the state says so without reading the log (a waiting cast asks often)
     sealed = seal(ballot, tracker, choice) if tracker else None
     found = None
     for index, event in enumerate(ledger.events()):
         if type(event) not in ev.VOTES or getattr(event, "ballot", None) != ballot:
             continue
-        if getattr(event, "voter", None) == member or (
+        if getattr(event, "voter", None) in names or (
                 sealed is not None and getattr(event, "seal", None) == sealed):
             found = index
     return found

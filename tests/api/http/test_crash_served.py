@@ -196,6 +196,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(tmp_path: Path, kind: str)
 
 
 @pytest.mark.nightly
+@pytest.mark.timeout(3600)  # beyond the suite's 600 s: these run long on purpose
 @pytest.mark.parametrize("kind", [
     "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_50_kills_under_load_lose_nothing_acknowledged(tmp_path: Path, kind: str) -> None:

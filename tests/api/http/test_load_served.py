@@ -161,6 +161,7 @@ def test_a_bounded_load_run_loses_nothing_and_fails_nothing(tmp_path: Path, kind
 
 
 @pytest.mark.nightly
+@pytest.mark.timeout(3600)  # beyond the suite's 600 s: these run long on purpose
 @pytest.mark.parametrize("kind", [
     pytest.param(kind, marks=[pytest.mark.postgres] if kind == "postgres" else [])
     for kind in DATABASES])
