@@ -5,7 +5,8 @@ only; the database and its schema; the token keys) and the admin, and
 prints where it put them and the admin's first invite. It refuses to start
 on a database whose schema is behind (``tellers db upgrade`` first). As it
 starts it signs any body's head left unsigned by a write cut off between its
-commit and its signature (:meth:`api.ledger.Ledger.sign_head`).
+commit and its signature (:meth:`api.ledger.Ledger.sign_head`), and settles the casts a
+crash cut off before they were answered (:func:`api.http.ballots.settle_casts`).
 
 The server is waitress (threads). With ``--workers N`` (N >= 2, on systems
 with ``fork``) the parent binds the listening socket once and forks N
