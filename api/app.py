@@ -98,6 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping(overrides)
     app.config.setdefault("CLOCK", _utcnow)
+    app.config["STARTED"] = app.config["CLOCK"]()  # a cast row older is a leftover (ballots)
 
     instance = Instance(Path(app.instance_path), database_url=app.config["DATABASE_URL"],
                         origin_prefix=app.config["ORIGIN_PREFIX"])

@@ -50,6 +50,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from api import failpoints
 from api.storage import (
     Store,
     StoredSignerState,
@@ -422,6 +423,8 @@ class Ledger:
                     with self._bound(conn):
                         self._keep(conn, checkpoints if published else receipt_checkpoints,
                                    self.log.checkpoint())
+                        failpoints.hit(failpoints.SIGNING)
+                failpoints.hit(failpoints.BEFORE_COMMIT)
         except BaseException as exc:
             if grown:  # the tree holds leaves the store does not: rebuild it from the store
                 self._reload()
@@ -431,6 +434,7 @@ class Ledger:
                 raise DomainError("a sealed paper with this tracker is already held for this "
                                   "ballot or election: draw another tracker") from None
             raise
+        failpoints.hit(failpoints.AFTER_COMMIT)
         first = done.first_index
         for offset, event in enumerate(done.events):
             if isinstance(event, ev.NominationsClosed):
@@ -743,6 +747,7 @@ class Ledger:
             signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
                 else self.log.checkpoint()
             self._keep(conn, table, signed)
+            failpoints.hit(failpoints.SIGNING)
         if table is checkpoints and self._heads is not None:
             self._heads.mirror_up(signed.checkpoint)
         return signed

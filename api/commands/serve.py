@@ -5,7 +5,8 @@ only; the database and its schema; the token keys) and the admin, and
 prints where it put them and the admin's first invite. It refuses to start
 on a database whose schema is behind (``tellers db upgrade`` first). As it
 starts it signs any body's head left unsigned by a write cut off between its
-commit and its signature (:meth:`api.ledger.Ledger.sign_head`).
+commit and its signature (:meth:`api.ledger.Ledger.sign_head`), and settles the casts a
+crash cut off before they were answered (:func:`api.http.ballots.settle_casts`).
 
 The server is waitress (threads). With ``--workers N`` (N >= 2, on systems
 with ``fork``) the parent binds the listening socket once and forks N
@@ -43,6 +44,7 @@ from flask import Flask
 from api.auth import rfc3339
 from api.commands.instance_option import default_instance, instance_option
 from api.db import upgrade
+from api.http.ballots import settle_casts
 from api.instance import Instance
 
 __all__ = ["DEMO_BODY", "listen", "load_demo", "prepare", "run_app", "serve", "supervise"]
@@ -84,6 +86,7 @@ def prepare(where: Path, *, base: str, echo: bool = True, demo: bool = False) ->
             upgrade(instance.engine)
         signed = [body.id for body in instance.bodies()
                   if instance.ledger(body.id).sign_head() is not None]
+        settled = settle_casts(instance)
         moment = datetime.now(UTC)
         demo_invite = load_demo(instance, moment=moment) if demo else None
         admin, new = instance.admin_principal(now=moment)
@@ -105,6 +108,9 @@ def prepare(where: Path, *, base: str, echo: bool = True, demo: bool = False) ->
                            f"{base}/api/v1/bodies/{DEMO_BODY})")
                 if demo_invite is not None:
                     click.echo(f"demo secretary (m02) invite: {demo_invite}")
+            if any(settled):
+                click.echo(f"settled   {settled[0]} cast(s) logged and {settled[1]} never "
+                           "logged, cut off before they were answered")
             if invite is not None:
                 until = rfc3339(moment + timedelta(seconds=INVITE_SECONDS))
                 click.echo(f"admin invite (single use, until {until}): {invite}")
