@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from api.auth import Principal, load_principal, verify_token
+from api.auth import Principal
 from api.db import SchemaBehind, upgrade
 from api.errors import Problem, ProblemApi
 from api.http import blueprints
@@ -132,11 +132,11 @@ def _authorize() -> None:
     token = _bearer()
     principal: Principal | None = None
     if token is not None:
-        claims = verify_token(instance().keys, token, issuer=current_app.config["ISSUER"],
-                              leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
-                              max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
-        with instance().engine.connect() as conn:
-            principal = load_principal(conn, claims.subject)
+        served = instance()
+        claims = served.tokens.verify(served.keys, token, issuer=current_app.config["ISSUER"],
+                                      leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
+                                      max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
+        principal = served.principal(claims.subject)
     g.principal = principal
     g.roles = frozenset()
     body = (request.view_args or {}).get("body")

@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from api.storage import (
@@ -446,6 +448,93 @@ class Ledger:
             self._after_commit(self.store.scrub)
         return done
 
+    def submit_group(self, commands: Sequence[c.Command]) -> list[Submitted | DomainError]:
+        """Submit several commands in ONE transaction under ONE signature (group commit).
+
+        Each command is decided on the state the ones before it left, under a savepoint,
+        so a refused one leaves no row and does not stop the others: its place in the
+        answer holds its :class:`DomainError`. The entries of those accepted are stored,
+        one checkpoint covering them all is signed, and its note and the signer's head are
+        committed with them: one commit (one fsync) for the group, as :meth:`submit` with
+        ``sign`` makes one for a command. Each entry's receipt (:meth:`receipt`) then
+        proves its inclusion under that checkpoint, signing nothing more. The note is
+        published if the group brings the log to or past a multiple of the cadence, or
+        closes something (docs/verifying.md, "Which checkpoints a bundle carries"): the
+        published checkpoint then comes at the group's end, past the multiple.
+
+        An error of the transaction itself (the commit) raises for the whole group, and
+        the in-memory tree and state are rebuilt from the store; an error after the
+        commit is logged, not raised (the entries stand).
+        """
+        with self._mutex:
+            if self._batch is not None:
+                raise DomainError("submit_group cannot run inside submit_many")
+            return self._submit_group(list(commands))
+
+    def _submit_group(self, commands: list[c.Command]) -> list[Submitted | DomainError]:
+        answers: list[Submitted | DomainError] = []
+        grown = False
+        first = self.log.size
+        start_state = self.state
+        try:
+            with self.store.transaction() as conn:
+                if self._stored_size(conn) != self.log.size:  # one read when nobody wrote
+                    self._catch_up(conn)
+                    if self._stored_size(conn) != self.log.size:  # never assume
+                        raise DomainError(_ANOTHER_WRITER)
+                first, start_state = self.log.size, self.state
+                for command in commands:
+                    answers.append(self._group_member(conn, command))
+                    grown = grown or isinstance(answers[-1], Submitted)
+                if grown:
+                    self._sign_group(conn, first, [
+                        event for answer in answers if isinstance(answer, Submitted)
+                        for event in answer.events])
+        except BaseException:
+            if grown:  # the tree and state hold what the store does not: rebuild from it
+                self.state = start_state
+                self._reload()
+            raise
+        done = [answer for answer in answers if isinstance(answer, Submitted)]
+        for submitted in done:
+            for offset, event in enumerate(submitted.events):
+                if isinstance(event, ev.NominationsClosed):
+                    self._nominations_closed[event.election] = submitted.first_index + offset + 1
+        events = [event for submitted in done for event in submitted.events]
+        if self._heads is not None and done and self._publishes(first, events):
+            self._after_commit(lambda: self._mirror_latest())
+        return answers
+
+    def _group_member(self, conn: Connection, command: c.Command) -> Submitted | DomainError:
+        """One command of a group: decided and stored under a savepoint, its leaves added to
+        the tree and its events folded at once (the next command is decided on them); a
+        refusal is returned, having written nothing."""
+        if isinstance(command, c.CloseBallot | c.CloseElection):
+            return DomainError("a close is submitted on its own, not in a group")
+        try:
+            with conn.begin_nested():
+                submitted, rows, scrub = self._store(conn, command, size_known=True)
+        except DomainError as refused:
+            return refused
+        except IntegrityError:
+            return DomainError("a sealed paper with this tracker is already held for this "
+                               "ballot or election: draw another tracker")
+        if scrub:  # only a close deletes a secret, and a close is refused above
+            raise DomainError("a command of a group deleted a secret")
+        for row in rows:
+            self.log.append_canonical(row["data"], validate=False)
+        self.state = replay(submitted.events, self.state)
+        return submitted
+
+    def _sign_group(self, conn: Connection, first: int, events: Sequence[ev.Event]) -> None:
+        """Sign one checkpoint over the group's entries (stored from ``first`` on) and keep
+        its note in the same transaction: published if the policy says so, else kept for
+        the receipts."""
+        published = self._publishes(first, events)
+        with self._bound(conn):
+            self._keep(conn, checkpoints if published else receipt_checkpoints,
+                       self.log.checkpoint())
+
     def _mirror_latest(self) -> None:
         latest = self.log.latest_checkpoint
         if self._heads is not None and latest is not None:
@@ -459,10 +548,12 @@ class Ledger:
         self._signer, self.log, self.state = fresh._signer, fresh.log, fresh.state
         self._nominations_closed = fresh._nominations_closed
 
-    def _store(self, conn: Connection, command: c.Command
+    def _store(self, conn: Connection, command: c.Command, *, size_known: bool = False
                ) -> tuple[Submitted, list[dict[str, Any]], bool]:
         """Decide ``command`` on the current state and write its rows on ``conn``; with
-        whether a secret was deleted (so the store is to be scrubbed after the commit)."""
+        whether a secret was deleted (so the store is to be scrubbed after the commit).
+        ``size_known``: this transaction has read the stored size already (a group's catch-up
+        under the lock), so it is not read again for each command."""
         if self._waited_times and self.state.time:
             try:
                 check_time(command.at, self.state.time)
@@ -519,7 +610,8 @@ class Ledger:
                     "leaf_hash": leaf_hash(data),
                 }
             )
-        if self._stored_size(conn) != first:  # the lock makes this impossible; never assume
+        if not size_known and self._stored_size(conn) != first:  # the lock makes this
+            # impossible; never assume (a group reads it once, before its first command)
             raise DomainError(_ANOTHER_WRITER)
         if rows:
             conn.execute(insert(entries), rows)
@@ -743,6 +835,12 @@ class Ledger:
         """Keep ``signed``'s note in ``table`` unless one of its size is there (re-signed after
         a restart, or by another process: keep the first note)."""
         size = signed.checkpoint.size
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):  # one statement: the key keeps the first
+            upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            conn.execute(upsert(table).values(size=size, note=signed.note)
+                         .on_conflict_do_nothing(index_elements=[table.c.size]))
+            return
         known = conn.execute(select(table.c.size).where(table.c.size == size))
         if known.first() is None:
             conn.execute(insert(table).values(size=size, note=signed.note))

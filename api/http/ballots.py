@@ -10,20 +10,30 @@ refused (422). A cast is recorded in the registry as begun before it is
 submitted to the log and as finished after, so a retry after a crash between
 the two finds the vote in the log and returns its receipt instead of "already
 voted".
+
+Casts that arrive together at one body are written together (group commit,
+:func:`_queued`): one registry transaction records them as begun, one ledger
+transaction logs them under one signed checkpoint (each receipt proves its own
+entry's inclusion under it), one registry transaction records them finished.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
+import threading
+import weakref
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from api.app import instance
 from api.db import CastRow, IdempotencyRow, write
@@ -36,7 +46,8 @@ from voting import events as ev
 from voting.decider import decide
 from voting.errors import AlreadyVoted, DomainError
 from voting.seal import seal
-from voting.state import Ballot, BallotMethod
+from voting.state import Ballot, BallotMethod, BodyState
+from voting.times import TimeGoesBack, check_time
 
 __all__ = ["blp", "receipts"]
 
@@ -45,6 +56,8 @@ blp = Blueprint("ballots", __name__, url_prefix="/api/v1/bodies/<body>/ballots",
 
 receipts = Blueprint("receipts", __name__, url_prefix="/api/v1/bodies/<body>/receipts",
                      description="A member's own receipts")
+
+_log = logging.getLogger(__name__)
 
 CHOICES = ["for", "against", "abstain"]
 MAX_KEY = 255
@@ -215,84 +228,320 @@ def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str, choice: s
 
 def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
          key: str | None) -> dict[str, Any]:
-    """Cast ``member``'s vote, once, and answer with the receipt (see the module docstring)."""
+    """Cast ``member``'s vote, once, and answer with the receipt (see the module docstring).
+
+    The checks that need no lock come first (an earlier answer under the same key, a
+    finished cast, the decision on the state as the request found it: a refused cast
+    writes nothing); then the cast joins its body's queue (:func:`_queued`), which logs
+    the casts that arrive together in one transaction under one checkpoint."""
     principal = g.principal.id
     digest = _request_hash(body, ballot_id, choice)
+    ledger = inst.ledger(body)
+    earlier, row = _recorded(inst, body, ballot_id, member, principal, key)
+    if earlier is not None:
+        if earlier.request_sha256 != digest:
+            raise Problem(422, "idempotency-key-reused", "this Idempotency-Key was used "
+                          "for a different request", field="Idempotency-Key")
+        if earlier.status is not None and earlier.response is not None:
+            answer: dict[str, Any] = json.loads(earlier.response)
+            return answer
+    if row is not None and row.entry is not None:
+        raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on this ballot")
+    if row is not None:  # begun and never finished: a crash between the two writes
+        return _resume(inst, body, ballot_id, member, choice, principal, key)
+    ballot = ledger.state.ballot(ballot_id)
+    # the paper's tracker, drawn here at random, and the mark key (over the member, or
+    # their pseudonym in an unattributed meeting) as the ledger completes them
+    tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
+    command = ledger.complete(c.CastVote(at(), member, ballot=ballot_id, choice=choice,
+                                         tracker=tracker))
+    _precheck(ledger.state, command)
+    return _queued(inst, _Cast(body, ballot_id, member, principal, key, digest, command))
+
+
+def _precheck(state: BodyState, command: c.CastVote) -> None:
+    """Refuse a cast before anything is written (changes nothing), deciding it on the state
+    as this request found it. A cast stamped before the log's last entry (another cast of
+    this process was logged meanwhile) is decided at that entry's time, as the ledger will
+    log it (``waited_times``, :meth:`api.ledger.Ledger.open`)."""
+    if state.time:
+        try:
+            check_time(command.at, state.time)
+        except TimeGoesBack:
+            command = replace(command, at=state.time)
+    decide(state, command)
+
+
+def _recorded(inst: Instance, body: str, ballot: str, member: str, principal: str,
+              key: str | None) -> tuple[Any, Any]:
+    """What the registry holds of this cast: the answer kept under the idempotency key, and
+    the member's cast row (begun, or finished with its entry and receipt)."""
+    with inst.engine.connect() as conn:
+        earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
+                                      IdempotencyRow.response).where(
+            IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first() \
+            if key is not None else None
+        row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt).where(
+            CastRow.body == body, CastRow.ballot == ballot, CastRow.member == member)).first()
+    return earlier, row
+
+
+def _resume(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
+            principal: str, key: str | None) -> dict[str, Any]:
+    """A cast begun and never finished (the process stopped between logging and answering):
+    its receipt if the vote is in the log, else the begun row goes and the cast is made
+    again. Under the body's write lock, the row read again: a cast of this member still
+    in its group when the request first looked has finished by now."""
     with inst.writing(body) as ledger:
-        engine = inst.engine
-        with engine.connect() as conn:
-            earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
-                                          IdempotencyRow.response).where(
-                IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first() \
-                if key is not None else None
-            row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt).where(
-                CastRow.body == body, CastRow.ballot == ballot_id,
-                CastRow.member == member)).first()
-        if earlier is not None:
-            if earlier.request_sha256 != digest:
-                raise Problem(422, "idempotency-key-reused", "this Idempotency-Key was used "
-                              "for a different request", field="Idempotency-Key")
-            if earlier.status is not None and earlier.response is not None:
-                answer: dict[str, Any] = json.loads(earlier.response)
-                return answer
+        _, row = _recorded(inst, body, ballot_id, member, principal, None)
         if row is not None and row.entry is not None:
             raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on this "
                                "ballot")
-        if row is not None:  # begun and never finished: a crash between the two writes
+        if row is not None:
             index = _find_vote(ledger, ballot_id, member, row.tracker, choice)
             if index is not None:
                 begun = ledger.complete(c.CastVote(at(), member, ballot=ballot_id,
                                                    choice=choice, tracker=row.tracker))
                 return _finish(inst, ledger, body, ballot_id, member, begun, index,
                                principal, key)
-            with write(engine) as conn:
+            with write(inst.engine) as conn:
                 conn.execute(delete(CastRow).where(CastRow.body == body,
                                                    CastRow.ballot == ballot_id,
                                                    CastRow.member == member))
-        ballot = ledger.state.ballot(ballot_id)
-        # the paper's tracker, drawn here at random, and the mark key (over the member, or
-        # their pseudonym in an unattributed meeting) as the ledger completes them
-        tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
-        command = ledger.complete(c.CastVote(at(), member, ballot=ballot_id, choice=choice,
-                                             tracker=tracker))
-        decide(ledger.state, command)  # refuse before anything is written (changes nothing)
-        with write(engine) as conn:
-            conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
-                                                tracker=tracker, entry=None, receipt=None,
-                                                created_at=command.at))
-            if key is not None:
-                conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
-                                                          IdempotencyRow.key == key))
-                conn.execute(insert(IdempotencyRow).values(
-                    principal=principal, key=key, request_sha256=digest, status=None,
-                    response=None, created_at=command.at))
-        try:
-            submitted = ledger.submit(command, sign=True)  # the receipt's checkpoint, one commit
-        except DomainError:
-            _forget(inst, body, ballot_id, member, principal, key)
-            raise
-        except Exception:
-            # Committed and then failed, or not written at all: the log says which.
-            ledger.refresh()
-            index = _find_vote(ledger, ballot_id, member, tracker, choice)
-            if index is None:
-                _forget(inst, body, ballot_id, member, principal, key)
-                raise
-            return _finish(inst, ledger, body, ballot_id, member, command, index, principal,
-                           key)
-        index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
-                     if type(e) in ev.VOTES)
-        return _finish(inst, ledger, body, ballot_id, member, command, index, principal, key)
+    return cast(inst, body, ballot_id, member, choice, key)
 
 
-def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
-            key: str | None) -> None:
+@dataclass(slots=True)
+class _Cast:
+    """One member's cast in its body's queue, decided once already on the state the request
+    found; ``answer`` or ``error`` is set when its group is done."""
+
+    body: str
+    ballot: str
+    member: str
+    principal: str
+    key: str | None
+    digest: str
+    command: c.CastVote
+    index: int = -1
+    answer: dict[str, Any] | None = None
+    error: BaseException | None = None
+    lead: bool = False  # this request's thread writes the next group
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(slots=True)
+class _Queue:
+    """The casts to one body waiting in this process, and whether a thread is writing."""
+
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    pending: list[_Cast] = field(default_factory=list)
+    leading: bool = False
+
+
+MAX_GROUP = 256
+"""The most casts one transaction logs; more wait for the next."""
+
+_queues: weakref.WeakKeyDictionary[Instance, dict[str, _Queue]] = weakref.WeakKeyDictionary()
+_queues_guard = threading.Lock()
+
+
+def _queue(inst: Instance, body: str) -> _Queue:
+    with _queues_guard:
+        bodies = _queues.setdefault(inst, {})
+        found = bodies.get(body)
+        if found is None:
+            found = bodies[body] = _Queue()
+        return found
+
+
+def _queued(inst: Instance, item: _Cast) -> dict[str, Any]:
+    """Group commit (leader and followers): the first cast to find nobody writing to its body
+    writes every cast waiting (:func:`_write_group`), its own among them; the casts that
+    arrive meanwhile wait, and the first of them writes the next group. So one commit, one
+    fsync and one signature serve every cast that arrived while the previous ones were
+    written, and a cast waits at most for one group before its own."""
+    queue = _queue(inst, item.body)
+    with queue.guard:
+        queue.pending.append(item)
+        if not queue.leading:
+            queue.leading = item.lead = True
+    if not item.lead:
+        item.done.wait()
+    if item.lead:  # first in, or handed the lead: its own cast is in the group it takes
+        _lead(inst, queue)
+    if item.error is not None:
+        raise item.error
+    if item.answer is None:  # cannot happen: every cast of a group is answered or refused
+        raise RuntimeError("a cast left its group unanswered")
+    return item.answer
+
+
+def _lead(inst: Instance, queue: _Queue) -> None:
+    with queue.guard:
+        group, queue.pending = queue.pending[:MAX_GROUP], queue.pending[MAX_GROUP:]
+    try:
+        _write_group(inst, group)
+    except BaseException as exc:
+        for item in group:
+            if item.answer is None and item.error is None:
+                item.error = exc
+        raise
+    finally:
+        with queue.guard:
+            successor = queue.pending[0] if queue.pending else None
+            if successor is not None:
+                successor.lead = True
+            else:
+                queue.leading = False
+        for item in group:
+            item.done.set()
+        if successor is not None:
+            successor.done.set()
+
+
+def _write_group(inst: Instance, group: list[_Cast]) -> None:
+    """Log a group of casts to one body, in steps: the registry records them as begun (one
+    transaction); the ledger decides, stores and signs them (one transaction, one
+    checkpoint); each gets its receipt; the registry records them finished, or forgets the
+    refused (one transaction). Holding the body's write lock in this process."""
+    body = group[0].body
+    with inst.lock(body):
+        ledger = inst.ledger(body)
+        begun = _begin(inst, ledger, group)
+        logged = _log_group(inst, ledger, begun)
+        _receipt_group(ledger, logged)
+        _record_group(inst, group)
+
+
+def _begin(inst: Instance, ledger: Ledger, group: list[_Cast]) -> list[_Cast]:
+    """Record each cast as begun (with its idempotency key) in one registry transaction; the
+    casts' primary key refuses a second cast of a member already recorded (the last guard).
+    The casts that may go on to the log."""
+    rows = [{"body": item.body, "ballot": item.ballot, "member": item.member,
+             "tracker": item.command.tracker, "entry": None, "receipt": None,
+             "created_at": item.command.at} for item in group]
+    keyed = [item for item in group if item.key is not None]
+    try:
+        with write(inst.engine) as conn:
+            conn.execute(insert(CastRow), rows)
+            _keep_keys(conn, keyed)
+        return group
+    except IntegrityError:
+        pass  # one of them is recorded already: one by one, each under a savepoint
     with write(inst.engine) as conn:
-        conn.execute(delete(CastRow).where(CastRow.body == body, CastRow.ballot == ballot,
-                                           CastRow.member == member))
-        if key is not None:
-            conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
-                                                      IdempotencyRow.key == key))
+        for item, row in zip(group, rows, strict=True):
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(CastRow).values(**row))
+                    _keep_keys(conn, [item] if item.key is not None else [])
+            except IntegrityError:
+                item.error = AlreadyVoted(f"{ledger.state.name_of(item.member)} has already "
+                                          "voted on this ballot")
+    return [item for item in group if item.error is None]
+
+
+def _keep_keys(conn: Connection, keyed: list[_Cast]) -> None:
+    """The idempotency keys of casts begun: the request's hash, no answer yet."""
+    for item in keyed:
+        conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == item.principal,
+                                                  IdempotencyRow.key == item.key))
+    if keyed:
+        conn.execute(insert(IdempotencyRow), [
+            {"principal": item.principal, "key": item.key, "request_sha256": item.digest,
+             "status": None, "response": None, "created_at": item.command.at}
+            for item in keyed])
+
+
+def _log_group(inst: Instance, ledger: Ledger, group: list[_Cast]) -> list[_Cast]:
+    """Submit the group's votes to the ledger in one transaction (:meth:`Ledger.submit_group`);
+    a refused cast gets its error and is forgotten by the registry. If the transaction
+    fails, the log says which casts it holds (committed, then failed: success). The casts
+    now in the log, each with its entry's index."""
+    if not group:
+        return []
+    try:
+        answers = ledger.submit_group([item.command for item in group])
+    except DomainError as refused:  # nothing written
+        for item in group:
+            item.error = refused
+        return []
+    except Exception as exc:
+        # Committed and then failed, or not written at all: the log says which.
+        ledger.refresh()
+        for item in group:
+            found = _find_vote(ledger, item.ballot, item.member, item.command.tracker,
+                               item.command.choice)
+            if found is None:
+                item.error = exc
+            else:
+                item.index = found
+        return [item for item in group if item.error is None]
+    for item, answer in zip(group, answers, strict=True):
+        if isinstance(answer, DomainError):
+            item.error = answer
+        else:
+            item.index = next(i for i, e in zip(answer.indices, answer.events, strict=True)
+                              if type(e) in ev.VOTES)
+    return [item for item in group if item.error is None]
+
+
+def _receipt_group(ledger: Ledger, logged: list[_Cast]) -> None:
+    """Each logged cast's answer: its receipt, under the checkpoint its group signed. For a
+    sealed vote it carries the tracker and the mark key, and in an unattributed meeting the
+    member's key (their opening)."""
+    for item in logged:
+        command = item.command
+        receipt = ledger.receipt(item.index, tracker=command.tracker,
+                                 mark_key=command.mark_key,
+                                 member_key=ledger.member_key_of(command))
+        item.answer = {"ballot": item.ballot, "member": item.member, "entry": item.index,
+                       "tracker": command.tracker, "receipt": receipt}
+
+
+def _record_group(inst: Instance, group: list[_Cast]) -> None:
+    """Record the answered casts as finished (entry, receipt, the answer kept under the
+    key) and forget the refused ones, in one registry transaction. The votes are in the
+    log already: a failure here is logged, not raised, and a retry finds the vote in the
+    log (:func:`_resume`). So the commit waits for no flush to the disk
+    (``Instance.lazy_engine``): if the machine stops before the next flush, the begun row
+    and the logged vote, both durable, are what the retry finds, and it answers a receipt
+    for the same entry."""
+    finished = [item for item in group if item.answer is not None]
+    refused = [item for item in group if item.answer is None]
+    try:
+        with write(inst.lazy_engine) as conn:
+            if finished:
+                conn.execute(update(CastRow).where(
+                    CastRow.body == bindparam("b_body"), CastRow.ballot == bindparam("b_ballot"),
+                    CastRow.member == bindparam("b_member")).values(
+                    entry=bindparam("b_entry"), receipt=bindparam("b_receipt")), [
+                    {"b_body": item.body, "b_ballot": item.ballot, "b_member": item.member,
+                     "b_entry": item.index, "b_receipt": item.answer["receipt"]}
+                    for item in finished if item.answer is not None])
+            for item in finished:
+                if item.key is not None:
+                    conn.execute(update(IdempotencyRow).where(
+                        IdempotencyRow.principal == item.principal,
+                        IdempotencyRow.key == item.key).values(
+                        status=201, response=json.dumps(item.answer)))
+            for item in refused:
+                _forget_on(conn, item.body, item.ballot, item.member, item.principal,
+                           item.key)
+    except Exception:
+        if not finished:
+            raise
+        _log.exception("recording logged casts in the registry of %s", group[0].body)
+
+
+def _forget_on(conn: Connection, body: str, ballot: str, member: str, principal: str,
+               key: str | None) -> None:
+    """A refused cast leaves nothing: its begun row and its key go."""
+    conn.execute(delete(CastRow).where(CastRow.body == body, CastRow.ballot == ballot,
+                                       CastRow.member == member))
+    if key is not None:
+        conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
+                                                  IdempotencyRow.key == key))
 
 
 def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str,
