@@ -324,6 +324,7 @@ class _Cast:
     digest: str
     command: c.CastVote
     index: int = -1
+    begun: bool = False  # its row (and key) recorded as begun by this cast
     answer: dict[str, Any] | None = None
     error: BaseException | None = None
     lead: bool = False  # this request's thread writes the next group
@@ -426,6 +427,8 @@ def _begin(inst: Instance, ledger: Ledger, group: list[_Cast]) -> list[_Cast]:
         with write(inst.engine) as conn:
             conn.execute(insert(CastRow), rows)
             _keep_keys(conn, keyed)
+        for item in group:
+            item.begun = True
         return group
     except IntegrityError:
         pass  # one of them is recorded already: one by one, each under a savepoint
@@ -435,6 +438,7 @@ def _begin(inst: Instance, ledger: Ledger, group: list[_Cast]) -> list[_Cast]:
                 with conn.begin_nested():
                     conn.execute(insert(CastRow).values(**row))
                     _keep_keys(conn, [item] if item.key is not None else [])
+                item.begun = True
             except IntegrityError:
                 item.error = AlreadyVoted(f"{ledger.state.name_of(item.member)} has already "
                                           "voted on this ballot")
@@ -508,7 +512,7 @@ def _record_group(inst: Instance, group: list[_Cast]) -> None:
     and the logged vote, both durable, are what the retry finds, and it answers a receipt
     for the same entry."""
     finished = [item for item in group if item.answer is not None]
-    refused = [item for item in group if item.answer is None]
+    refused = [item for item in group if item.answer is None and item.begun]  # not another's
     try:
         with write(inst.lazy_engine) as conn:
             if finished:
