@@ -374,7 +374,13 @@ class Ledger:
         an unattributed meeting's secret, and for a sealed cast the tracker (drawn unless
         given) and the mark key over the member, or over their pseudonym in an unattributed
         meeting. A shell checks a command with it before recording that it began, and knows
-        the keys that go in the voter's receipt."""
+        the keys that go in the voter's receipt. A command with nothing to complete (a
+        named vote outside an unattributed meeting) is returned as it is, at once: it
+        neither waits for a write in progress nor reads the store."""
+        if not isinstance(command, c.ConveneMeeting | c.SetPublication) \
+                and self._sealed(command) is None and (
+                    type(command) not in chatham.COMMAND_MEMBERS or not self.state.unattributed):
+            return command
         with self._mutex, self.store.reader.connect() as conn:
             completed, _ = self._meeting_secret(command, conn)
             return cast(_C, self._complete(completed, conn))  # only fields are replaced
