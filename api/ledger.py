@@ -18,6 +18,12 @@ is answered at once, sign inside the transaction and commit the note and the sig
 head with the entries, :meth:`Ledger.submit`). The signer's memory of the last head it
 signed is shared by every process through the store (:class:`api.storage.StoredSignerState`).
 
+Group commit (:meth:`Ledger.submit_group`): the casts that reach one process together
+are decided one after another in ONE such transaction (a savepoint each, so a refused
+one leaves nothing and stops nothing), and ONE checkpoint covering them all is signed
+and committed with them; each voter's receipt proves its own entry under it. One commit,
+one fsync and one signature for the group, where one cast at a time paid each of them.
+
 Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
 a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
 written later) after a command that brings the log to or past a multiple of
