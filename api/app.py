@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
-from api.auth import Principal, load_principal, verify_token
+from api.auth import Principal
 from api.db import SchemaBehind, upgrade
 from api.errors import Problem, ProblemApi
 from api.http import blueprints
@@ -191,12 +191,12 @@ def _authorize() -> None:
     if cookie is not None and request.method not in SAFE_METHODS:
         _check_csrf(cookie)
     if token is not None or cookie is not None:
-        claims = verify_token(instance().keys, token or cookie or "",
-                              issuer=current_app.config["ISSUER"],
-                              leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
-                              max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
-        with instance().engine.connect() as conn:
-            principal = load_principal(conn, claims.subject)
+        served = instance()
+        claims = served.tokens.verify(served.keys, token or cookie or "",
+                                      issuer=current_app.config["ISSUER"],
+                                      leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
+                                      max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
+        principal = served.principal(claims.subject)
     g.principal = principal
     g.roles = frozenset()
     body = (request.view_args or {}).get("body")

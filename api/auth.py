@@ -22,6 +22,8 @@ import hashlib
 import logging
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +41,7 @@ __all__ = [
     "AUDIENCE",
     "Claims",
     "Principal",
+    "TokenCache",
     "TokenKeys",
     "create_invite",
     "invite_hash",
@@ -249,6 +252,62 @@ def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
     if not isinstance(subject, str) or not isinstance(token_id, str):
         raise _unauthorized("the token's sub and jti must be strings")
     return Claims(subject, token_id, int(claims["exp"]))
+
+
+class TokenCache:
+    """Access tokens this process has verified, so that a token's signature and claims are
+    checked once, not on every request it comes with (an Ed25519 check and PyJWT's parsing
+    cost more than the rest of a read).
+
+    A token is the same bytes every time, so what :func:`verify_token` found of it
+    holds as long as the key that signed it is in the key set (a hit asks the key set
+    again, so a key retired by ``tellers keys rotate --retire`` refuses its tokens at
+    once, cached or not) and the same ``issuer``, ``leeway`` and ``max_lifetime``
+    apply; only the clock moves, so a hit is checked against the clock again as PyJWT
+    checks it: expired once ``exp`` plus the leeway has passed (RFC 7519 section 4.1.4),
+    not yet valid before ``nbf`` less the leeway (section 4.1.5; a token refused as not
+    yet valid is never kept). Refused tokens are not kept: each one is checked in full.
+    At most ``size`` tokens are kept; when full, the oldest half goes.
+    """
+
+    def __init__(self, size: int = 8192) -> None:
+        if type(size) is not int or size < 2:
+            raise ValueError(f"a token cache holds at least 2 tokens, not {size!r}")
+        self._size = size
+        self._kept: dict[tuple[str, str, int, int | None], tuple[Claims, int, str]] = {}
+        self._guard = threading.Lock()
+
+    def verify(self, keys: TokenKeys, token: str, *, issuer: str, leeway: int,
+               max_lifetime: int | None = None, now: float | None = None) -> Claims:
+        """:func:`verify_token`, from the cache when this token was verified before."""
+        key = (token, issuer, leeway, max_lifetime)
+        with self._guard:
+            hit = self._kept.get(key)
+        if hit is not None:
+            claims, not_before, kid = hit
+            if keys.public(kid) is None:  # retired since: refused as an unknown key is
+                with self._guard:
+                    self._kept.pop(key, None)
+                return verify_token(keys, token, issuer=issuer, leeway=leeway,
+                                    max_lifetime=max_lifetime)
+            moment = time.time() if now is None else now
+            if moment > claims.expires + leeway:
+                with self._guard:
+                    self._kept.pop(key, None)
+                raise _unauthorized("the token has expired")
+            if moment < not_before - leeway:  # cannot happen: it was valid when kept
+                raise _unauthorized("the token is not valid yet")
+            return claims
+        claims = verify_token(keys, token, issuer=issuer, leeway=leeway,
+                              max_lifetime=max_lifetime)
+        not_before = int(jwt.decode(token, options={"verify_signature": False})["nbf"])
+        kid = str(jwt.get_unverified_header(token)["kid"])
+        with self._guard:
+            if len(self._kept) >= self._size:
+                for old in list(self._kept)[: self._size // 2]:
+                    del self._kept[old]
+            self._kept[key] = (claims, not_before, kid)
+        return claims
 
 
 def invite_hash(token: str) -> str:

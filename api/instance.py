@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from api.auth import TokenKeys, create_invite, rfc3339
+from api.auth import Principal, TokenCache, TokenKeys, create_invite, load_principal, rfc3339
 from api.db import BodyRow, PrincipalRow, registry_engine, schema_status, write
 from api.errors import Problem
 from api.ledger import Ledger
@@ -67,7 +67,12 @@ class Instance:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.database_url = database_url or f"sqlite:///{path / 'tellers.sqlite3'}"
         self.engine: Engine = registry_engine(self.database_url)
+        # for what a durable record makes again if lost (a cast's finish: api.http.ballots)
+        self.lazy_engine: Engine = registry_engine(self.database_url, durable=False)
         self.keys = TokenKeys.ensure(path / "keys")
+        self.tokens = TokenCache()  # access tokens verified once (api.auth.TokenCache)
+        self._known_bodies: dict[str, BodyInfo] = {}  # bodies are never removed or changed
+        self._principals: dict[str, Principal] = {}  # nor are principals
         self.origin_prefix = origin_prefix
         self._ledgers: dict[str, Ledger] = {}
         self._locks: dict[str, threading.RLock] = {}
@@ -84,12 +89,35 @@ class Instance:
     # -- bodies ----------------------------------------------------------------------
 
     def body(self, body_id: str) -> BodyInfo | None:
+        """The body registered under ``body_id``; remembered once found (a body's row is never
+        changed or removed), so that every request naming it does not read the registry."""
+        with self._guard:
+            known = self._known_bodies.get(body_id)
+        if known is not None:
+            return known
         with self.engine.connect() as conn:
             row = conn.execute(select(BodyRow.id, BodyRow.name, BodyRow.origin,
                                       BodyRow.created_at, BodyRow.show_turnout)
                                .where(BodyRow.id == body_id)).first()
-        return BodyInfo(row.id, row.name, row.origin, row.created_at,
-                        bool(row.show_turnout)) if row else None
+        if row is None:
+            return None
+        found = BodyInfo(row.id, row.name, row.origin, row.created_at, bool(row.show_turnout))
+        with self._guard:
+            self._known_bodies[body_id] = found
+        return found
+
+    def principal(self, principal_id: str) -> Principal:
+        """The principal a token names (a 401 problem if unknown); remembered once found, for
+        a principal's row is never changed or removed."""
+        with self._guard:
+            known = self._principals.get(principal_id)
+        if known is not None:
+            return known
+        with self.engine.connect() as conn:
+            found = load_principal(conn, principal_id)
+        with self._guard:
+            self._principals[principal_id] = found
+        return found
 
     def bodies(self) -> list[BodyInfo]:
         with self.engine.connect() as conn:
@@ -253,3 +281,4 @@ class Instance:
         for ledger in ledgers:
             ledger.close()
         self.engine.dispose()
+        self.lazy_engine.dispose()

@@ -18,6 +18,12 @@ is answered at once, sign inside the transaction and commit the note and the sig
 head with the entries, :meth:`Ledger.submit`). The signer's memory of the last head it
 signed is shared by every process through the store (:class:`api.storage.StoredSignerState`).
 
+Group commit (:meth:`Ledger.submit_group`): the casts that reach one process together
+are decided one after another in ONE such transaction (a savepoint each, so a refused
+one leaves nothing and stops nothing), and ONE checkpoint covering them all is signed
+and committed with them; each voter's receipt proves its own entry under it. One commit,
+one fsync and one signature for the group, where one cast at a time paid each of them.
+
 Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
 a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
 written later) after a command that brings the log to or past a multiple of
@@ -48,6 +54,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from api import failpoints
@@ -373,7 +381,13 @@ class Ledger:
         an unattributed meeting's secret, and for a sealed cast the tracker (drawn unless
         given) and the mark key over the member, or over their pseudonym in an unattributed
         meeting. A shell checks a command with it before recording that it began, and knows
-        the keys that go in the voter's receipt."""
+        the keys that go in the voter's receipt. A command with nothing to complete (a
+        named vote outside an unattributed meeting) is returned as it is, at once: it
+        neither waits for a write in progress nor reads the store."""
+        if not isinstance(command, c.ConveneMeeting | c.SetPublication) \
+                and self._sealed(command) is None and (
+                    type(command) not in chatham.COMMAND_MEMBERS or not self.state.unattributed):
+            return command
         with self._mutex, self.store.reader.connect() as conn:
             completed, _ = self._meeting_secret(command, conn)
             return cast(_C, self._complete(completed, conn))  # only fields are replaced
@@ -450,6 +464,93 @@ class Ledger:
             self._after_commit(self.store.scrub)
         return done
 
+    def submit_group(self, commands: Sequence[c.Command]) -> list[Submitted | DomainError]:
+        """Submit several commands in ONE transaction under ONE signature (group commit).
+
+        Each command is decided on the state the ones before it left, under a savepoint,
+        so a refused one leaves no row and does not stop the others: its place in the
+        answer holds its :class:`DomainError`. The entries of those accepted are stored,
+        one checkpoint covering them all is signed, and its note and the signer's head are
+        committed with them: one commit (one fsync) for the group, as :meth:`submit` with
+        ``sign`` makes one for a command. Each entry's receipt (:meth:`receipt`) then
+        proves its inclusion under that checkpoint, signing nothing more. The note is
+        published if the group brings the log to or past a multiple of the cadence, or
+        closes something (docs/verifying.md, "Which checkpoints a bundle carries"): the
+        published checkpoint then comes at the group's end, past the multiple.
+
+        An error of the transaction itself (the commit) raises for the whole group, and
+        the in-memory tree and state are rebuilt from the store; an error after the
+        commit is logged, not raised (the entries stand).
+        """
+        with self._mutex:
+            if self._batch is not None:
+                raise DomainError("submit_group cannot run inside submit_many")
+            return self._submit_group(list(commands))
+
+    def _submit_group(self, commands: list[c.Command]) -> list[Submitted | DomainError]:
+        answers: list[Submitted | DomainError] = []
+        grown = False
+        first = self.log.size
+        start_state = self.state
+        try:
+            with self.store.transaction() as conn:
+                if self._stored_size(conn) != self.log.size:  # one read when nobody wrote
+                    self._catch_up(conn)
+                    if self._stored_size(conn) != self.log.size:  # never assume
+                        raise DomainError(_ANOTHER_WRITER)
+                first, start_state = self.log.size, self.state
+                for command in commands:
+                    answers.append(self._group_member(conn, command))
+                    grown = grown or isinstance(answers[-1], Submitted)
+                if grown:
+                    self._sign_group(conn, first, [
+                        event for answer in answers if isinstance(answer, Submitted)
+                        for event in answer.events])
+        except BaseException:
+            if grown:  # the tree and state hold what the store does not: rebuild from it
+                self.state = start_state
+                self._reload()
+            raise
+        done = [answer for answer in answers if isinstance(answer, Submitted)]
+        for submitted in done:
+            for offset, event in enumerate(submitted.events):
+                if isinstance(event, ev.NominationsClosed):
+                    self._nominations_closed[event.election] = submitted.first_index + offset + 1
+        events = [event for submitted in done for event in submitted.events]
+        if self._heads is not None and done and self._publishes(first, events):
+            self._after_commit(lambda: self._mirror_latest())
+        return answers
+
+    def _group_member(self, conn: Connection, command: c.Command) -> Submitted | DomainError:
+        """One command of a group: decided and stored under a savepoint, its leaves added to
+        the tree and its events folded at once (the next command is decided on them); a
+        refusal is returned, having written nothing."""
+        if isinstance(command, c.CloseBallot | c.CloseElection):
+            return DomainError("a close is submitted on its own, not in a group")
+        try:
+            with conn.begin_nested():
+                submitted, rows, scrub = self._store(conn, command, size_known=True)
+        except DomainError as refused:
+            return refused
+        except IntegrityError:
+            return DomainError("a sealed paper with this tracker is already held for this "
+                               "ballot or election: draw another tracker")
+        if scrub:  # only a close deletes a secret, and a close is refused above
+            raise DomainError("a command of a group deleted a secret")
+        for row in rows:
+            self.log.append_canonical(row["data"], validate=False)
+        self.state = replay(submitted.events, self.state)
+        return submitted
+
+    def _sign_group(self, conn: Connection, first: int, events: Sequence[ev.Event]) -> None:
+        """Sign one checkpoint over the group's entries (stored from ``first`` on) and keep
+        its note in the same transaction: published if the policy says so, else kept for
+        the receipts."""
+        published = self._publishes(first, events)
+        with self._bound(conn):
+            self._keep(conn, checkpoints if published else receipt_checkpoints,
+                       self.log.checkpoint())
+
     def _mirror_latest(self) -> None:
         latest = self.log.latest_checkpoint
         if self._heads is not None and latest is not None:
@@ -476,10 +577,12 @@ class Ledger:
                 return replace(command, at=self.state.time)
         return command
 
-    def _store(self, conn: Connection, command: c.Command
+    def _store(self, conn: Connection, command: c.Command, *, size_known: bool = False
                ) -> tuple[Submitted, list[dict[str, Any]], bool]:
         """Decide ``command`` on the current state and write its rows on ``conn``; with
-        whether a secret was deleted (so the store is to be scrubbed after the commit)."""
+        whether a secret was deleted (so the store is to be scrubbed after the commit).
+        ``size_known``: this transaction has read the stored size already (a group's catch-up
+        under the lock), so it is not read again for each command."""
         command = self.in_order(command)
         sealed = self._sealed(command)
         command, drawn = self._meeting_secret(command, conn)
@@ -532,7 +635,8 @@ class Ledger:
                     "leaf_hash": leaf_hash(data),
                 }
             )
-        if self._stored_size(conn) != first:  # the lock makes this impossible; never assume
+        if not size_known and self._stored_size(conn) != first:  # the lock makes this
+            # impossible; never assume (a group reads it once, before its first command)
             raise DomainError(_ANOTHER_WRITER)
         if rows:
             conn.execute(insert(entries), rows)
@@ -757,6 +861,12 @@ class Ledger:
         """Keep ``signed``'s note in ``table`` unless one of its size is there (re-signed after
         a restart, or by another process: keep the first note)."""
         size = signed.checkpoint.size
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):  # one statement: the key keeps the first
+            upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            conn.execute(upsert(table).values(size=size, note=signed.note)
+                         .on_conflict_do_nothing(index_elements=[table.c.size]))
+            return
         known = conn.execute(select(table.c.size).where(table.c.size == size))
         if known.first() is None:
             conn.execute(insert(table).values(size=size, note=signed.note))

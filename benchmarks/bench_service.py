@@ -57,11 +57,18 @@ from api.auth import issue_token, rfc3339  # noqa: E402
 from api.commands.serve import listen, prepare, supervise  # noqa: E402
 from api.db import write  # noqa: E402
 from api.instance import Instance  # noqa: E402
+from api.storage import Store, entries  # noqa: E402
+from audit.canonical import canonical  # noqa: E402
+from audit.merkle import leaf_hash  # noqa: E402
 from tests.api.http.served import Client, Served  # noqa: E402
 from voting import commands as c  # noqa: E402
+from voting.codec import to_entry  # noqa: E402
+from voting.decider import decide, evolve  # noqa: E402
+from voting.state import transient  # noqa: E402
 
 WORKERS = 2
 THREADS = 8
+TOKEN_SECONDS = 3600  # the service's default ACCESS_TOKEN_SECONDS: it refuses longer tokens
 
 bare_metadata = MetaData()
 bare_votes = Table(
@@ -183,10 +190,156 @@ def prepare_body(where: Path, body: str, members: int, database_url: str | None
             for member in ids:
                 principal = inst.add_member_principal(conn, body, member, now=moment)
                 tokens[member] = issue_token(inst.keys, issuer="tellers", subject=principal,
-                                             lifetime=24 * 3600, now=moment)
+                                             lifetime=TOKEN_SECONDS, now=moment)
         return tokens
     finally:
         inst.close()
+
+
+def prepare_large_body(where: Path, body: str, members: int, voters: int,
+                       database_url: str | None) -> tuple[dict[str, str], float]:
+    """A body of ``members`` members of whom ``voters`` attend a meeting with a ballot open;
+    the voters' tokens and the seconds the log took to build.
+
+    Built by a bulk road: the admissions (and the attendances), which do not bear on one
+    another, are each decided by ``voting`` on the state before the first of them, and
+    all their events folded by ``evolve`` (which checks each against the state the ones
+    before it left) in one in-place fold (``voting.state.transient``); the entries are
+    stored in one transaction, the bytes the ledger would have stored, but without the
+    ledger's copy of the state after each command (which makes admitting members one by
+    one quadratic in the body's size). No checkpoint is signed here: the
+    server signs the head as it starts (``Ledger.sign_head``)."""
+    prepare(where, base="http://127.0.0.1", echo=False)
+    inst = Instance(where, database_url=database_url)
+    began = time.perf_counter()
+    try:
+        moment = datetime.now(UTC)
+        at = rfc3339(moment)
+        inst.create_body(body, name=f"The {body}", origin=None, standing_orders="citrine",
+                         secretary="sec", secretary_name="Sam", now=moment,
+                         invite_seconds=3600)
+        ledger = inst.ledger(body)
+        state, first = ledger.state, ledger.log.size
+        store: Store = ledger.store
+        ids = [f"m{number:06d}" for number in range(members)]
+        rows: list[dict[str, Any]] = []
+
+        def fold(events: list[Any]) -> None:
+            nonlocal state
+            with transient():  # one fold, in place: each event checked by evolve
+                for event in events:
+                    state = evolve(state, event)
+                    data = canonical(to_entry(first + len(rows), event))  # type: ignore[arg-type]
+                    rows.append({"seq": first + len(rows), "type": event.TYPE,
+                                 "time": event.at, "data": data, "leaf_hash": leaf_hash(data)})
+
+        def one(command: c.Command) -> None:
+            fold(list(decide(state, command)))
+
+        def many(commands: list[c.Command]) -> None:
+            """Commands that do not bear on one another (each admits or marks present its
+            own member), each decided on the state before the first; evolve checks that
+            every event still fits the state the ones before it left."""
+            base = state
+            fold([event for command in commands for event in decide(base, command)])
+
+        one(c.AdmitMember(at, "sec", member="chair", name="Chair", roles=("chair", "member")))
+        many([c.AdmitMember(at, "sec", member=m, name=f"Member {m}") for m in ids])
+        one(c.ConveneMeeting(at, "sec", meeting="agm", title="AGM", chair="chair",
+                             secretary="sec", quorum_number=2))
+        many([c.RecordAttendance(at, "sec", meeting="agm", member=m)
+              for m in ("sec", "chair", *ids[:voters])])
+        for command in (
+            c.StartBusiness(at, "chair", meeting="agm"),
+            c.MoveMotion(at, ids[0], motion="m1", meeting="agm", title="M",
+                         text="That we win."),
+            c.SecondMotion(at, ids[1], motion="m1"),
+            c.OpenDebate(at, "chair", motion="m1"),
+            c.OpenBallot(at, "chair", ballot="b1", subject="m1", method="recorded"),
+        ):
+            one(command)
+        with store.transaction() as conn:
+            for start in range(0, len(rows), 20_000):
+                conn.execute(entries.insert(), rows[start:start + 20_000])
+        took = time.perf_counter() - began
+        tokens = {}
+        with write(inst.engine) as conn:
+            for member in ids[:voters]:
+                principal = inst.add_member_principal(conn, body, member, now=moment)
+                tokens[member] = issue_token(inst.keys, issuer="tellers", subject=principal,
+                                             lifetime=TOKEN_SECONDS, now=moment)
+        return tokens, took
+    finally:
+        inst.close()
+
+
+def bench_large(kind: str, members: int, voters: int, seconds: float) -> None:
+    """Open a body of ``members`` members in a served worker that has never seen it (the
+    whole log replayed and its tree rebuilt), then cast into it."""
+    with tempfile.TemporaryDirectory(prefix=f"tellers-bench-large-{kind}-") as scratch_name:
+        scratch = Path(scratch_name)
+        for tellers_url, _bare in database(kind, scratch):
+            where = scratch / "instance"
+            env = {"TELLERS_DATABASE_URL": tellers_url} if tellers_url else {}
+            if tellers_url:
+                os.environ["TELLERS_DATABASE_URL"] = tellers_url
+            tokens, built = prepare_large_body(where, "large", members, voters, tellers_url)
+            print(f"\n### {kind}: a body of {members:,} members ({voters:,} at the meeting); "
+                  f"load average before: {os.getloadavg()[0]:.2f}\n")
+            print(f"log built by the bulk road in {built:.1f} s")
+            inst = Instance(where, database_url=tellers_url)
+            began = time.perf_counter()
+            ledger = inst.ledger("large")  # a process that has never seen it: a full replay
+            opening = time.perf_counter() - began
+            size = ledger.log.size
+            inst.close()
+            print(f"log of {size:,} entries; opened by a fresh process (every entry read, "
+                  f"checked and folded, the tree rebuilt) in {opening:.1f} s")
+            began = time.perf_counter()
+            with Served(where, workers=WORKERS, threads=THREADS, env=env) as served:
+                started = time.perf_counter() - began
+                # the parent opens every body to sign its head (a replay), then each worker
+                # opens it on the first request naming it (the start-up probe, listing the
+                # bodies, does): two workers replaying at once on the machine's cores
+                print(f"server started and answering in {started:.1f} s (the parent's replay"
+                      ", then both workers' at once)")
+                rss = []
+                for pid in _worker_pids(served):
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    rss += [int(line.split()[1]) // 1024 for line in status.splitlines()
+                            if line.startswith("VmRSS")]
+                print(f"workers' resident memory: {', '.join(f'{r:,} MiB' for r in rss)}")
+                ids = sorted(tokens)
+                half = len(ids) // 2
+                print("\n| route | clients | casts | casts/s | p50 ms | p99 ms | errors |")
+                print("|---|---|---|---|---|---|---|")
+                for clients, part in ((1, ids[:half]), (16, ids[half:])):
+                    run = load(served.port, "large", part, tokens, clients, seconds)
+                    print(line(f"tellers cast + receipt, {clients}", run).replace(
+                        f", {clients} |", f" | {clients} |"))
+                    for error in run.errors[:3]:
+                        print(f"    error: {error}")
+                output = "".join(served.output)
+            print(f"load average after: {os.getloadavg()[0]:.2f}")
+            if "Traceback" in output:
+                print(output[-3000:])
+            os.environ.pop("TELLERS_DATABASE_URL", None)
+
+
+def _worker_pids(served: Served) -> list[int]:
+    """The served supervisor's worker processes (its children), if /proc shows them."""
+    found: list[int] = []
+    process = getattr(served, "process", None)
+    pid = getattr(process, "pid", None)
+    todo = [pid] if isinstance(pid, int) else []
+    while todo:
+        current = todo.pop()
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if children.exists():
+            kids = [int(x) for x in children.read_text().split()]
+            found += kids
+            todo += kids
+    return found
 
 
 @dataclass
@@ -198,7 +351,7 @@ class Run:
 
     @property
     def per_second(self) -> float:
-        return self.casts / self.seconds
+        return (self.casts - len(self.errors)) / self.seconds  # receipted casts only
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.latencies) or [float("nan")]
@@ -369,10 +522,20 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=1_500)
     parser.add_argument("--databases", default="sqlite,postgresql",
                         help="which of sqlite, postgresql, comma-separated")
+    parser.add_argument("--large", type=int, default=0, metavar="MEMBERS",
+                        help="also open and cast into a body of this many members "
+                             "(500000 for the figures in BENCHMARKS.md)")
+    parser.add_argument("--large-voters", type=int, default=4_000,
+                        help="members of the large body at its meeting (who cast)")
+    parser.add_argument("--only-large", action="store_true",
+                        help="skip the load runs and the burst")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     for kind in args.databases.split(","):
-        bench(kind, args.seconds, args.members, args.burst)
+        if not args.only_large:
+            bench(kind, args.seconds, args.members, args.burst)
+        if args.large:
+            bench_large(kind, args.large, args.large_voters, args.seconds)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,143 @@
+"""Group commit: several casts logged in one transaction under one signed checkpoint
+(:meth:`api.ledger.Ledger.submit_group`), each refused cast leaving nothing behind."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.ledger import Ledger, Submitted
+from audit.receipt import parse_receipt, verify_receipt
+from tests.api.races import AT, open_ballot
+from voting import commands as c
+from voting.errors import AlreadyVoted, DomainError, NotFound
+
+ORIGIN = "test.tellers.invalid/group"
+
+
+def fresh(path: Path, method: str = "recorded", every: int = 1_000) -> Ledger:
+    ledger = Ledger.open(path, origin=ORIGIN, checkpoint_every=every)
+    open_ballot(ledger, method)
+    return ledger
+
+
+def notes(ledger: Ledger) -> tuple[list[str], list[str]]:
+    return (ledger.store.all_checkpoints(), ledger.store.all_checkpoints(published=False))
+
+
+def latest(ledger: Ledger) -> str:
+    signed = ledger.log.latest_checkpoint
+    assert signed is not None
+    return signed.note
+
+
+def test_a_group_is_one_signed_checkpoint_and_each_receipt_proves_its_own_vote(
+        tmp_path: Path) -> None:
+    ledger = fresh(tmp_path)
+    before = ledger.log.size
+    published, kept = notes(ledger)
+    answers = ledger.submit_group([
+        c.CastVote(AT, "a", ballot="v1", choice="for"),
+        c.CastVote(AT, "b", ballot="v1", choice="against"),
+        c.CastVote(AT, "c", ballot="v1", choice="abstain"),
+    ])
+    assert all(isinstance(answer, Submitted) for answer in answers)
+    assert [a.first_index for a in answers if isinstance(a, Submitted)] == [
+        before, before + 1, before + 2]
+    assert ledger.log.size == before + 3
+    assert notes(ledger) == (published, [*kept, latest(ledger)])
+    data = ledger.entry_bytes()
+    signed = set()
+    for index in range(before, before + 3):
+        receipt = ledger.receipt(index)
+        assert verify_receipt(receipt, data[index], ledger.vkey).index == index
+        signed.add(parse_receipt(receipt).note)
+    assert len(signed) == 1  # all three under the group's one checkpoint
+    assert notes(ledger)[1] == kept + list(signed)  # the receipts signed nothing more
+    ledger.close()
+
+
+def test_a_refused_cast_in_a_group_leaves_nothing_and_does_not_stop_the_others(
+        tmp_path: Path) -> None:
+    ledger = fresh(tmp_path)
+    assert isinstance(ledger.submit(c.CastVote(AT, "a", ballot="v1", choice="for")), Submitted)
+    before = ledger.log.size
+    answers = ledger.submit_group([
+        c.CastVote(AT, "a", ballot="v1", choice="against"),  # a second vote
+        c.CastVote(AT, "b", ballot="v1", choice="for"),
+        c.CastVote(AT, "nobody", ballot="v1", choice="for"),  # not a member
+        c.CastVote(AT, "b", ballot="v1", choice="for"),  # b's second, in the same group
+        c.CastVote(AT, "c", ballot="nope", choice="for"),  # no such ballot
+    ])
+    assert isinstance(answers[0], AlreadyVoted)
+    assert isinstance(answers[1], Submitted) and answers[1].first_index == before
+    assert isinstance(answers[2], DomainError)
+    assert isinstance(answers[3], AlreadyVoted)
+    assert isinstance(answers[4], NotFound)
+    assert ledger.log.size == before + 1
+    reopened = Ledger.open(tmp_path, origin=ORIGIN)  # what the store holds: the same
+    assert reopened.state == ledger.state and reopened.log.size == before + 1
+    reopened.close()
+    ledger.close()
+
+
+def test_a_group_of_refusals_writes_and_signs_nothing(tmp_path: Path) -> None:
+    ledger = fresh(tmp_path)
+    before = (ledger.state, tuple(ledger.entry_bytes()), notes(ledger))
+    answers = ledger.submit_group([c.CastVote(AT, "nobody", ballot="v1", choice="for"),
+                                   c.CloseBallot(AT, "s", ballot="v1")])
+    assert all(isinstance(answer, DomainError) for answer in answers)
+    assert (ledger.state, tuple(ledger.entry_bytes()), notes(ledger)) == before
+    ledger.close()
+
+
+def test_a_group_that_reaches_the_cadence_publishes_its_checkpoint(tmp_path: Path) -> None:
+    ledger = fresh(tmp_path, every=16)
+    published = ledger.store.all_checkpoints()
+    size = ledger.log.size
+    assert size < 16 <= size + 3, size  # the group crosses the multiple
+    ledger.submit_group([c.CastVote(AT, m, ballot="v1", choice="for") for m in "abc"])
+    assert ledger.store.all_checkpoints() == [*published, latest(ledger)]
+    ledger.close()
+
+
+def test_a_sealed_group_keeps_each_paper_and_each_receipt_its_tracker(tmp_path: Path) -> None:
+    ledger = fresh(tmp_path, method="secret")
+    casts = [ledger.complete(c.CastVote(AT, m, ballot="v1", choice="for")) for m in "abc"]
+    answers = ledger.submit_group(casts)
+    assert all(isinstance(answer, Submitted) for answer in answers)
+    assert sorted(t for t, _ in ledger.store.papers("v1")) == sorted(x.tracker for x in casts)
+    closed = ledger.submit(c.CloseBallot(AT, "s", ballot="v1"))
+    assert closed.events  # the close publishes the three papers it counted
+    assert ledger.store.papers("v1") == ()
+    ledger.close()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["s", "a", "b", "c", "x"]),
+                          st.sampled_from(["for", "against", "abstain"])),
+                min_size=1, max_size=8),
+       st.integers(1, 4))
+def test_groups_log_what_one_by_one_would(tmp_path_factory: pytest.TempPathFactory,
+                                          casts: list[tuple[str, str]], width: int) -> None:
+    """Cut into groups of any width, the same casts leave the same state and the same
+    entries as submitted one by one; each group signs one checkpoint at most."""
+    alone, grouped = (fresh(tmp_path_factory.mktemp(n)) for n in ("alone", "grouped"))
+    commands = [c.CastVote(AT, member, ballot="v1", choice=choice) for member, choice in casts]
+    for command in commands:
+        with contextlib.suppress(DomainError):
+            alone.submit(command)
+    kept = len(notes(grouped)[1])
+    groups = [commands[i:i + width] for i in range(0, len(commands), width)]
+    for group in groups:
+        grouped.submit_group(group)
+    assert grouped.state == alone.state
+    assert grouped.entry_bytes() == alone.entry_bytes()
+    assert len(notes(grouped)[1]) - kept <= len(groups)
+    alone.close()
+    grouped.close()
