@@ -298,7 +298,8 @@ def test_a_roll_altered_in_the_log_is_refused_on_replay() -> None:
     opened = log[-1]
     assert isinstance(opened, events.MembersBallotOpened)
     log[-1] = dataclasses.replace(opened, roll=opened.roll[:-1])
-    with pytest.raises(InconsistentEvent, match=r"members_ballot_opened\.roll is not the electorate"):
+    refusal = r"members_ballot_opened\.roll is not the electorate"
+    with pytest.raises(InconsistentEvent, match=refusal):
         replay(log)
 
 
