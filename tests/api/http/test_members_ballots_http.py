@@ -48,3 +48,7 @@ def test_a_members_ballot_is_called_voted_and_closed_over_http(service: Service)
     assert closed.status_code == 201, closed.json
     assert closed.json["ballot"]["outcome"] == "carried"
     assert closed.json["ballot"]["turnout"] is None
+    page = service.client.get("/bodies/group/ballots/mb/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "That we affiliate." in html and "members&#39; ballot" in html
