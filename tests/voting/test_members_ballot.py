@@ -24,6 +24,7 @@ from voting import (
     AlreadyExists,
     AlreadyVoted,
     BallotClosed,
+    BallotMethod,
     BodyState,
     CastVote,
     CloseBallot,
@@ -345,3 +346,10 @@ def test_random_members_ballots_replay_to_the_same_state(
     assert ballot.closed and ballot.result is not None
     assert ballot.result.tally.for_votes + ballot.result.tally.against \
         + ballot.result.tally.abstain <= opened.members
+
+
+def test_the_method_is_given_as_the_enum_or_its_value_alike() -> None:
+    given = [Body(2), Body(2)]
+    by_enum = given[0].call(method=BallotMethod.SECRET)
+    by_value = given[1].call(method="secret")
+    assert by_enum == by_value and by_enum.method == "secret"
