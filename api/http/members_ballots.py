@@ -51,6 +51,7 @@ class NewMembersBallotSchema(Schema):
 
 
 class MembersBallotSchema(BallotSchema):
+    text = fields.String(required=True, metadata={"description": "The question put"})
     opens_at = fields.String(required=True)
     closes_at = fields.String(required=True)
     electorate = fields.Integer(required=True, metadata={
@@ -63,8 +64,9 @@ class CalledSchema(AcceptedSchema):
 
 
 def shown(ballot: Ballot, body: str | None = None) -> dict[str, Any]:
-    return {**show(ballot, body), "opens_at": ballot.opens_at, "closes_at": ballot.closes_at,
-            "electorate": len(ballot.roll), "petition": ballot.petition}
+    return {**show(ballot, body), "text": ballot.text, "opens_at": ballot.opens_at,
+            "closes_at": ballot.closes_at, "electorate": len(ballot.roll),
+            "petition": ballot.petition}
 
 
 @blp.route("")

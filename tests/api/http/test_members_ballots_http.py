@@ -34,6 +34,7 @@ def test_a_members_ballot_is_called_voted_and_closed_over_http(service: Service)
     shown = called.json["ballot"]
     assert (shown["meeting"], shown["electorate"], shown["closes_at"]) == ("", 4, closes)
     assert shown["turnout"] == 0 and shown["outcome"] == ""
+    assert shown["text"] == "That we affiliate."
     for member, choice in (("m1", "for"), ("m2", "for"), ("m3", "against")):
         cast = service.post(f"{B}/ballots/mb/votes", tokens[member], {"choice": choice})
         assert cast.status_code == 201, cast.json
