@@ -403,6 +403,7 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
     present = len(e.present_at_close)
     if ballot.of_members:
         turnout = len(ballot.votes) if ballot.method == BallotMethod.RECORDED else len(e.voters)
+        w.out()
         w.out(f"{_time(e.at)} **Members' ballot `{ballot.id}` closed: {e.explanation}** "
               f"Voted: {turnout} of an electorate of {len(ballot.roll)}.")
     else:
