@@ -615,7 +615,8 @@ class Ledger:
             keys = (command.tracker, command.mark_key)
         opened: dict[str, str] | None = None  # a secret ballot or election opens: its secret
         for event in events:
-            if isinstance(event, ev.BallotOpened) and event.method == BallotMethod.SECRET.value:
+            if isinstance(event, ev.BallotOpened | ev.MembersBallotOpened) and (
+                    event.method == BallotMethod.SECRET.value):
                 opened = {"kind": "ballot", "question": event.ballot}
             elif isinstance(event, ev.NominationsOpened) and event.secret:
                 opened = {"kind": "election", "question": event.election}

@@ -217,6 +217,12 @@ def member_records(seq: int, event: ev.Event, member: str) -> Iterator[MemberRec
                 yield MemberRecord(seq, event.at, kind, "roll",
                                    f"on the roll for ballot {event.ballot}{how}, weight {weight}")
         return
+    if isinstance(event, ev.MembersBallotOpened):
+        for voter, weight in event.roll:  # the electorate of a members' ballot
+            if voter == member:
+                yield MemberRecord(seq, event.at, kind, "roll",
+                                   f"in the electorate of members' ballot {event.ballot}, "
+                                   f"weight {weight}")
     if isinstance(event, ev.NominationsClosed):
         if member in event.candidates:
             yield MemberRecord(seq, event.at, kind, "candidate",

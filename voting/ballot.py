@@ -54,6 +54,7 @@ from voting.errors import (
 from voting.ids import check_id
 from voting.lifecycle import MotionState, describe, require_transition
 from voting.meeting import open_meeting, present_roll, present_voters
+from voting.members_ballot import check_close, check_window
 from voting.motion import check_question_rule
 from voting.procedural import carried_effects
 from voting.standing_orders import ProceduralKind, RevotePolicy
@@ -369,6 +370,8 @@ def _rule_source(state: BodyState, e: ev.BallotOpened) -> str:
 
 
 def _set_subject_state(state: BodyState, subject: str, kind: str, target: MotionState) -> BodyState:
+    if kind == "question":  # a members' ballot: its question has no motion behind it
+        return state
     if kind == "motion":
         motion = state.motion(subject)
         require_transition(f"the motion {motion.title!r}", motion.state, target)
@@ -413,7 +416,7 @@ def check_voter(state: BodyState, ballot: Ballot, voter: str, member: str) -> in
         )
     if known.suspended:
         raise NotEntitled(f"{state.name_of(member)} has been suspended and may not vote")
-    if voter not in state.meetings[ballot.meeting].present:
+    if not ballot.of_members and voter not in state.meetings[ballot.meeting].present:
         raise NotEntitled(
             f"{state.name_of(voter)} has left the meeting and may no longer vote on "
             f"{ballot.question}"
@@ -432,6 +435,7 @@ def cast_vote(state: BodyState, cmd: CastVote) -> list[ev.Event]:
         raise OutOfOrder("on a show of hands the tellers count the votes; none is cast here")
     member = cmd.on_behalf_of or cmd.by
     weight = check_voter(state, ballot, cmd.by, member)
+    check_window(ballot, cmd.at)
     if ballot.method == BallotMethod.SECRET:
         if cmd.split is not None:
             raise InvalidVote("a secret ballot paper cannot be split")
@@ -489,6 +493,7 @@ _NAMED_METHODS = frozenset({BallotMethod.RECORDED, BallotMethod.CARD, BallotMeth
 def evolve_vote(state: BodyState, e: ev.VoteCast) -> BodyState:
     ballot = _open(state, e.ballot)
     weight = check_voter(state, ballot, e.voter, e.member)
+    check_window(ballot, e.at)
     if ballot.method not in _NAMED_METHODS:
         raise InconsistentEvent(f"a named vote was logged on a {ballot.method.value} ballot")
     split = (e.for_votes, e.against, e.abstain)
@@ -510,6 +515,7 @@ def evolve_secret_vote(state: BodyState, e: ev.SecretVoteCast) -> BodyState:
     ballot = _open(state, e.ballot)
     if ballot.method != BallotMethod.SECRET:
         raise InconsistentEvent("a sealed vote was logged on a ballot that is not secret")
+    check_window(ballot, e.at)
     sealing.check_digest(e.mark, "sealed vote's mark")
     sealing.check_digest(e.seal, "sealed vote's seal")
     if e.mark in ballot.marks:
@@ -671,8 +677,13 @@ def decision(
 
 def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
     ballot = _open(state, cmd.ballot)
-    meeting = state.meeting(ballot.meeting)
-    state.require_chair(meeting, cmd.by)
+    present: tuple[str, ...] = ()
+    if ballot.of_members:
+        check_close(state, ballot, cmd.by, cmd.at)
+    else:
+        meeting = state.meeting(ballot.meeting)
+        state.require_chair(meeting, cmd.by)
+        present = present_roll(state, meeting)
     papers = tuple(sorted((str(t), str(c)) for t, c in cmd.papers))
     voters: tuple[tuple[str, str], ...] = ()
     if ballot.method == BallotMethod.SECRET:
@@ -687,7 +698,7 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
             cmd.at,
             cmd.ballot,
             *totals,
-            present_roll(state, meeting),
+            present,
             result.casting_vote.value if result.casting_vote else "",
             result.outcome.value,
             result.tied,
@@ -708,8 +719,8 @@ def consequences_of_close(
     """What the close of a vote causes, logged right after it: a carried amendment changes
     the text (and amendments it leaves without their words fall); a carried procedural
     motion does what it says (``voting.procedural.carried_effects``)."""
-    if outcome != Outcome.CARRIED.value:
-        return []
+    if outcome != Outcome.CARRIED.value or ballot.of_members:
+        return []  # a members' ballot decides its question, and changes nothing here
     if ballot.subject_kind == "amendment":
         return carry(state, state.amendment(ballot.subject), at)
     if ballot.subject_kind == "procedural":
@@ -722,7 +733,10 @@ def consequences_of_close(
 
 def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
     ballot = _open(state, e.ballot)
-    if e.present_at_close != present_roll(state, state.meeting(ballot.meeting)):
+    if ballot.of_members:
+        check_close(state, ballot, e.by, e.at)
+    present = () if ballot.of_members else present_roll(state, state.meeting(ballot.meeting))
+    if e.present_at_close != present:
         raise InconsistentEvent(
             f"the roll logged at the close of {ballot.question} is not who was present"
         )

@@ -34,6 +34,7 @@ __all__ = [
     "Nominate",
     "OpenBallot",
     "OpenDebate",
+    "OpenMembersBallot",
     "OpenNominations",
     "OpenPetition",
     "RecordAttendance",
@@ -297,6 +298,30 @@ class OpenBallot(Command):
     subject: str
     method: str = "show_of_hands"
     threshold: str = ""  # the question's own rule, as for MoveMotion (a motion only)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMembersBallot(Command):
+    """An officer calls a members' ballot outside any meeting (docs/counting.md, "Members'
+    ballots").
+
+    ``question`` is put to every member who may vote when the ballot is called (the
+    electorate is fixed then, by weight when ``weighted``); ``method`` is recorded or
+    secret; votes are cast from ``opens_at`` until before ``closes_at`` (RFC 3339 UTC)
+    and counted at the close. ``threshold`` is the question's own rule (one the standing
+    orders let a question carry), else the standing orders' motion threshold applies;
+    ``petition`` names the petition that triggered it, which must have closed with its
+    threshold met.
+    """
+
+    ballot: str
+    question: str
+    opens_at: str
+    closes_at: str
+    method: str = "recorded"
+    weighted: bool = False
+    petition: str = ""
+    threshold: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,10 @@ FIELDS: Mapping[str, Mapping[str, str]] = {
         "tie_rule": "derived", "revote": "derived", "roll": "derived", "present": "derived",
         "members": "derived", "quorum_required": "derived",
     },
+    "members_ballot_opened": {
+        "threshold": "derived", "tie_rule": "derived", "revote": "derived", "roll": "derived",
+        "members": "derived",
+    },
     "ballot_closed": {  # the counts are the tellers' own figures on a show of hands
         "for_votes": "recount", "against": "recount", "abstain": "recount",
         "present_at_close": "recount", "outcome": "recount", "tied": "recount",

@@ -42,6 +42,7 @@ __all__ = [
     "MemberAdmitted",
     "MemberReinstated",
     "MemberSuspended",
+    "MembersBallotOpened",
     "MotionDisposed",
     "MotionMoved",
     "MotionSeconded",
@@ -435,6 +436,36 @@ class BallotOpened(Event):
     # ``threshold`` applied is then derived from it, from the rule the motion was moved with,
     # or from the standing orders.
     rule: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MembersBallotOpened(Event):
+    """A members' ballot is called outside any meeting: the electorate is fixed now.
+
+    Acts: the officer (``by``), the ballot, the ``question``, the ``method`` (recorded or
+    secret), the window (votes from ``opens_at`` until before ``closes_at``), whether it
+    is ``weighted``, the ``petition`` that triggered it (or ``""``) and the question's own
+    ``rule`` (or ``""``). Derived and recomputed on replay: the ``threshold`` applied, the
+    ``tie_rule`` (an equality of votes is not carried: no chair presides), the ``revote``
+    policy, the ``roll`` (every member who may vote, as ``(member, weight)``, sorted; a
+    weight of 1 unless weighted) and ``members``, the electorate's total weight.
+    """
+
+    TYPE: ClassVar[str] = "members_ballot_opened"
+    ballot: str
+    question: str
+    method: str
+    opens_at: str
+    closes_at: str
+    weighted: bool
+    petition: str
+    rule: str
+    threshold: str
+    tie_rule: str
+    revote: str
+    roll: tuple[tuple[str, int], ...]
+    members: int
+    by: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -354,6 +354,21 @@ def _ballot_opened(w: _Writer, before: BodyState, e: ev.BallotOpened, where: str
         w.out()
 
 
+def _members_ballot_opened(w: _Writer, before: BodyState, e: ev.MembersBallotOpened,
+                           where: str) -> None:
+    """A members' ballot as it is called: its question, window, electorate and rule."""
+    method = "secret" if e.method == BallotMethod.SECRET.value else "recorded"
+    weighted = f", by weight (total {e.members})" if e.weighted else ""
+    petition = f" on the petition {e.petition!r}, which met its threshold" if e.petition else ""
+    rule = "its own, given as it was called" if e.rule else "the standing orders'"
+    w.out()
+    w.out(f"{_time(e.at)} **Members' ballot** `{e.ballot}` ({method}) called by "
+          f"{w.name(e.by)}{petition}: {e.question}")
+    w.out(f"- Voting from {e.opens_at} until {e.closes_at}; electorate {len(e.roll)} "
+          f"members{weighted}, fixed now. Rule: `{e.threshold}` ({rule}); ties: "
+          f"`{e.tie_rule}`. The result is declared at the close.")
+
+
 _RULE_SOURCES = {
     "put": "the question's own, put with it by the chair",
     "moved": "the motion's own, asked for by its mover",
@@ -403,8 +418,18 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
     ballot = w.state.ballot(e.ballot)
     casting = f" The chair gave a casting vote {e.casting_vote}." if e.casting_vote else ""
     present = len(e.present_at_close)
-    w.out(f"{_time(e.at)} **{e.explanation}**{casting} Present at the close: {present}.")
-    if ballot.rule_source and ballot.result is not None:
+    if ballot.of_members:
+        turnout = len(ballot.votes) if ballot.method == BallotMethod.RECORDED else len(e.voters)
+        w.out()
+        w.out(f"{_time(e.at)} **Members' ballot `{ballot.id}` closed: {e.explanation}** "
+              f"Voted: {turnout} of an electorate of {len(ballot.roll)}.")
+    else:
+        w.out(f"{_time(e.at)} **{e.explanation}**{casting} Present at the close: {present}.")
+    if ballot.of_members and ballot.result is not None:
+        w.out(f"- Decided by `{ballot.threshold}`: it needed {ballot.result.needed}; "
+              f"{e.for_votes} for, {e.against} against, {e.abstain} abstaining, of an "
+              f"electorate of {ballot.members}.")
+    elif ballot.rule_source and ballot.result is not None:
         w.out(f"- Decided by `{ballot.threshold}`: it needed {ballot.result.needed}; "
               f"{e.for_votes} for, {e.against} against, {e.abstain} abstaining, of "
               f"{ballot.members} members on the roll and {ballot.present} present.")
@@ -549,6 +574,7 @@ RENDERERS: dict[type[ev.Event], Renderer] = {
     ev.QuestionToBePut: _question_put,
     ev.RulingOverturned: _overturned,
     ev.BallotOpened: _ballot_opened,
+    ev.MembersBallotOpened: _members_ballot_opened,
     ev.VoteCast: _vote,
     ev.SecretVoteCast: _secret_vote,
     ev.BallotClosed: _ballot_closed,

@@ -392,10 +392,20 @@ class Ballot:
     # Whose rule ``threshold`` is: "" the standing orders', "moved" the motion's own (asked
     # for by its mover), "put" the question's own (the chair put it with it).
     rule_source: str = ""
+    # A members' ballot (``meeting`` is ""): votes from ``opens_at`` until before
+    # ``closes_at``; ``petition`` is the petition that triggered it, if any.
+    opens_at: str = ""
+    closes_at: str = ""
+    petition: str = ""
 
     @property
     def roll_weight(self) -> int:
         return sum(self.roll.values())
+
+    @property
+    def of_members(self) -> bool:
+        """Whether this is a members' ballot, held outside any meeting."""
+        return not self.meeting
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ def blueprints() -> tuple[Blueprint, ...]:
         log,
         meetings,
         members,
+        members_ballots,
         motions,
         procedurals,
         stream,
@@ -24,4 +25,5 @@ def blueprints() -> tuple[Blueprint, ...]:
 
     return (tokens.blp, bodies.blp, members.blp, meetings.blp, motions.blp,
             motions.amendments, procedurals.blp, ballots.blp, ballots.receipts,
+            members_ballots.blp,
             elections.blp, log.blp, log.bundles, stream.blp)

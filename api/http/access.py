@@ -74,6 +74,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{B}/ballots/<ballot>"): PUBLIC,
     ("POST", f"{B}/ballots/<ballot>/votes"): VOTERS,
     ("POST", f"{B}/ballots/<ballot>/close"): CHAIR,
+    # members' ballots (cast and read as ballots, above)
+    ("POST", f"{B}/members-ballots"): OFFICERS,
+    ("POST", f"{B}/members-ballots/<ballot>/close"): OFFICERS,
     # elections
     ("POST", f"{B}/elections"): CHAIR,
     ("GET", f"{B}/elections/<election>"): PUBLIC,

@@ -139,7 +139,7 @@ def ballot_view(state: BodyState, record: BallotRecord) -> BallotView:
     else:
         cast, eligible = (len(ballot.votes) if ballot.votes else declared), len(ballot.roll)
     missing: tuple[str, ...] = ()
-    hidden = state.meeting(ballot.meeting).publication != "open"
+    hidden = bool(ballot.meeting) and state.meeting(ballot.meeting).publication != "open"
     if ballot.method == BallotMethod.RECORDED and not hidden:
         voted = set(ballot.votes)
         missing = tuple(sorted(state.name_of(member) for _, member in ballot.roll

@@ -102,6 +102,17 @@ class Room:
         hours, rest = divmod(self._tick, 3600)
         return f"2025-03-12T{10 + hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
 
+    def later(self, seconds: int) -> str:
+        """The time ``seconds`` after the last one given, without giving it."""
+        tick = self._tick + seconds
+        hours, rest = divmod(tick, 3600)
+        return f"2025-03-12T{10 + hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+
+    def wait(self, seconds: int) -> Room:
+        """Let ``seconds`` pass: the next command comes ``seconds`` + 1 after the last."""
+        self._tick += seconds
+        return self
+
     def command(self, command_type: type[c.Command], by: str, /, **fields: Any) -> c.Command:
         """The command, with what a shell adds to a sealed vote: the member's mark key for a
         secret vote or ranking given a tracker, the ballot secret for a secret close (unless

@@ -51,6 +51,11 @@ def tour() -> list[ev.Event]:
     room.do(c.OpenPetition, "m1", petition="pet", text="We want a ballot.", number=1)
     room.do(c.SignPetition, "m2", petition="pet")
     room.do(c.ClosePetition, SEC, petition="pet")
+    # A members' ballot the petition triggered, outside the meeting.
+    room.do(c.OpenMembersBallot, SEC, ballot="mb", question="That we affiliate.",
+            opens_at=room.later(1), closes_at=room.later(5), petition="pet")
+    room.do(c.CastVote, "m2", ballot="mb", choice="for")
+    room.wait(5).do(c.CloseBallot, SEC, ballot="mb")
     room.motion("other", mover="m3", seconder="", debate=False)
     room.do(c.WithdrawMotion, "m3", subject="other")
     # A motion to amend the standing orders, carried (their change is its consequence), and a

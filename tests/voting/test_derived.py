@@ -72,6 +72,10 @@ def proceedings() -> tuple[ev.Event, ...]:
     for member in ("m1", "m2", "m3"):
         room.do(c.SignPetition, member, petition="pet")
     room.do(c.ClosePetition, SEC, petition="pet")
+    room.do(c.OpenMembersBallot, SEC, ballot="mb", question="That we affiliate.",
+            opens_at=room.later(1), closes_at=room.later(5), petition="pet", weighted=True)
+    room.do(c.CastVote, "m2", ballot="mb", choice="for")
+    room.wait(5).do(c.CloseBallot, SEC, ballot="mb")
     room.do(c.OpenNominations, SEC, election="e1", title="Delegate", seats=1, method="irv",
             meeting=MEETING, secret=False)
     room.do(c.Nominate, "m1", election="e1", candidate="m5", seconder="m2")
@@ -104,7 +108,8 @@ def altered(value: object) -> object:
 
 
 def method_of(log: tuple[ev.Event, ...] | list[ev.Event], ballot: str) -> str:
-    return next(e.method for e in log if isinstance(e, ev.BallotOpened) and e.ballot == ballot)
+    return next(e.method for e in log
+                if isinstance(e, ev.BallotOpened | ev.MembersBallotOpened) and e.ballot == ballot)
 
 
 def checked_fields(log: tuple[ev.Event, ...] | list[ev.Event]) -> list[tuple[int, str, str]]:
@@ -197,6 +202,12 @@ EXPECTED = {
     ("ballot_opened", "members"):
         "the body's voting membership (by weight for a card or college vote)",
     ("ballot_opened", "quorum_required"): "the quorum the meeting's rule requires",
+    ("members_ballot_opened", "threshold"):
+        "the threshold of its question (its own rule, or the standing orders')",
+    ("members_ballot_opened", "tie_rule"): "tie_falls: no chair presides over a members' ballot",
+    ("members_ballot_opened", "revote"): "the revote policy of the body",
+    ("members_ballot_opened", "roll"): "the electorate the membership gives",
+    ("members_ballot_opened", "members"): "the electorate's total (by weight if weighted)",
     ("nominations_closed", "candidates"):
         "the nominated candidates who may stand, in ballot-paper order",
     ("nominations_closed", "roll"): "the roll the attendance gives",

@@ -32,6 +32,7 @@ from voting.errors import (
 )
 from voting.state import BodyState
 from voting.text import MAX_LINES, MAX_TEXT_CHARS
+from voting.times import InvalidTime
 
 from .builders import CHAIR, MEETING, MOTION, SEC, Room
 
@@ -82,7 +83,22 @@ def electing_arena(*, polling: bool) -> Room:
     return room
 
 
+def members_arena() -> Room:
+    """The debating arena with three members' ballots: 'mb' (recorded) open at ``AT``, m1
+    has voted; 'early', opening after ``AT``; and 'late', closed for votes before ``AT``."""
+    room = debating_arena()
+    room.do(c.OpenMembersBallot, SEC, ballot="mb", question="That we affiliate.",
+            opens_at=room.later(1), closes_at="2025-03-12T13:00:00Z")
+    room.do(c.CastVote, "m1", ballot="mb", choice="for")
+    room.do(c.OpenMembersBallot, SEC, ballot="early", question="That we merge.",
+            opens_at="2025-03-12T13:00:00Z", closes_at="2025-03-12T14:00:00Z", method="secret")
+    room.do(c.OpenMembersBallot, SEC, ballot="late", question="That we disband.",
+            opens_at=room.later(1), closes_at=room.later(3), weighted=True)
+    return room
+
+
 DEBATING = debating_arena().state
+MEMBERS = members_arena().state
 ELECTING = electing_arena(polling=False).state
 POLLING = electing_arena(polling=True).state
 VOTING = voting_arena().state
@@ -90,6 +106,8 @@ SIMPLE = Room.founded().members(3).meeting().motion().state  # a motion ready to
 FRESH = BodyState()
 AT = "2025-03-12T12:00:00Z"
 TRACKER = "ab" * 16
+KEY = "cd" * 32
+LATER = "2025-03-12T18:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -353,6 +371,51 @@ CASES = [
          petition="shut"),
     case("petition closed by a member", c.ClosePetition, "m1", NotEntitled, P,
          "chair or secretary", petition="pet"),
+    # -- members' ballots
+    case("members' ballot called by a member", c.OpenMembersBallot, "m1", NotEntitled, P,
+         "chair or secretary", ballot="x", question="Q", opens_at=AT, closes_at=LATER),
+    case("members' ballot by show of hands", c.OpenMembersBallot, SEC, DomainError, V,
+         "members' ballot is recorded, secret", ballot="x", question="Q", opens_at=AT,
+         closes_at=LATER, method="show_of_hands"),
+    case("weighted secret members' ballot", c.OpenMembersBallot, SEC, DomainError, V,
+         "carries no weight", ballot="x", question="Q", opens_at=AT, closes_at=LATER,
+         method="secret", weighted=True),
+    case("members' ballot closing as it opens", c.OpenMembersBallot, SEC, OutOfOrder, V,
+         "closes after it opens", ballot="x", question="Q", opens_at=AT, closes_at=AT),
+    case("members' ballot opening before it is called", c.OpenMembersBallot, SEC, OutOfOrder, V,
+         "before it is called", ballot="x", question="Q", opens_at="2025-03-12T11:00:00Z",
+         closes_at=LATER),
+    case("members' ballot with a bad time", c.OpenMembersBallot, SEC, InvalidTime, V,
+         "closes_at 'tomorrow' is not an RFC 3339", ballot="x", question="Q", opens_at=AT,
+         closes_at="tomorrow"),
+    case("members' ballot on a petition that failed", c.OpenMembersBallot, SEC, OutOfOrder, V,
+         "without meeting its threshold", ballot="x", question="Q", opens_at=AT,
+         closes_at=LATER, petition="shut"),
+    case("members' ballot on an open petition", c.OpenMembersBallot, SEC, OutOfOrder, V,
+         "has not closed", ballot="x", question="Q", opens_at=AT, closes_at=LATER,
+         petition="pet"),
+    case("members' ballot on no petition", c.OpenMembersBallot, SEC, NotFound, L,
+         "no petition", ballot="x", question="Q", opens_at=AT, closes_at=LATER,
+         petition="nope"),
+    case("members' ballot id reused", c.OpenMembersBallot, SEC, AlreadyExists, V,
+         "already a ballot", MEMBERS, ballot="mb", question="Q", opens_at=AT, closes_at=LATER),
+    case("members' ballot by an unknown rule", c.OpenMembersBallot, SEC, DomainError, V,
+         "is not a threshold", ballot="x", question="Q", opens_at=AT, closes_at=LATER,
+         threshold="two_fifths"),
+    case("members' ballot with no question", c.OpenMembersBallot, SEC, EmptyText, V, "",
+         ballot="x", question="  ", opens_at=AT, closes_at=LATER),
+    case("vote before a members' ballot opens", c.CastVote, "m2", BallotClosed, V,
+         "too early", MEMBERS, ballot="early", choice="for", tracker=TRACKER, mark_key=KEY),
+    case("vote after a members' ballot closes", c.CastVote, "m2", BallotClosed, V,
+         "too late", MEMBERS, ballot="late", choice="for"),
+    case("vote twice in a members' ballot", c.CastVote, "m1", AlreadyVoted, V,
+         "already voted", MEMBERS, ballot="mb", choice="against"),
+    case("observer votes in a members' ballot", c.CastVote, "obs", NotEntitled, P,
+         "not on the roll", MEMBERS, ballot="mb", choice="for"),
+    case("close a members' ballot early", c.CloseBallot, SEC, OutOfOrder, V, "not before",
+         MEMBERS, ballot="mb"),
+    case("close a members' ballot as a member", c.CloseBallot, "m1", NotEntitled, P,
+         "chair or secretary", MEMBERS, ballot="late"),
     # -- the electoral college
     case("shares short of the whole", c.DefineCollege, SEC, DomainError, V, "cannot be used",
          sections=(("a", "1/2"), ("b", "1/3"))),

@@ -403,6 +403,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", f"{BB}/ballots/<ballot>"): PUB,
     ("POST", f"{BB}/ballots/<ballot>/votes"): VOT,
     ("POST", f"{BB}/ballots/<ballot>/close"): CHA,
+    ("POST", f"{BB}/members-ballots"): OFF,
+    ("POST", f"{BB}/members-ballots/<ballot>/close"): OFF,
     ("POST", f"{BB}/elections"): CHA,
     ("GET", f"{BB}/elections/<election>"): PUB,
     ("POST", f"{BB}/elections/<election>/nominations"): VOT,
