@@ -17,10 +17,11 @@ def blueprints() -> tuple[Blueprint, ...]:
         meetings,
         members,
         motions,
+        petitions,
         procedurals,
         tokens,
     )
 
     return (tokens.blp, bodies.blp, members.blp, meetings.blp, motions.blp,
-            motions.amendments, procedurals.blp, ballots.blp, ballots.receipts,
+            motions.amendments, procedurals.blp, petitions.blp, ballots.blp, ballots.receipts,
             elections.blp, log.blp, log.bundles)
