@@ -105,8 +105,10 @@ def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int
     # "Task queue depth is N" is waitress saying its threads are busy: the load, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = make_app()
+    # The app refuses a body over MAX_CONTENT_LENGTH with a problem document (413);
+    # waitress, which would answer in plain text, only stops one over twice that.
     waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+                   max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
                    backlog=1024, connection_limit=1000, _quiet=True)
 
 

@@ -146,7 +146,9 @@ class ReportSchema(Schema):
 class WateredDown(MethodView):
     @blp.arguments(ReportQuery, location="query")
     @blp.response(200, ReportSchema)
-    @blp.alt_response(200, content_type="text/markdown", success=True)
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": ReportSchema},
+        "text/markdown": {"schema": {"type": "string"}}}}})
     def get(self, query: dict[str, Any], body: str, motion: str) -> Any:
         """What was watered down: each carried amendment as the words it left out and
         inserted, with the vote that did it, then the substantive motion against the original
