@@ -38,6 +38,8 @@ from api.auth import TokenKeys, create_invite, rfc3339
 from api.db import BodyRow, PrincipalRow, registry_engine, schema_status, write
 from api.errors import Problem
 from api.ledger import Ledger
+from audit.errors import NoteError
+from audit.note import check_key_name
 from voting import commands as c
 from voting.decider import execute
 from voting.state import BodyState
@@ -175,6 +177,11 @@ class Instance:
         for command in founding:
             state, _ = execute(state, command)
         origin = origin or f"{self.origin_prefix}/{body_id}"
+        try:  # the origin names the log's key in every signed note (c2sp.org/signed-note)
+            check_key_name(origin)
+        except NoteError as refusal:
+            raise Problem(422, "invalid-request", f"the origin cannot name a log key: {refusal}",
+                          field="origin") from None
         folder = self.body_folder(body_id)
         if self.postgres:  # committed first: the ledger's own connection must see it
             with write(self.engine) as conn:

@@ -29,8 +29,10 @@ class NewBodySchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(
         BODY_ID, error="lowercase letters, digits and inner hyphens, at most 63"))
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    origin = fields.String(validate=validate.Regexp(r"^[!-~]{1,255}$"), metadata={
-        "description": "The log's origin line (default: <ORIGIN_PREFIX>/<id>)"})
+    origin = fields.String(validate=validate.Regexp(
+        r"^[!-*,-~]{1,255}$", error="1 to 255 printable ASCII characters, no space or '+'"),
+        metadata={"description": "The log's origin line, which also names its key in every "
+                                 "signed note (default: <ORIGIN_PREFIX>/<id>)"})
     standing_orders = fields.String(load_default="citrine",
                                     validate=validate.OneOf(sorted(PROFILES)))
     secretary = fields.Nested(FounderSchema, required=True)

@@ -3,8 +3,12 @@ where one is: in ``field`` and in ``errors`` with where the field is, as schema 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from api.errors import Problem
+from tests.api.http.conftest import Service, bearer
 from tests.api.http.test_refusals import B, Meeting, meeting
 
 __all__ = ["meeting"]  # the fixture, shared with the refusals of every route
@@ -60,3 +64,28 @@ def test_a_text_error_names_the_text(meeting: Meeting) -> None:
     assert response.json["type"].startswith("urn:tellers:problem:text")
     assert response.json["field"] == "text"
     assert response.json["errors"][0]["in"] == "json"
+
+
+@pytest.mark.parametrize("origin", ["A+", "group one", "tab\there"])
+def test_an_origin_that_cannot_name_a_key_is_refused_and_nothing_written(
+        service: Service, origin: str) -> None:
+    """Found by schemathesis: an origin with a '+' was taken, then the log's signer refused
+    it as a key name, and the founding failed with a 500."""
+    admin = service.admin()
+    before = sorted(p.name for p in service.instance.path.rglob("*"))
+    response = service.client.post("/api/v1/bodies", headers=bearer(admin), json={
+        "id": "z", "name": "Z", "origin": origin, "secretary": {"id": "s", "name": "S"}})
+    assert response.status_code == 422, response.json
+    assert response.json["field"] == "origin"
+    assert service.client.get("/api/v1/bodies").json == []
+    assert sorted(p.name for p in service.instance.path.rglob("*")) == before
+
+
+def test_the_instance_refuses_such_an_origin_whoever_asks(service: Service) -> None:
+    """The check is in the instance, so no caller of ``create_body`` gets past it."""
+    with pytest.raises(Problem) as refused:
+        service.instance.create_body("z", name="Z", origin="A+", standing_orders="citrine",
+                                     secretary="s", secretary_name="S",
+                                     now=datetime.now(UTC), invite_seconds=60)
+    assert refused.value.status == 422 and refused.value.field == "origin"
+    assert service.instance.bodies() == []
