@@ -13,13 +13,16 @@ describes is driven with generated requests over HTTP. Each response is checked:
 - ``response_headers_conformance``: documented headers are present and well formed.
 
 The requests carry a valid token (an auth provider: the admin's for the admin's
-routes, else that of a member who is the body's chair and secretary), and half of them
-name things that exist (the body, its members, a meeting under way, a motion under
-debate, an amendment, an open ballot, an election, a petition, a signed size), so the
-generated data reaches the rules and not only the 404s. Generation is positive (data
-the document allows) and negative (data it forbids: then a 4xx is also required).
+routes, else that of a member who is the body's chair and secretary). Each command
+operation gets a fresh body of its own with a meeting under way (a motion under debate,
+an amendment, an open ballot, an election, a petition), and three requests in four name
+what exists there (in the path, and at times in the JSON), so the generated data reaches
+the rules and not only the 404s. Generation is positive (data the document allows) and
+negative (data it forbids: then a 4xx is also required). At the end the server's own
+output must hold no traceback.
 
-The examples per operation are bounded for CI; the ``nightly`` marker runs many more.
+The examples per operation are bounded for CI; the ``nightly`` marker runs many more
+(``pytest -m nightly``).
 """
 
 from __future__ import annotations
