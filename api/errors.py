@@ -16,6 +16,7 @@ import http
 from collections.abc import Mapping
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Response, current_app, json, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -30,6 +31,7 @@ __all__ = [
     "PROBLEM_JSON",
     "Problem",
     "ProblemApi",
+    "ProblemResponses",
     "ProblemSchema",
     "problem_for",
     "problem_response",
@@ -112,6 +114,16 @@ def _title(name: str) -> str:
     return name.replace("-", " ").capitalize()
 
 
+class FieldErrorSchema(Schema):
+    """One field at fault in a request."""
+
+    in_ = fields.String(data_key="in", required=True, metadata={
+        "description": "Where the field is: json, query, path or header"})
+    field = fields.String(required=True, metadata={
+        "description": "Its name (dotted for a nested field; _schema for the whole)"})
+    reason = fields.String(required=True)
+
+
 class ProblemSchema(Schema):
     """An RFC 9457 problem document, as documented in the OpenAPI description."""
 
@@ -121,8 +133,8 @@ class ProblemSchema(Schema):
     detail = fields.String(metadata={"description": "What went wrong, in words"})
     instance = fields.String(metadata={"description": "The request path"})
     field = fields.String(metadata={"description": "The request field at fault, if one is"})
-    errors = fields.List(fields.Dict(), metadata={
-        "description": "For a schema error: each field at fault, where and why"})
+    errors = fields.List(fields.Nested(FieldErrorSchema), metadata={
+        "description": "Each field at fault, where and why"})
 
 
 def _flatten(messages: Any, location: str, prefix: str = "") -> list[dict[str, str]]:
@@ -143,10 +155,56 @@ def _flatten(messages: Any, location: str, prefix: str = "") -> list[dict[str, s
     return found
 
 
+def error_statuses(method: str, rule: str, operation: Mapping[str, Any]) -> list[int]:
+    """The error statuses a route can answer, from what it takes and who may call it.
+
+    Every route checks a token that is sent (401); a route the access table does not
+    open to all also refuses the wrong role (403); a route naming a resource in its path
+    answers 404 for one that is not there; a request body may be malformed (400), too
+    large (413) or invalid (422); a command may be refused by the rules (409 for a
+    conflict with the state, 422 for what the rules never allow). ``default`` is not
+    used, so a response with a status not listed here is a documentation error that a
+    schema checker reports.
+    """
+    from api.http.access import PUBLIC, ROUTES
+
+    statuses = {401}
+    if ROUTES.get((method.upper(), rule)) is not PUBLIC:
+        statuses.add(403)
+    if "<" in rule:
+        statuses.add(404)
+    if "requestBody" in operation:
+        statuses |= {400, 413, 422}
+    if method.lower() == "post":
+        statuses |= {409, 422}
+    return sorted(statuses)
+
+
+class ProblemResponses(BasePlugin):
+    """An apispec plugin documenting each operation's problem responses
+    (:func:`error_statuses`), all as RFC 9457 documents (:class:`ProblemSchema`)."""
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or operations is None:
+            return
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(method, rule.rule, operation):
+                responses.setdefault(str(status), http.HTTPStatus(status).name)
+
+
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's ``Api`` answering every error as a problem document."""
+    """flask-smorest's ``Api`` answering every error as a problem document, and documenting
+    on each operation the problems it can answer (:class:`ProblemResponses`)."""
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own error statuses
+
+    def _init_spec(self, *, extra_plugins: Any = None, **options: Any) -> None:
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ProblemResponses()],
+                           **options)
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
@@ -159,11 +217,9 @@ class ProblemApi(Api):  # type: ignore[misc]
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_JSON)
+            if status == 413:  # a body far over the limit is stopped by the HTTP server
+                response["content"]["text/plain"] = {"schema": {"type": "string"}}
             self.spec.components.response(status.name, response, lazy=True)
-        default: dict[str, Any] = {"description": "A problem (RFC 9457)",
-                                   "schema": self.ERROR_SCHEMA}
-        prepare_response(default, self.spec, PROBLEM_JSON)
-        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
@@ -207,8 +263,56 @@ def _handle_problem(error: Problem) -> Response:
                             headers=error.headers, **error.extra)
 
 
+# Where no value of the request is named in a refusal, the field its class is about,
+# if the request carries it (the first of these that it carries).
+_FIELDS_BY_CLASS: tuple[tuple[type[de.DomainError], tuple[str, ...]], ...] = (
+    (de.SpanNotFound, ("leave_out", "after", "line")),
+    (de.QuotedWordsMismatch, ("leave_out", "after", "line")),
+    (de.EditNoLongerApplies, ("leave_out",)),
+    (de.TextError, ("text", "insert")),
+    (de.InvalidWeight, ("weight",)),
+    (de.InvalidVote, ("choice", "ranking", "counts", "casting_vote")),
+)
+
+
+def field_at_fault(error: de.DomainError) -> tuple[str, str] | None:
+    """Where and which field of the request a domain refusal is about, if one is.
+
+    The core's messages quote the ids and values they refuse (``there is no ballot
+    'b9'``), so the field is the path parameter, JSON member or query argument whose
+    value the message quotes (path first: the resource the URL names); failing that,
+    the field the error's class is about (:data:`_FIELDS_BY_CLASS`) when the request
+    carries it. A refusal about the state (the ballot has closed) names no field.
+    """
+    message = str(error)
+    sent = request.get_json(silent=True) if request.is_json else None
+    places: list[tuple[str, Mapping[str, Any]]] = [
+        ("path", {k: v for k, v in (request.view_args or {}).items() if k != "body"}),
+        ("json", sent if isinstance(sent, Mapping) else {}),
+        ("query", request.args),
+    ]
+    for location, values in places:
+        for name, value in values.items():
+            if isinstance(value, str) and value and repr(value) in message:
+                return location, str(name)
+    if isinstance(sent, Mapping):
+        for cls, names in _FIELDS_BY_CLASS:
+            if isinstance(error, cls):
+                for name in names:
+                    if sent.get(name) not in (None, ""):
+                        return "json", name
+                break
+    return None
+
+
 def _handle_domain(error: de.DomainError) -> Response:
     status, name = problem_for(error)
     if status >= 500:
         current_app.logger.error("refused by the log's own rules: %s", error)
-    return problem_response(status, name, str(error))
+        return problem_response(status, name, str(error))
+    found = field_at_fault(error)
+    if found is None:
+        return problem_response(status, name, str(error))
+    location, field = found
+    return problem_response(status, name, str(error), field=field,
+                            errors=[{"in": location, "field": field, "reason": str(error)}])

@@ -38,6 +38,8 @@ from api.auth import Principal, TokenCache, TokenKeys, create_invite, load_princ
 from api.db import BodyRow, PrincipalRow, registry_engine, schema_status, write
 from api.errors import Problem
 from api.ledger import Ledger
+from audit.errors import NoteError
+from audit.note import check_key_name
 from voting import commands as c
 from voting.decider import execute
 from voting.state import BodyState
@@ -90,7 +92,9 @@ class Instance:
 
     def body(self, body_id: str) -> BodyInfo | None:
         """The body registered under ``body_id``; remembered once found (a body's row is never
-        changed or removed), so that every request naming it does not read the registry."""
+        removed, and its id, name, origin and founding time never change; the turnout policy
+        is read afresh by :meth:`shows_turnout`), so that every request naming it does not
+        read the registry."""
         with self._guard:
             known = self._known_bodies.get(body_id)
         if known is not None:
@@ -133,6 +137,14 @@ class Instance:
             raise Problem(404, "body-not-found", f"there is no body {body_id!r} here",
                           field="body")
         return info
+
+    def shows_turnout(self, body_id: str) -> bool:
+        """Whether the body's policy shows turnout while a ballot is open, read afresh (the
+        one column of a body's row an operator may change, so it is not remembered)."""
+        with self.engine.connect() as conn:
+            shown = conn.execute(select(BodyRow.show_turnout)
+                                 .where(BodyRow.id == body_id)).scalar()
+        return bool(shown)
 
     def body_folder(self, body_id: str) -> Path:
         if not BODY_ID.match(body_id):
@@ -214,6 +226,11 @@ class Instance:
         for command in founding if history is None else ():
             state, _ = execute(state, command)
         origin = origin or f"{self.origin_prefix}/{body_id}"
+        try:  # the origin names the log's key in every signed note (c2sp.org/signed-note)
+            check_key_name(origin)
+        except NoteError as refusal:
+            raise Problem(422, "invalid-request", f"the origin cannot name a log key: {refusal}",
+                          field="origin") from None
         folder = self.body_folder(body_id)
         if self.postgres:  # committed first: the ledger's own connection must see it
             with write(self.engine) as conn:

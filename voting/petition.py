@@ -97,7 +97,7 @@ def threshold_named(name: str) -> PetitionThreshold:
         elif match["members"]:
             number = int(match["members"])
         else:
-            fraction = _NAMED_FRACTIONS.get(match["fraction"])
+            fraction = _NAMED_FRACTIONS.get(match["fraction"]) or _ratio(match["fraction"])
     try:
         threshold = PetitionThreshold(fraction_of_members=fraction, members=number, rule=rule)
     except CountError:
@@ -105,6 +105,18 @@ def threshold_named(name: str) -> PetitionThreshold:
     if threshold.name != name:
         raise InconsistentEvent(f"no petition threshold is named {name!r}")
     return threshold
+
+
+_RATIO = re.compile(r"(?P<numerator>[1-9]\d*)_in_(?P<denominator>[1-9]\d*)")
+
+
+def _ratio(part: str) -> Fraction | None:
+    """The fraction a ``<n>_in_<d>`` part names (``tallying.quorum.fraction_name`` writes
+    any fraction without a word name so, whatever its denominator), else None."""
+    match = _RATIO.fullmatch(part)
+    if match is None:
+        return None
+    return Fraction(int(match["numerator"]), int(match["denominator"]))
 
 
 # Fractions by the part of a name they give (``one_third``, ``3_in_7``), for small ones:

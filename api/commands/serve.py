@@ -147,8 +147,10 @@ def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int
     app = make_app()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_gracefully)
+    # The app refuses a body over MAX_CONTENT_LENGTH with a problem document (413);
+    # waitress, which would answer in plain text, only stops one over twice that.
     waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+                   max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
                    backlog=1024, connection_limit=1000, _quiet=True)
 
 

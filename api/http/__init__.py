@@ -18,12 +18,13 @@ def blueprints() -> tuple[Blueprint, ...]:
         members,
         members_ballots,
         motions,
+        petitions,
         procedurals,
         stream,
         tokens,
     )
 
     return (tokens.blp, bodies.blp, members.blp, meetings.blp, motions.blp,
-            motions.amendments, procedurals.blp, ballots.blp, ballots.receipts,
+            motions.amendments, procedurals.blp, petitions.blp, ballots.blp, ballots.receipts,
             members_ballots.blp,
             elections.blp, log.blp, log.bundles, stream.blp)

@@ -57,6 +57,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # motions and amendments
     ("POST", f"{B}/motions"): VOTERS,
     ("GET", f"{B}/motions/<motion>"): PUBLIC,
+    ("GET", f"{B}/motions/<motion>/report"): PUBLIC,
     ("POST", f"{B}/motions/<motion>/second"): VOTERS,
     ("POST", f"{B}/motions/<motion>/debate"): CHAIR,
     ("POST", f"{B}/motions/<motion>/consent"): VOTERS,
@@ -69,6 +70,11 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # procedural motions
     ("POST", f"{B}/procedurals"): VOTERS,
     ("GET", f"{B}/procedurals/<procedural>"): PUBLIC,
+    # petitions
+    ("POST", f"{B}/petitions"): VOTERS,
+    ("GET", f"{B}/petitions/<petition>"): PUBLIC,
+    ("POST", f"{B}/petitions/<petition>/signatures"): VOTERS,
+    ("POST", f"{B}/petitions/<petition>/close"): OFFICERS,
     # ballots
     ("POST", f"{B}/ballots"): CHAIR,
     ("GET", f"{B}/ballots/<ballot>"): PUBLIC,
@@ -78,13 +84,13 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{B}/members-ballots"): OFFICERS,
     ("POST", f"{B}/members-ballots/<ballot>/close"): OFFICERS,
     # elections
-    ("POST", f"{B}/elections"): CHAIR,
+    ("POST", f"{B}/elections"): OFFICERS,
     ("GET", f"{B}/elections/<election>"): PUBLIC,
     ("POST", f"{B}/elections/<election>/nominations"): VOTERS,
     ("POST", f"{B}/elections/<election>/nominations/<candidate>/second"): VOTERS,
-    ("POST", f"{B}/elections/<election>/nominations/close"): CHAIR,
+    ("POST", f"{B}/elections/<election>/nominations/close"): OFFICERS,
     ("POST", f"{B}/elections/<election>/rankings"): VOTERS,
-    ("POST", f"{B}/elections/<election>/close"): CHAIR,
+    ("POST", f"{B}/elections/<election>/close"): OFFICERS,
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,

@@ -119,8 +119,7 @@ def turnout(body: str, ballot: Ballot) -> int | None:
     body's policy does not show it)."""
     if ballot.closed or ballot.method == BallotMethod.SHOW_OF_HANDS:
         return None
-    info = instance().body(body)
-    if info is None or not info.show_turnout:
+    if not instance().shows_turnout(body):
         return None
     return len(ballot.votes) + len(ballot.marks)
 

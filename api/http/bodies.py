@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance, now
-from api.http.common import AcceptedSchema, Id, accept, at, me
+from api.http.common import AcceptedSchema, Bool, Id, accept, at, me
 from api.instance import BODY_ID, BodyInfo
 from voting import commands as c
 from voting.standing_orders import PROFILES
@@ -30,8 +30,10 @@ class NewBodySchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(
         BODY_ID, error="lowercase letters, digits and inner hyphens, at most 63"))
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    origin = fields.String(validate=validate.Regexp(r"^[!-~]{1,255}$"), metadata={
-        "description": "The log's origin line (default: <ORIGIN_PREFIX>/<id>)"})
+    origin = fields.String(validate=validate.Regexp(
+        r"^[!-*,-~]{1,255}$", error="1 to 255 printable ASCII characters, no space or '+'"),
+        metadata={"description": "The log's origin line, which also names its key in every "
+                                 "signed note (default: <ORIGIN_PREFIX>/<id>)"})
     standing_orders = fields.String(load_default="citrine",
                                     validate=validate.OneOf(sorted(PROFILES)))
     secretary = fields.Nested(FounderSchema, required=True)
@@ -39,7 +41,7 @@ class NewBodySchema(Schema):
                         values=fields.String(validate=validate.Length(0, 1000)),
                         load_default=dict, metadata={
         "description": "Rules of the standing orders set otherwise than the profile, by name"})
-    show_turnout = fields.Boolean(load_default=False, metadata={
+    show_turnout = Bool(load_default=False, metadata={
         "description": "Show how many have voted while a ballot is open (never choices)"})
 
 
@@ -114,8 +116,13 @@ class CollegeSchema(Schema):
         "description": "Each section and its share of a college vote's result; shares add up to 1"})
 
 
+class CollegeShownSchema(Schema):
+    sections = fields.List(fields.Nested(SectionSchema), required=True, metadata={
+        "description": "Each section and its share; empty until a college is defined"})
+
+
 class CollegeAcceptedSchema(AcceptedSchema):
-    college = fields.Nested(CollegeSchema, required=True)
+    college = fields.Nested(CollegeShownSchema, required=True)
 
 
 def show_college(body: str) -> dict[str, Any]:
@@ -125,7 +132,7 @@ def show_college(body: str) -> dict[str, Any]:
 
 @blp.route("/<body>/college")
 class College(MethodView):
-    @blp.response(200, CollegeSchema)
+    @blp.response(200, CollegeShownSchema)
     def get(self, body: str) -> dict[str, Any]:
         """The body's electoral college: its sections and their shares (none until defined)."""
         instance().require_body(body)

@@ -1,9 +1,10 @@
 """``/api/v1/bodies/<body>/elections``: nominations, each member's own ranking, the count.
 
-The chair calls an election (``POST``), members nominate (each nomination names its
-seconder, as the rules record it), the chair closes nominations (the roll of voters
+An officer (the chair or the secretary, as the rules allow) calls an election
+(``POST``), members nominate (each nomination names its seconder, as the rules record
+it), an officer closes nominations (the roll of voters
 and the lot's seed are fixed then, in the log), each member casts their own ranking
-and gets the receipt back at once, and the chair closes the poll, which counts. In a
+and gets the receipt back at once, and an officer closes the poll, which counts. In a
 secret election the server draws the paper's tracker and the ballot secret; the
 receipt carries the tracker and the member's mark key (docs/verifying.md, "Sealed
 papers"). The rankings stay hidden until the close: the election shows its stage, the
@@ -105,7 +106,7 @@ class Elections(MethodView):
     @blp.response(201, ElectionAcceptedSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
-        """The chair calls an election and opens nominations."""
+        """An officer (chair or secretary) calls an election and opens nominations."""
         election = data.get("id") or fresh_id("election")
         return _answer(body, election, c.OpenNominations(
             at(), me(), election=election, title=data["title"], seats=data["seats"],
@@ -146,7 +147,7 @@ class CloseNominations(MethodView):
     @blp.response(201, ElectionAcceptedSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, body: str, election: str) -> dict[str, Any]:
-        """The chair closes nominations: the candidates and the roll are fixed."""
+        """An officer closes nominations: the candidates and the roll are fixed."""
         return _answer(body, election, c.CloseNominations(at(), me(), election=election))
 
 
@@ -174,5 +175,5 @@ class CloseElection(MethodView):
     @blp.response(201, ElectionAcceptedSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, body: str, election: str) -> dict[str, Any]:
-        """The chair closes the poll; the count is made and declared in the log."""
+        """An officer closes the poll; the count is made and declared in the log."""
         return _answer(body, election, c.CloseElection(at(), me(), election=election))

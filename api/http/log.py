@@ -76,6 +76,8 @@ def _size_of(note: str) -> int:
 @blp.route("/checkpoint")
 class Checkpoint(MethodView):
     @blp.response(200, content_type="text/plain")
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "text/plain": {"schema": {"type": "string"}}}}})
     def get(self, body: str) -> Response:
         """The log's head, signed and published (c2sp.org/tlog-checkpoint in a signed note).
 
@@ -220,9 +222,16 @@ def _serve(body: str, size: int | None, name: str) -> Response:
     return Response(data, mimetype=mimetype)
 
 
+# bundle.json is JSON; the log key, checkpoints and the rest are text
+BUNDLE_FILE = {"description": "OK", "content": {
+    "application/json": {"schema": {"type": "object"}},
+    "text/plain": {"schema": {"type": "string"}}}}
+
+
 @bundles.route("/latest/<path:name>")
 class LatestBundle(MethodView):
     @bundles.response(200, content_type="application/octet-stream")
+    @bundles.doc(responses={"200": BUNDLE_FILE})
     def get(self, body: str, name: str) -> Response:
         """A file of the bundle at the latest checkpoint."""
         return _serve(body, None, name)
@@ -231,6 +240,7 @@ class LatestBundle(MethodView):
 @bundles.route("/<int:size>/<path:name>")
 class SizedBundle(MethodView):
     @bundles.response(200, content_type="application/octet-stream")
+    @bundles.doc(responses={"200": BUNDLE_FILE})
     def get(self, body: str, size: int, name: str) -> Response:
         """A file of the bundle at checkpoint ``size`` (never changes)."""
         return _serve(body, size, name)

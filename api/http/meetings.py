@@ -100,6 +100,10 @@ class Minutes(MethodView):
     @blp.response(200, content_type="text/markdown")
     @blp.alt_response(200, content_type="text/html", success=True)
     @blp.alt_response(200, content_type="application/json", success=True)
+    @blp.doc(responses={"200": {"description": "OK", "content": {  # three media types
+        "text/markdown": {"schema": {"type": "string"}},
+        "text/html": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "object"}}}}})
     def get(self, query: dict[str, Any], body: str, meeting: str) -> Response:
         """The meeting's minutes, rendered from the log as the body's bundle publishes them
         (voting.minutes; C-MINUTES checks the published ones), under its publication

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from api.app import instance
 from api.http.ballots import BallotSchema, forget_papers, show
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Bool, Id, accept, at, fresh_id, me
 from voting import commands as c
 from voting.errors import NotFound
 from voting.members_ballot import METHODS
@@ -42,7 +42,7 @@ class NewMembersBallotSchema(Schema):
         **TIME, "description": "When votes may first be cast (RFC 3339 UTC); left out, now"})
     closes_at = fields.String(required=True, validate=validate.Length(1, 64), metadata={
         **TIME, "description": "When votes stop (RFC 3339 UTC); the close comes no earlier"})
-    weighted = fields.Boolean(load_default=False, metadata={
+    weighted = Bool(load_default=False, metadata={
         "description": "Each vote carries the member's weight (a recorded ballot only)"})
     petition = fields.String(load_default="", validate=validate.Length(0, 64), metadata={
         "description": "The petition that triggered it, closed with its threshold met"})

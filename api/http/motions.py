@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -11,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from api.app import instance
 from api.http.common import AcceptedSchema, Bool, Id, Int, accept, at, fresh_id, me
 from voting import commands as c
+from voting.report import amendment_record, watered_down
 from voting.state import Amendment, Motion
 
 __all__ = ["amendments", "blp"]
@@ -127,6 +129,65 @@ class OneMotion(MethodView):
     def get(self, body: str, motion: str) -> dict[str, Any]:
         """A motion: its text as moved and as amended, and where it stands."""
         return show_motion(instance().state(body).motion(motion))
+
+
+class ReportQuery(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "md"]),
+                           metadata={"description": "JSON, or Markdown as the minutes print it"})
+
+
+class ChangeSchema(Schema):
+    label = fields.String(required=True, metadata={"description": "Amendment N, or the "
+                                                                  "substantive motion"})
+    description = fields.String(required=True)
+    left_out = fields.List(fields.String(), required=True,
+                           metadata={"description": "Each run of words it left out"})
+    inserted = fields.List(fields.String(), required=True,
+                           metadata={"description": "Each run of words it inserted"})
+    explanation = fields.String(required=True, metadata={"description": "The declared result"})
+    voted_for = fields.List(fields.String(), required=True, metadata={
+        "description": "On a recorded vote, who voted for (pseudonyms in an unattributed "
+                       "meeting); empty otherwise"})
+    voted_against = fields.List(fields.String(), required=True)
+    abstained = fields.List(fields.String(), required=True)
+
+
+class ReportSchema(Schema):
+    motion = fields.String(required=True)
+    title = fields.String(required=True)
+    original = fields.String(required=True, metadata={"description": "The text as moved"})
+    text = fields.String(required=True, metadata={"description": "The text as amended"})
+    changes = fields.List(fields.Nested(ChangeSchema), required=True, metadata={
+        "description": "Each carried amendment in order, then the motion against its "
+                       "original"})
+
+
+@blp.route("/<motion>/report")
+class WateredDown(MethodView):
+    @blp.arguments(ReportQuery, location="query")
+    @blp.response(200, ReportSchema)
+    @blp.doc(responses={"200": {"description": "OK", "content": {
+        "application/json": {"schema": ReportSchema},
+        "text/markdown": {"schema": {"type": "string"}}}}})
+    def get(self, query: dict[str, Any], body: str, motion: str) -> Any:
+        """What was watered down: each carried amendment as the words it left out and
+        inserted, with the vote that did it, then the substantive motion against the original
+        (voting.report), rendered from the log."""
+        with instance().writing(body) as ledger:  # a state and the entries it replays
+            state, size = ledger.state, ledger.log.size
+            events = ledger.events()[:size]
+        found = state.motion(motion)  # NotFound (404)
+        if query["format"] == "md":
+            return Response(watered_down(state, events, motion), mimetype="text/markdown")
+        changes = [{"label": change.label, "description": change.description,
+                    "left_out": list(change.diff.left_out),
+                    "inserted": list(change.diff.inserted),
+                    "explanation": change.explanation, "voted_for": list(change.for_names),
+                    "voted_against": list(change.against_names),
+                    "abstained": list(change.abstain_names)}
+                   for change in amendment_record(state, events, motion)]
+        return {"motion": found.id, "title": found.title, "original": found.original.plain(),
+                "text": found.text.plain(), "changes": changes}
 
 
 @blp.route("/<motion>/second")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from voting import commands as c
 from voting import events as ev
 from voting.errors import AlreadyExists, DomainError, NotEntitled, OutOfOrder
+from voting.petition import threshold_named
 
 from .builders import SEC, Room
 
@@ -62,3 +65,18 @@ def test_only_an_officer_closes_a_petition() -> None:
 def test_a_bad_petition_threshold_is_a_domain_error(threshold: dict[str, object]) -> None:
     room = Room.founded().members(3)
     room.refuse(DomainError, c.OpenPetition, "m1", petition="p", text=ASK, **threshold)
+
+
+@given(numerator=st.integers(1, 10**9), denominator=st.integers(1, 10**9),
+       number=st.integers(0, 10**9), rule=st.sampled_from(["either", "both"]))
+def test_any_fraction_a_petition_opens_with_is_read_back_from_its_logged_name(
+        numerator: int, denominator: int, number: int, rule: str) -> None:
+    """Found over HTTP: a fraction with a denominator over 100 (``6/934``) opened a
+    petition whose logged threshold name (``petition_3_in_467_of_members``) the decider
+    itself could not read back, so the command failed as an inconsistent event (a 500)."""
+    assume(numerator <= denominator)
+    room = Room.founded().members(3)
+    (opened,) = room.do(c.OpenPetition, "m1", petition="p", text=ASK,
+                        fraction=f"{numerator}/{denominator}", number=number, rule=rule)
+    assert threshold_named(opened.threshold).name == opened.threshold
+    assert room.replayed() == room.state

@@ -104,6 +104,7 @@ class BallotModel:
 class ElectionModel:
     secret: bool
     nominated: list[str] = field(default_factory=list)
+    proposed: dict[str, str] = field(default_factory=dict)  # candidate -> proposer
     stage: str = "nominating"
     roll: set[str] = field(default_factory=set)
     rankings: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -476,11 +477,19 @@ class ApiMachine(RuleBasedStateMachine):
         candidate = data.draw(st.sampled_from(self.voters()))
         proposer, seconder = data.draw(st.lists(st.sampled_from(self.voters()),
                                                 min_size=2, max_size=2))
-        ok = (model.stage == "nominating" and proposer != seconder
-              and candidate not in model.nominated)
-        self.act(proposer, f"/elections/{election}/nominations",
-                 {"candidate": candidate, "seconder": seconder}, accepted=ok)
+        ok = (model.stage == "nominating" and candidate not in model.nominated
+              and candidate not in model.proposed)
+        self.act(proposer, f"/elections/{election}/nominations", {"candidate": candidate},
+                 accepted=ok)
         if ok:
+            model.proposed[candidate] = proposer
+        # the seconder seconds by their own act; the proposer may not second their own
+        ok = (model.stage == "nominating" and candidate in model.proposed
+              and model.proposed[candidate] != seconder)
+        self.act(seconder, f"/elections/{election}/nominations/{candidate}/second",
+                 accepted=ok)
+        if ok:
+            del model.proposed[candidate]
             model.nominated.append(candidate)
 
     @rule(election=elections)
@@ -649,6 +658,7 @@ class ApiMachine(RuleBasedStateMachine):
             shown = get(f"{self.base}/elections/{election}").json
             assert shown["stage"] == el.stage and shown["secret"] == el.secret
             assert sorted(shown["nominated"]) == sorted(el.nominated)
+            assert sorted(shown["proposed"]) == sorted(el.proposed)
             assert shown["elected"] == el.elected
 
     def teardown(self) -> None:

@@ -29,7 +29,7 @@ MIB = 1 << 20
 PROBLEM = "application/problem+json"
 
 IDS = {"body": "group", "meeting": "agm", "motion": "mo", "amendment": "am", "ballot": "b1",
-       "election": "el", "member": "m1"}
+       "election": "el", "member": "m1", "candidate": "m2", "petition": "pe"}
 
 WRITE_ROUTES = sorted(path for method, path in ROUTES if method == "POST")
 
@@ -55,8 +55,10 @@ def proceedings(service: Service) -> dict[str, str]:
         ("/ballots", chair, {"id": "b1", "subject": "mo", "method": "recorded"}),
         ("/elections", chair, {"id": "el", "title": "Treasurer", "seats": 1,
                                "method": "plurality", "secret": True}),
-        ("/elections/el/nominations", tokens["m3"], {"candidate": "m1", "seconder": "m4"}),
-        ("/elections/el/nominations", tokens["m3"], {"candidate": "m2", "seconder": "m4"}),
+        ("/elections/el/nominations", tokens["m3"], {"candidate": "m1"}),
+        ("/elections/el/nominations/m1/second", tokens["m4"], None),
+        ("/elections/el/nominations", tokens["m3"], {"candidate": "m2"}),
+        ("/elections/el/nominations/m2/second", tokens["m4"], None),
         ("/elections/el/nominations/close", chair, None),
     ]
     for path, token, body in steps:
