@@ -132,6 +132,7 @@ def console_page(body: str, meeting: str, *, refusal: str = "", status: int = 20
     return render_template(
         "console.html", **context, me=member, roles=roles, is_chair=bool(roles & chair),
         minutes=_minutes(body, meeting), refusal=refusal, done=session.pop("done", ""),
+        done_act=session.pop("done_act", ""),
         form=form, values=values or {}), status
 
 
@@ -177,7 +178,7 @@ def act(body: str, meeting: str, act: str) -> Any:
                               form=act, values=values)
         return console_page(body, meeting, refusal=refused.detail, status=refused.status,
                             form=act, values=values)
-    session["done"] = ACTS[act].done
+    session["done"], session["done_act"] = ACTS[act].done, act
     return redirect(url_for(f"web.{back}", body=body, meeting=meeting) + f"#{_anchor(act)}",
                     303)
 
