@@ -65,7 +65,7 @@ def ranking_from(form: dict[str, str], candidates: tuple[str, ...], name: Any
         raw = form.get(f"rank-{candidate}", "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= len(candidates):
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= len(candidates):
             raise Refused(f"{name(candidate)}: a preference is a number from 1 to "
                           f"{len(candidates)}, not {raw!r}", 422)
         given.setdefault(int(raw), []).append(candidate)
