@@ -28,12 +28,16 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 
 def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
-    """Save the page as ``test-artifacts/screenshots/<name>.png``; the path."""
+    """Save the page (or one element, given a locator) as
+    ``test-artifacts/screenshots/<name>.png``; the path."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
         raise ValueError(f"{name!r} is not a plain file name")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(target), full_page=full_page)
+    if hasattr(page, "goto"):
+        page.screenshot(path=str(target), full_page=full_page)
+    else:  # a locator: just that element
+        page.screenshot(path=str(target))
     return target
 
 

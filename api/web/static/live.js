@@ -1,7 +1,9 @@
 /* tellers: follow the log on a live meeting's page, and pick amendment words on the text.
    The page works without this script; with it, the parts marked data-live are refreshed
-   whenever the body's log grows (polling log/entries?after=), so every screen shows the
-   same meeting. A part the reader is typing in is left alone until they are done. */
+   whenever the body's log grows, so every screen shows the same meeting. The console
+   follows the log's event stream (log/stream, Server-Sent Events) where the service has
+   one and lets it in; otherwise, and on the ballot papers, it polls log/entries?after=.
+   A part the reader is typing in is left alone until they are done. */
 (function () {
   "use strict";
   var page = document.querySelector(".live-page");
@@ -12,6 +14,12 @@
   var pending = false;
   var busy = false;
   var dirty = new WeakSet();
+  var streaming = false;
+  var latest = size - 1;  /* the last entry the stream announced */
+
+  function kick() {
+    if (streaming && !busy && latest >= size) { refresh(); }
+  }
 
   document.addEventListener("input", function (event) {
     var form = event.target.closest && event.target.closest("form");
@@ -73,10 +81,30 @@
         wire();
       })
       .catch(function () { pending = true; })
-      .finally(function () { busy = false; });
+      .finally(function () { busy = false; window.setTimeout(kick, 0); });
+  }
+
+  function follow(stream) {
+    /* the stream tells when the log grows; any failure (no such route, too many
+       followers, the server stopping) leaves the page to polling */
+    if (!stream || typeof window.EventSource === "undefined") { return; }
+    var source = new window.EventSource(stream + "?after=" + Math.max(size - 1, 0));
+    source.addEventListener("open", function () { streaming = true; });
+    source.addEventListener("entry", function (event) {
+      var seq = parseInt(event.lastEventId, 10);
+      if (seq > latest) { latest = seq; }
+      kick();
+    });
+    function stop() { streaming = false; source.close(); }
+    source.addEventListener("reconnect", function () { stop(); follow(stream); });
+    source.addEventListener("shutdown", stop);
+    source.addEventListener("error", function () {
+      if (source.readyState === window.EventSource.CLOSED) { stop(); }
+    });
   }
 
   function poll() {
+    if (streaming && !pending) { return; }
     if (busy || document.hidden) { return; }
     var url = entries + "?limit=1&after=" + Math.max(size - 1, -1);
     fetch(url, {headers: {"Accept": "application/json"}})
@@ -129,6 +157,7 @@
   }
 
   wire();
+  follow(page.getAttribute("data-live-stream"));
   var refusal = document.getElementById("refusal");
   if (refusal) { refusal.focus(); }
   window.setInterval(poll, 1500);
