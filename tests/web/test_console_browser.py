@@ -272,6 +272,7 @@ def hold(members: Members, invites: dict[str, str], base: str) -> None:
         assert page.locator(".done").inner_text() == "The nomination is made."
     chair.get_by_role("button", name="Close nominations and open the poll").click()
     trackers = {}
+    sealed: dict[str, Any] = {}
     for member, ranking in DELEGATE_RANKINGS.items():
         page = members.paper(member)
         if member == "m07":
@@ -294,6 +295,7 @@ def hold(members: Members, invites: dict[str, str], base: str) -> None:
             kept = json.loads(Path(download.value.path()).read_text())
             assert kept["tracker"] == trackers[member] and kept["kind"] == "election"
             assert parse_receipt(kept["receipt"]).index == kept["entry"]
+            sealed = kept
     assert all(re.fullmatch(r"[0-9a-f]{64}", t) for t in trackers.values())
     assert len(set(trackers.values())) == 15
     chair.get_by_role("button", name="Close the poll and count").click()
@@ -308,6 +310,44 @@ def hold(members: Members, invites: dict[str, str], base: str) -> None:
     # the other officer's screen followed the whole meeting
     secretary.locator("#head").get_by_text("Closed.").wait_for(timeout=10_000)
     screenshot(secretary, "console-secretary")
+    record(chair, members.pages["m07"], sealed)
+
+
+def record(chair: Any, member: Any, sealed: dict[str, Any]) -> None:
+    """The public record of what the console did: the votes with every name, the diff of
+    what the amendment left out, the STV stage sheet; the sealed receipt checked in the page."""
+    chair.get_by_role("link", name=re.compile("^The result and the roll")).last.click()
+    assert "8 votes to 5, with no abstentions" in chair.locator("main .outcome").inner_text()
+    roll = chair.get_by_role("table", name=re.compile(r"\d+ votes")).inner_text()
+    for voter in AMENDMENT_VOTES:
+        assert NAMES[voter] in roll
+    chair.go_back()
+    chair.get_by_role("link", name=re.compile("^The result and the roll")).first.click()
+    assert "9 votes to 5, with 1 abstention" in chair.locator("main .outcome").inner_text()
+    chair.go_back()
+    chair.get_by_role("link", name="Conditions for a common left slate", exact=True).click()
+    left_out = " ".join(chair.locator("article.change del.diff").all_inner_texts())
+    assert "a principled platform that every candidate of the slate signs" in left_out
+    inserted = " ".join(chair.locator("article.change ins.diff").all_inner_texts())
+    assert "seek a place on it for one of our members." in inserted
+    screenshot(chair, "record-motion-from-console")
+    chair.go_back()
+    chair.get_by_role("link", name=re.compile("^The count, stage by stage")).click()
+    assert chair.locator("ol.elected li").all_inner_texts() == ["Ciara Doyle", "Jonah Weiss"]
+    sheet = chair.get_by_role("table", name=re.compile("Votes after each stage"))
+    first = sheet.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert first[:4] == ["6.00000", "2.00000", "5.00000", "2.00000"]
+    # the member checks the receipt they kept, in the page
+    member.goto(member.url.split("/bodies/")[0] + f"/bodies/{BODY}/verify")
+    member.get_by_label("Your receipt", exact=True).fill(sealed["receipt"])
+    member.get_by_role("button", name="Check my receipt").click()
+    verdict = member.locator("#verdict h3")
+    verdict.wait_for(timeout=15_000)
+    assert verdict.inner_text() == "Your receipt checks out"
+    ranked = " > ".join(DELEGATE_RANKINGS["m07"])
+    items = member.locator("#verdict li").all_inner_texts()
+    assert any(f"among the papers published at the close, and it says: {ranked}" in item
+               for item in items), items
 
 
 def phone_checks(page: Any) -> None:
