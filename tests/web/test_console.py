@@ -181,27 +181,32 @@ def test_the_domains_refusal_is_shown_in_its_own_words_and_changes_nothing(
     assert service.fingerprint("group") == before
 
 
+def under_debate(service: Service, meeting: dict[str, str]
+                 ) -> tuple[dict[str, tuple[FlaskClient, str]], str]:
+    """Everyone present, business started, m1's motion seconded by m2 and under debate; each
+    one's signed-in browser and CSRF token, and the motion's id."""
+    who = {member: sign_in(service, meeting[member]) for member in ("sec", "chair", "m1", "m2")}
+
+    def act(actor: str, name: str, **fields: str) -> None:
+        browser, token = who[actor]
+        r = browser.post(f"{PAGE}/act/{name}", data={"csrf": token, "back": "console",
+                                                     **fields})
+        assert r.status_code == 303, (name, r.text)
+
+    for member in ("sec", "chair", "m1", "m2"):
+        act("sec", "attendance", member=member, present="true")
+    act("chair", "start")
+    act("m1", "move-motion", title="Monthly", text="That we meet monthly.")
+    motion = next(iter(service.instance.state("group").motions))
+    act("m2", "second-motion", target=motion)
+    act("chair", "debate", target=motion)
+    return who, motion
+
+
 def test_a_refused_amendment_keeps_what_was_typed(service: Service,
                                                   meeting: dict[str, str]) -> None:
-    secretary, stoken = sign_in(service, meeting["sec"])
-    for member in ("sec", "chair", "m1", "m2"):
-        r = secretary.post(f"{PAGE}/act/attendance", data={
-            "csrf": stoken, "back": "console", "member": member, "present": "true"})
-        assert r.status_code == 303
-    chair, ctoken = sign_in(service, meeting["chair"])
-    assert chair.post(f"{PAGE}/act/start", data={"csrf": ctoken, "back": "console"}
-                      ).status_code == 303
-    m1, token1 = sign_in(service, meeting["m1"])
-    r = m1.post(f"{PAGE}/act/move-motion", data={"csrf": token1, "back": "paper",
-                                                  "title": "Monthly", "text": "That we meet "
-                                                  "monthly."})
-    assert r.status_code == 303
-    motion = next(iter(service.instance.state("group").motions))
-    m2, token2 = sign_in(service, meeting["m2"])
-    assert m2.post(f"{PAGE}/act/second-motion", data={"csrf": token2, "back": "paper",
-                                                      "target": motion}).status_code == 303
-    assert chair.post(f"{PAGE}/act/debate", data={"csrf": ctoken, "back": "console",
-                                                  "target": motion}).status_code == 303
+    who, motion = under_debate(service, meeting)
+    m2, token2 = who["m2"]
     before = service.fingerprint("group")
     r = m2.post(f"{PAGE}/act/move-amendment", data={
         "csrf": token2, "back": "paper", "target": motion, "kind": "leave_out_and_insert",
@@ -214,6 +219,51 @@ def test_a_refused_amendment_keeps_what_was_typed(service: Service,
         "csrf": token2, "back": "paper", "target": motion, "kind": "sideways"})
     assert r.status_code == 422 and "kind: Must be one of" in r.text
     assert service.fingerprint("group") == before
+
+
+def test_a_ruling_and_a_procedural_motion_from_the_console(service: Service,
+                                                           meeting: dict[str, str]) -> None:
+    who, motion = under_debate(service, meeting)
+    (m2, token2), (chair, ctoken) = who["m2"], who["chair"]
+    r = m2.post(f"{PAGE}/act/move-amendment", data={
+        "csrf": token2, "back": "paper", "target": motion, "kind": "leave_out",
+        "leave_out": "monthly."})
+    assert r.status_code == 303, r.text
+    amendment = next(iter(service.instance.state("group").amendments))
+    m1, token1 = who["m1"]
+    assert m1.post(f"{PAGE}/act/second-amendment", data={
+        "csrf": token1, "back": "paper", "target": amendment}).status_code == 303
+    r = chair.post(f"{PAGE}/act/rule-out", data={
+        "csrf": ctoken, "back": "console", "target": amendment, "ground": "direct_negative",
+        "reason": "It would leave the motion saying nothing."})
+    assert r.status_code == 303, r.text
+    assert service.instance.state("group").amendment(amendment).state == "out_of_order"
+    page = chair.get(f"{PAGE}/console").text
+    assert "It would leave the motion saying nothing." in page
+    # the secretary moves the closure, seconded by m2; the chair puts it
+    secretary, stoken = who["sec"]
+    r = secretary.post(f"{PAGE}/act/procedural", data={
+        "csrf": stoken, "back": "console", "kind": "that_the_question_be_now_put",
+        "target_id": motion, "seconder": "m2"})
+    assert r.status_code == 303, r.text
+    procedural = next(iter(service.instance.state("group").procedurals))
+    page = chair.get(f"{PAGE}/console").text
+    assert f'<option value="{procedural}">Procedural: that the question be now put' in page
+    r = chair.post(f"{PAGE}/act/open-ballot", data={
+        "csrf": ctoken, "back": "console", "subject": procedural, "method": "show_of_hands"})
+    assert r.status_code == 303, r.text
+    ballot = next(iter(service.instance.state("group").ballots))
+    before = service.fingerprint("group")
+    r = chair.post(f"{PAGE}/act/close-ballot", data={
+        "csrf": ctoken, "back": "console", "target": ballot, "count_for": "3"})
+    assert r.status_code == 422, r.text  # a show of hands needs all three figures
+    assert service.fingerprint("group") == before
+    r = chair.post(f"{PAGE}/act/close-ballot", data={
+        "csrf": ctoken, "back": "console", "target": ballot, "count_for": "3",
+        "count_against": "1", "count_abstain": "0"})
+    assert r.status_code == 303, r.text
+    assert service.instance.state("group").ballot(ballot).outcome == "carried"
+    assert "Carried: 3 for, 1 against, 0 abstaining." in chair.get(f"{PAGE}/console").text
 
 
 def names(candidate: str) -> str:

@@ -77,6 +77,7 @@
         }
         document.querySelectorAll(".log-size").forEach(function (n) { n.textContent = size; });
         pending = skipped;
+        document.querySelectorAll(".notices .done").forEach(function (n) { n.remove(); });
         if (status) { status.textContent = "Updated: the log now holds " + size + " entries."; }
         wire();
       })
