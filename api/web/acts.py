@@ -20,7 +20,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError
 
 from api.errors import Problem, problem_for
-from api.http import ballots, elections, meetings, motions, procedurals
+from api.http import ballots, elections, meetings, members, motions, procedurals
 from api.http.access import B
 from api.web.signin import require
 from voting.errors import DomainError
@@ -40,6 +40,8 @@ class Act:
 
 
 ACTS: Mapping[str, Act] = {
+    "invite": Act(members.Invites, f"{B}/members/<member>/invites", None, "member",
+                  "A new invite link is made: give it to the member, it works once."),
     "attendance": Act(meetings.Attendance, f"{B}/meetings/<meeting>/attendance",
                       meetings.AttendanceSchema, "meeting", "Attendance recorded."),
     "start": Act(meetings.Start, f"{B}/meetings/<meeting>/start", None, "meeting",

@@ -122,7 +122,8 @@ def _minutes(body: str, meeting: str) -> str:
 
 
 def console_page(body: str, meeting: str, *, refusal: str = "", status: int = 200,
-                 form: str = "", values: dict[str, str] | None = None) -> tuple[str, int]:
+                 form: str = "", values: dict[str, str] | None = None, done: str = ""
+                 ) -> tuple[str, int]:
     principal, member = require(body, "POST", f"{B}/meetings/<meeting>/attendance")
     context = _context(body, meeting)
     chair = ROUTES[("POST", f"{B}/ballots")]
@@ -131,7 +132,7 @@ def console_page(body: str, meeting: str, *, refusal: str = "", status: int = 20
     roles = roles_of(principal, body)
     return render_template(
         "console.html", **context, me=member, roles=roles, is_chair=bool(roles & chair),
-        minutes=_minutes(body, meeting), refusal=refusal, done=session.pop("done", ""),
+        minutes=_minutes(body, meeting), refusal=refusal, done=done or session.pop("done", ""),
         done_act=session.pop("done_act", ""),
         form=form, values=values or {}), status
 
@@ -157,6 +158,8 @@ def act(body: str, meeting: str, act: str) -> Any:
     target = ACTS[act].target
     if target and target != "meeting":
         path[target] = request.form.get("target", "")
+    if act == "invite" and back != "console":
+        raise Problem(404, "not-found", "invite links are made on the console")
     fields = {key: value for key, value in request.form.items()
               if key not in ("csrf", "back", "target")}
     if act == "move-motion":
@@ -168,7 +171,7 @@ def act(body: str, meeting: str, act: str) -> Any:
         if any(counts):
             fields["counts"] = counts  # type: ignore[assignment]
     try:
-        perform(act, body, path, fields)
+        answer = perform(act, body, path, fields)
     except Refused as refused:
         values = dict(request.form.items())
         if back == "paper":
@@ -178,6 +181,11 @@ def act(body: str, meeting: str, act: str) -> Any:
                               form=act, values=values)
         return console_page(body, meeting, refusal=refused.detail, status=refused.status,
                             form=act, values=values)
+    if act == "invite":  # shown once, on this answer only: never kept for a later page
+        link = url_for("web.signin", invite=answer["invite"], _external=True)
+        return console_page(body, meeting, done=ACTS[act].done, form=act,
+                            values={"member": path["member"], "link": link,
+                                    "expires_at": answer["expires_at"]})
     session["done"], session["done_act"] = ACTS[act].done, act
     return redirect(url_for(f"web.{back}", body=body, meeting=meeting) + f"#{_anchor(act)}",
                     303)

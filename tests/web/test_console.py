@@ -308,3 +308,29 @@ def test_a_ranking_read_is_always_a_list_of_distinct_candidates_numbered_without
         return
     assert len(set(ranking)) == len(ranking) >= 1
     assert [int(numbers[c].strip()) for c in ranking] == list(range(1, len(ranking) + 1))
+
+
+def test_the_secretary_makes_an_invite_link_that_signs_the_member_in_once(
+        service: Service, meeting: dict[str, str]) -> None:
+    secretary, token = sign_in(service, meeting["sec"])
+    r = secretary.post(f"{PAGE}/act/invite", data={"csrf": token, "back": "console",
+                                                   "target": "m2"})
+    assert r.status_code == 200
+    link = re.search(r'class="invite-link" value="http://localhost(/signin\?invite=[^"]+)"',
+                     r.text)
+    assert link, "the page shows no invite link"
+    assert r.headers["Cache-Control"] == "no-store"
+    assert link.group(1) not in secretary.get(f"{PAGE}/console").text  # shown that once
+    member = service.app.test_client()
+    page = member.get(link.group(1))
+    done = member.post("/signin", data={"csrf": csrf(page.text),
+                                        "invite": link.group(1).split("=", 1)[1]})
+    assert done.status_code == 303
+    assert member.get(f"{PAGE}/paper").status_code == 200
+    m1, token1 = sign_in(service, meeting["m1"])
+    before = service.fingerprint("group")
+    r = m1.post(f"{PAGE}/act/invite", data={"csrf": token1, "back": "paper", "target": "m2"})
+    assert r.status_code == 404
+    r = m1.post(f"{PAGE}/act/invite", data={"csrf": token1, "back": "console", "target": "m2"})
+    assert r.status_code == 403
+    assert service.fingerprint("group") == before
