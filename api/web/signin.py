@@ -6,12 +6,13 @@ A member opens the invite link the secretary gave (``/signin?invite=...``) and p
 the link does not use it up, so a link preview cannot spend the invite.
 
 The session is Flask's signed cookie, ``HttpOnly`` and ``SameSite=Strict``, lasting
-``SESSION_SECONDS`` (a sitting's length); it holds the principal's id and a random
-CSRF token, nothing else. Every form carries that token, and every POST to a page
-is refused (400) unless it comes back with it, so another site cannot make a
-signed-in member's browser act. The key that signs the cookie is
-``keys/session.key`` in the instance folder (made on first start, owner only, shared
-by the workers), or the ``SECRET_KEY`` setting.
+``SESSION_SECONDS`` (a sitting's length), and ``Secure`` when the page was reached over
+HTTPS (``COOKIE_SECURE`` true or false forces either); it holds the principal's id and
+a random CSRF token, nothing else. Every form carries that token, and every POST to a
+page is refused (400) unless it comes back with it, or when the browser says it was
+sent from another origin, so another site cannot make a signed-in member's browser act.
+The key that signs the cookie is ``keys/session.key`` in the instance folder (made on
+first start, owner only, shared by the workers), or the ``SECRET_KEY`` setting.
 
 A page acting for a member passes the gate of the API route it stands for
 (:func:`require`): the member's roles in the body, from the log, must meet that route's
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 from api.app import instance, now, roles_of
@@ -68,6 +70,16 @@ def _session_key(folder: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
+class _Session(SecureCookieSessionInterface):
+    """Flask's signed cookie, ``Secure`` whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        forced = app.config.get("COOKIE_SECURE")
+        if isinstance(forced, bool):
+            return forced
+        return bool(request) and request.is_secure
+
+
 def configure(app: Flask) -> None:
     """Set the session cookie's key and attributes on ``app`` (called by :func:`register`)."""
     if not app.config.get("SECRET_KEY"):
@@ -79,6 +91,7 @@ def configure(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=int(app.config["SESSION_SECONDS"])),
     )
+    app.session_interface = _Session()
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["signed_in"] = signed_in
 
@@ -96,6 +109,9 @@ def _check_csrf() -> None:
     """Refuse a POST to a page without the session's CSRF token, before anything runs."""
     if request.method != "POST":
         return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise Problem(400, "csrf", "this form was sent from another site")
     sent = request.form.get("csrf", "")
     held = session.get("csrf")
     if not isinstance(held, str) or not hmac.compare_digest(sent.encode(), held.encode()):

@@ -79,6 +79,7 @@ def test_opening_the_invite_link_does_not_use_it_and_signing_in_does_once(
     assert done.status_code == 303 and done.headers["Location"] == "/bodies/group/mine"
     cookie = done.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Secure" not in cookie  # reached over plain HTTP, as on a hall's own network
     assert "tellers_session=" in cookie
     assert done.headers["Cache-Control"] == "no-store"
     again = service.app.test_client()
@@ -87,6 +88,15 @@ def test_opening_the_invite_link_does_not_use_it_and_signing_in_does_once(
     assert refused.status_code == 401
     assert "already been used" in refused.text
     assert 'role="alert"' in refused.text
+
+
+def test_the_cookie_is_secure_over_https(service: Service, meeting: dict[str, str]) -> None:
+    browser = service.app.test_client()
+    page = browser.get(f"/signin?invite={meeting['m1']}", base_url="https://localhost")
+    done = browser.post("/signin", base_url="https://localhost",
+                        data={"csrf": csrf(page.text), "invite": meeting["m1"]})
+    assert done.status_code == 303
+    assert "; Secure" in done.headers["Set-Cookie"]
 
 
 def test_an_unknown_invite_is_refused_in_words(service: Service, meeting: dict[str, str]
@@ -107,13 +117,16 @@ def test_a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
                                                          "member": "m1", "present": "true"})
         assert r.status_code == 400, sent
         assert "did not come from this site" in r.text
+    r = browser.post(f"{PAGE}/act/attendance", headers={"Origin": "https://elsewhere.example"},
+                     data={"csrf": token, "back": "console", "member": "m1", "present": "true"})
+    assert r.status_code == 400 and "from another site" in r.text
     # a sign-in form posted from elsewhere (no session, so no token) is refused as well
     outsider = service.app.test_client()
     r = outsider.post("/signin", data={"invite": meeting["m1"]})
     assert r.status_code == 400
     assert service.fingerprint("group") == before
-    ok = browser.post(f"{PAGE}/act/attendance", data={"csrf": token, "back": "console",
-                                                      "member": "m1", "present": "true"})
+    ok = browser.post(f"{PAGE}/act/attendance", headers={"Origin": "http://localhost"},
+                      data={"csrf": token, "back": "console", "member": "m1", "present": "true"})
     assert ok.status_code == 303
     assert "m1" in service.instance.state("group").meeting("june").present
 
