@@ -137,8 +137,8 @@ def paper(body: str, meeting: str) -> Any:
     return paper_page(body, meeting)
 
 
-def _receipt_page(body: str, meeting: str, kind: str, question: str, answer: dict[str, Any]
-                  ) -> str:
+def _receipt_page(body: str, meeting: str, kind: str, question: str, answer: dict[str, Any],
+                  choice: str = "") -> str:
     keep = {"body": body, "kind": kind, "question": question, "member": answer["member"],
             "entry": answer["entry"], "tracker": answer["tracker"],
             "receipt": answer["receipt"]}
@@ -146,7 +146,7 @@ def _receipt_page(body: str, meeting: str, kind: str, question: str, answer: dic
     href = "data:application/json;base64," + base64.b64encode(data.encode()).decode()
     context = _context(body, meeting)
     return render_template("receipt.html", **context, kind=kind, question=question,
-                           answer=answer, download=href,
+                           answer=answer, download=href, choice=choice,
                            filename=f"receipt-{body}-{question}-{answer['entry']}.json")
 
 
@@ -166,7 +166,8 @@ def vote(body: str, meeting: str, ballot: str) -> Any:
     except Refused as refused:
         return paper_page(body, meeting, refusal=refused.detail, status=refused.status,
                           form=f"vote-{ballot}", values=dict(request.form.items()))
-    return _receipt_page(body, meeting, "ballot", ballot, answer)
+    named = "" if answer["tracker"] else choice  # a sealed paper's choice is not repeated
+    return _receipt_page(body, meeting, "ballot", ballot, answer, named)
 
 
 @blueprint.post("/bodies/<body>/meetings/<meeting>/paper/rank/<election>")

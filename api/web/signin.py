@@ -179,10 +179,12 @@ def signout() -> Response:
 
 
 def _no_store(response: Response) -> Response:
-    """Pages for a signed-in member are theirs alone: never cached, never referred on."""
+    """Pages for a signed-in member are theirs alone: never cached, and their address (an
+    invite in it) never sent to another site (the browser still names the page's own origin
+    on its forms, which the Origin check needs)."""
     if "principal" in session or request.path.startswith("/signin"):
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
