@@ -159,7 +159,8 @@ class Instance:
 
     def create_body(self, body_id: str, *, name: str, origin: str | None, standing_orders: str,
                     secretary: str, secretary_name: str, now: datetime,
-                    invite_seconds: int) -> tuple[BodyInfo, str]:
+                    invite_seconds: int, rules: tuple[tuple[str, str], ...] = ()
+                    ) -> tuple[BodyInfo, str]:
         """Found a body with its first member, its secretary; the secretary's invite token.
 
         The founding is decided by the pure core first, so a refused name or
@@ -167,7 +168,7 @@ class Instance:
         """
         at = rfc3339(now)
         founding: list[c.Command] = [
-            c.FoundBody(at, secretary, name=name, standing_orders=standing_orders),
+            c.FoundBody(at, secretary, name=name, standing_orders=standing_orders, rules=rules),
             c.AdmitMember(at, secretary, member=secretary, name=secretary_name,
                           roles=("secretary", "member")),
         ]

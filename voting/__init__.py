@@ -32,6 +32,11 @@ these names alone)::
   :class:`TellersError` (each class also the builtin it is).
 - **Minutes**: :func:`minutes_of`, :class:`Minutes` and :func:`render_minutes`;
   :func:`watered_down` says what amendments took out of a motion.
+- **Standing orders**: :class:`StandingOrders`, the profiles by :func:`profile`, the
+  rules by name (:func:`rule_values`, :func:`resolve`;
+  every name in ``voting.standing_orders.RULE_NAMES``); a body sets
+  them at its founding (``FoundBody.rules``) or by a motion to amend them
+  (``MoveMotion.orders``), both in its log (``docs/standing-orders.md``).
 - **Secret votes**: :func:`mark_key`, the member's mark key the shell gives with a
   sealed vote (:mod:`voting.seal`).
 """
@@ -43,6 +48,7 @@ from voting import commands, events
 from voting.codec import from_entry, to_entry
 from voting.commands import (
     AdmitMember,
+    AdmitMembers,
     AppointProxy,
     CastRanking,
     CastVote,
@@ -55,6 +61,7 @@ from voting.commands import (
     ConveneMeeting,
     DefineCollege,
     FoundBody,
+    GiveConsent,
     MoveAmendment,
     MoveMotion,
     MoveProcedural,
@@ -68,6 +75,7 @@ from voting.commands import (
     RuleOutOfOrder,
     SecondAmendment,
     SecondMotion,
+    SecondNomination,
     SetPublication,
     SignPetition,
     StartBusiness,
@@ -102,7 +110,17 @@ from voting.minutes import Minutes, MinutesError, minutes_of, render_minutes
 from voting.nfc import UnloggableText
 from voting.report import watered_down
 from voting.seal import mark_key
-from voting.standing_orders import ProceduralKind, StandingOrders
+from voting.standing_orders import (
+    AmendmentOrder,
+    InvalidRule,
+    ProceduralKind,
+    RevotePolicy,
+    StandingOrders,
+    WithdrawalRule,
+    profile,
+    resolve,
+    rule_values,
+)
 from voting.state import (
     Amendment,
     Ballot,
@@ -121,9 +139,11 @@ from voting.state import (
 
 __all__ = [
     "AdmitMember",
+    "AdmitMembers",
     "AlreadyExists",
     "AlreadyVoted",
     "Amendment",
+    "AmendmentOrder",
     "AppointProxy",
     "Ballot",
     "BallotClosed",
@@ -149,7 +169,9 @@ __all__ = [
     "EmptyText",
     "Event",
     "FoundBody",
+    "GiveConsent",
     "InconsistentEvent",
+    "InvalidRule",
     "InvalidVote",
     "InvalidWeight",
     "Meeting",
@@ -176,10 +198,12 @@ __all__ = [
     "QuotedWordsMismatch",
     "RecordAttendance",
     "ReinstateMember",
+    "RevotePolicy",
     "Role",
     "RuleOutOfOrder",
     "SecondAmendment",
     "SecondMotion",
+    "SecondNomination",
     "SetPublication",
     "SignPetition",
     "SpanNotFound",
@@ -193,6 +217,7 @@ __all__ = [
     "UnloggableText",
     "WithdrawMotion",
     "WithdrawNomination",
+    "WithdrawalRule",
     "commands",
     "decide",
     "events",
@@ -201,8 +226,11 @@ __all__ = [
     "from_entry",
     "mark_key",
     "minutes_of",
+    "profile",
     "render_minutes",
     "replay",
+    "resolve",
+    "rule_values",
     "to_entry",
     "watered_down",
 ]

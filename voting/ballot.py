@@ -38,7 +38,7 @@ from tallying.majority import (
 from voting import events as ev
 from voting import seal as sealing
 from voting.amendment import carry, evolve_fell, target_text
-from voting.college import college_decision, sections_of
+from voting.college import college_decision, section_figures, sections_of
 from voting.commands import CastVote, CloseBallot, OpenBallot
 from voting.derived import Derived, make
 from voting.errors import (
@@ -54,6 +54,7 @@ from voting.errors import (
 from voting.ids import check_id
 from voting.lifecycle import MotionState, describe, require_transition
 from voting.meeting import open_meeting, present_roll, present_voters
+from voting.motion import check_question_rule
 from voting.procedural import carried_effects
 from voting.standing_orders import ProceduralKind, RevotePolicy
 from voting.state import Ballot, BallotMethod, BodyState, Meeting, put, with_
@@ -88,6 +89,7 @@ def open_ballot(state: BodyState, cmd: OpenBallot) -> list[ev.Event]:
     opened = make(
         ev.BallotOpened, derive_opened, after,
         at=cmd.at, ballot=cmd.ballot, subject=cmd.subject, method=method.value, by=cmd.by,
+        rule=cmd.threshold,
     )  # fmt: skip
     return [*falls, opened]
 
@@ -149,8 +151,12 @@ def _question(state: BodyState, subject: str) -> tuple[Meeting, str, str, str, b
             if substantive
             else f"the motion {motion.title!r}"
         )
+        # A motion to amend the standing orders takes the threshold they set for that; a
+        # motion moved with its own rule, that rule; any other, the standing orders'.
+        threshold = (orders.orders_threshold.value if motion.orders
+                     else motion.threshold or orders.motion_threshold.value)
         return (meeting, "motion", question, motion.text.plain(), substantive,
-                orders.motion_threshold.value)  # fmt: skip
+                threshold)  # fmt: skip
     if subject in state.amendments:
         amendment = state.amendments[subject]
         motion = state.motion(amendment.motion)
@@ -190,6 +196,8 @@ def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
     meeting, kind, question, text, substantive, threshold = _question(state, e.subject)
     method = _method(e.method)
     state.require_chair(meeting, e.by)
+    if e.rule:
+        threshold = _own_rule(state, e.subject, kind, e.rule, question)
     if threshold == Threshold.UNANIMITY.value and method not in {
         BallotMethod.RECORDED,
         BallotMethod.CARD,
@@ -216,13 +224,12 @@ def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
     weighted = method in {BallotMethod.CARD, BallotMethod.COLLEGE}
     roll = _roll(state, meeting, card=weighted)
     if method == BallotMethod.COLLEGE:
+        # a college vote is the sections' votes: a member in no section (a chair from outside
+        # them, say) is not on its roll, and may still put the question
         names = {section.name for section in sections_of(state)}
-        for _, member_id, _ in roll:
-            member = state.member(member_id)
-            if member.section not in names:
-                raise OutOfOrder(
-                    f"{member.name} is in no section of the college ({member.section or 'none'})"
-                )
+        roll = tuple(row for row in roll if state.member(row[1]).section in names)
+        if not roll:
+            raise OutOfOrder("nobody present is in a section of the college")
     orders = state.orders
     return {
         "meeting": Derived(meeting.id, "the meeting its subject belongs to"),
@@ -230,7 +237,9 @@ def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
         "question": Derived(question, "the question its subject gives"),
         "text": Derived(text, "the text of its subject as it stands (the motion as amended)"),
         "substantive": Derived(substantive, "whether an amendment to the motion was carried"),
-        "threshold": Derived(threshold, "the threshold the standing orders set for its subject"),
+        "threshold": Derived(
+            threshold, "the threshold of its subject (its own rule, or the standing orders')"
+        ),
         "tie_rule": Derived(orders.tie_rule.value, "the tie rule of the standing orders"),
         "revote": Derived(orders.revote.value, "the revote policy of the body"),
         "roll": Derived(roll, "the roll the attendance gives"),
@@ -243,6 +252,26 @@ def derive_opened(state: BodyState, e: ev.BallotOpened) -> dict[str, Derived]:
             meeting.quorum.required(members), "the quorum the meeting's rule requires"
         ),
     }
+
+
+def _own_rule(state: BodyState, subject: str, kind: str, rule: str, question: str) -> str:
+    """The rule the chair puts a motion with (docs/standing-orders.md, "A question's own
+    rule"): a threshold the standing orders let a question carry, for a motion that has no
+    rule of its own yet and does not amend the standing orders."""
+    if kind != "motion":
+        raise OutOfOrder(f"only a motion is put with a rule of its own, not {question}")
+    motion = state.motions[subject]
+    if motion.orders:
+        raise OutOfOrder(
+            "a motion to amend the standing orders is decided by the threshold they set for "
+            f"that ({state.orders.orders_threshold.value}), not by a rule of its own"
+        )
+    if motion.threshold:
+        raise OutOfOrder(
+            f"{question} was moved with its own rule ({motion.threshold}), which stands"
+        )
+    check_question_rule(state.orders, rule, question)
+    return rule
 
 
 def _unseconded_fall(
@@ -319,9 +348,24 @@ def evolve_opened(state: BodyState, e: ev.BallotOpened) -> BodyState:
         e.present,
         e.members,
         e.quorum_required,
+        rule_source=_rule_source(state, e),
     )
     state = with_(state, ballots=put(state.ballots, e.ballot, ballot))
     return _set_subject_state(state, e.subject, e.subject_kind, MotionState.PUT)
+
+
+def _rule_source(state: BodyState, e: ev.BallotOpened) -> str:
+    """Whose rule the ballot's threshold is: the chair's as the question was put ("put"),
+    the mover's as the motion was moved ("moved"), the standing orders' for amending them
+    ("orders"), or the standing orders' for its kind of business ("")."""
+    if e.rule:
+        return "put"
+    motion = state.motions.get(e.subject) if e.subject_kind == "motion" else None
+    if motion is not None and motion.orders:
+        return "orders"
+    if motion is not None and motion.threshold:
+        return "moved"
+    return ""
 
 
 def _set_subject_state(state: BodyState, subject: str, kind: str, target: MotionState) -> BodyState:
@@ -651,6 +695,7 @@ def close_ballot(state: BodyState, cmd: CloseBallot) -> list[ev.Event]:
             papers,
             voters,
             cmd.by,
+            section_figures(state, ballot),
         )
     ]
     events += consequences_of_close(state, ballot, result.outcome.value, cmd.at)
@@ -669,6 +714,9 @@ def consequences_of_close(
         return carry(state, state.amendment(ballot.subject), at)
     if ballot.subject_kind == "procedural":
         return carried_effects(state, state.procedurals[ballot.subject], at)
+    motion = state.motions[ballot.subject]
+    if motion.orders:  # the standing orders change from the next entry on
+        return [ev.StandingOrdersAmended(at, motion.id, motion.orders)]
     return []
 
 
@@ -682,6 +730,11 @@ def evolve_closed(state: BodyState, e: ev.BallotClosed) -> BodyState:
     if ballot.method == BallotMethod.SECRET and list(e.papers) != sorted(e.papers):
         raise InconsistentEvent("secret ballot papers must be published sorted by tracker")
     check_register(ballot, e.voters)
+    if e.sections != section_figures(state, ballot):
+        raise InconsistentEvent(
+            f"the sections' figures logged at the close of {ballot.question} are not the "
+            "recount's"
+        )
     totals = counts_of(
         ballot, counts if ballot.method == BallotMethod.SHOW_OF_HANDS else None, e.papers
     )

@@ -7,7 +7,7 @@ vote is on the record for everyone to see.
 from __future__ import annotations
 
 from voting import events as ev
-from voting.commands import AdmitMember, FoundBody, ReinstateMember, SuspendMember
+from voting.commands import AdmitMember, AdmitMembers, FoundBody, ReinstateMember, SuspendMember
 from voting.errors import (
     AlreadyExists,
     DomainError,
@@ -17,12 +17,13 @@ from voting.errors import (
     OutOfOrder,
 )
 from voting.ids import check_id
-from voting.standing_orders import RevotePolicy, profile
+from voting.standing_orders import InvalidRule, RevotePolicy, amended, check_rules, profile
 from voting.state import BodyState, Member, Role, put, with_
 
 __all__ = [
     "MAX_NAME_CHARS",
     "admit_member",
+    "evolve_orders_amended",
     "found_body",
     "reinstate_member",
     "suspend_member",
@@ -45,14 +46,18 @@ def check_name(name: str, what: str) -> None:
 def require_officer(state: BodyState, who: str) -> None:
     """Membership changes are made by a chair or secretary of the body."""
     officers = {Role.CHAIR, Role.SECRETARY}
+    member = state.members.get(who)
+    if member is not None and officers & member.roles and not member.suspended:
+        return
     if not any(officers & m.roles for m in state.members.values()):
         return  # until the body has an officer, its founder admits the first members
-    member = state.members.get(who)
-    if member is None or not (officers & member.roles) or member.suspended:
-        raise NotEntitled("only the body's chair or secretary may change its membership")
+    raise NotEntitled("only the body's chair or secretary may change its membership")
 
 
 def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
+    """The body, with a profile of standing orders and any rules its founders set otherwise
+    (docs/standing-orders.md): both go in the ``body_founded`` entry, so a verifier needs
+    nothing but the log to know the rules."""
     if state.founded:
         raise OutOfOrder(f"the body {state.name!r} has already been founded")
     check_name(cmd.name, "body")
@@ -61,10 +66,15 @@ def found_body(state: BodyState, cmd: FoundBody) -> list[ev.Event]:
     if revote not in {p.value for p in RevotePolicy}:
         raise DomainError(f"unknown revote policy {revote!r}")
     proxies = orders.proxies_allowed if cmd.proxies_allowed is None else cmd.proxies_allowed
-    return [ev.BodyFounded(cmd.at, cmd.name, orders.name, proxies, revote)]
+    rules = check_rules(cmd.rules)
+    final = amended(with_(orders, proxies_allowed=proxies, revote=RevotePolicy(revote)), rules)
+    return [ev.BodyFounded(cmd.at, cmd.name, orders.name, final.proxies_allowed,
+                           final.revote.value, rules)]
 
 
 def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
+    """The profile named, as ``proxies_allowed`` and ``revote`` say, with ``rules`` applied;
+    the two fields must agree with the rules (a log says one thing)."""
     if state.founded:
         raise InconsistentEvent("the log founds the body twice")
     if e.revote not in {p.value for p in RevotePolicy}:
@@ -74,27 +84,90 @@ def evolve_founded(state: BodyState, e: ev.BodyFounded) -> BodyState:
         proxies_allowed=e.proxies_allowed,
         revote=RevotePolicy(e.revote),
     )
+    if e.rules:
+        try:
+            if check_rules(e.rules) != e.rules:
+                raise InconsistentEvent("body_founded.rules are not sorted by rule")
+            orders = amended(orders, e.rules)
+        except InvalidRule as exc:
+            raise InconsistentEvent(f"body_founded.rules: {exc}") from None
+        if (orders.proxies_allowed, orders.revote.value) != (e.proxies_allowed, e.revote):
+            raise InconsistentEvent(
+                "body_founded.proxies_allowed and revote are not what its rules set")
     return with_(state, founded=True, name=e.name, orders=orders)
+
+
+def evolve_orders_amended(state: BodyState, e: ev.StandingOrdersAmended) -> BodyState:
+    """A carried motion to amend the standing orders: its rules hold from the next entry on
+    (the entry is the consequence of the close that carried it, checked whole on replay)."""
+    try:
+        orders = amended(state.orders, e.rules)
+    except InvalidRule as exc:
+        raise InconsistentEvent(f"standing_orders_amended.rules: {exc}") from None
+    return with_(state, orders=orders)
 
 
 def admit_member(state: BodyState, cmd: AdmitMember) -> list[ev.Event]:
     require_founded(state)
     require_officer(state, cmd.by)
-    check_id(cmd.member, "member")
-    if cmd.member in state.members:
-        raise AlreadyExists(f"{cmd.member!r} is already a member ({state.name_of(cmd.member)})")
-    check_name(cmd.name, "member")
-    check_weight(cmd.weight)
-    if len(cmd.section) > MAX_NAME_CHARS:
+    return [_admission(state, cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, cmd.roles)]
+
+
+MAX_LIST = 1_000_000  # members admitted by one command
+
+
+def admit_members(state: BodyState, cmd: AdmitMembers) -> list[ev.Event]:
+    """A membership list, all or none: one ``member_admitted`` entry per member, in its order."""
+    require_founded(state)
+    require_officer(state, cmd.by)
+    rows = cmd.members
+    if not isinstance(rows, tuple) or not rows:
+        raise DomainError("a membership list needs at least one member")
+    if len(rows) > MAX_LIST:
+        raise DomainError(f"a membership list may hold at most {MAX_LIST} members")
+    events: list[ev.Event] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, tuple) or len(row) != 5:
+            raise DomainError(
+                f"member {number} of the list: a row is (member, name, weight, section, roles)"
+            )
+        member, name, weight, section, roles = row
+        try:
+            if member in seen:
+                raise AlreadyExists(f"{member!r} appears twice in the list")
+            event = _admission(state, cmd.at, member, name, weight, section, roles)
+        except DomainError as exc:
+            raise type(exc)(f"member {number} of the list: {exc}") from None
+        seen.add(member)
+        events.append(event)
+    return events
+
+
+def _admission(state: BodyState, at: str, member: str, name: str, weight: int, section: str,
+               roles: tuple[str, ...]) -> ev.MemberAdmitted:
+    check_id(member, "member")
+    if member in state.members:
+        raise AlreadyExists(f"{member!r} is already a member ({state.name_of(member)})")
+    check_name(name, "member")
+    check_weight(weight)
+    if not isinstance(section, str):
+        raise DomainError("a section name is text")
+    if len(section) > MAX_NAME_CHARS:
         raise DomainError(f"a section name may be at most {MAX_NAME_CHARS} characters")
-    roles = tuple(sorted(set(cmd.roles)))
+    if not isinstance(roles, tuple) or not all(isinstance(r, str) for r in roles):
+        raise DomainError("a member's roles are a list of role names")
+    roles = tuple(sorted(set(roles)))
     check_roles(roles)
-    return [ev.MemberAdmitted(cmd.at, cmd.member, cmd.name, cmd.weight, cmd.section, roles)]
+    return ev.MemberAdmitted(at, member, name, weight, section, roles)
+
+
+ROLES = frozenset(role.value for role in Role)
 
 
 def check_roles(roles: tuple[str, ...]) -> None:
     """At least one role, each one of :class:`voting.state.Role`."""
-    known = {role.value for role in Role}
+    known = ROLES
     for role in roles:
         if role not in known:
             raise DomainError(f"unknown role {role!r}; roles are {', '.join(sorted(known))}")

@@ -211,6 +211,7 @@ COMMAND_MEMBERS: Mapping[type[cmd.Command], tuple[str, ...]] = {
     cmd.MoveMotion: ("by",),
     cmd.SecondMotion: ("by",),
     cmd.WithdrawMotion: ("by",),
+    cmd.GiveConsent: ("by",),
     cmd.MoveAmendment: ("by",),
     cmd.SecondAmendment: ("by",),
     cmd.MoveProcedural: ("by", "seconder"),
@@ -251,6 +252,7 @@ EVENT_MEMBERS: Mapping[type[ev.Event], tuple[str, ...]] = {
     ev.AmendmentMoved: ("mover",),
     ev.AmendmentSeconded: ("seconder",),
     ev.ProceduralMoved: ("mover", "seconder"),
+    ev.ConsentGiven: ("member",),
     ev.VoteCast: ("voter", "member"),
 }
 """The act fields that name a member: a pseudonym on the register, in an unattributed meeting.

@@ -2,7 +2,10 @@
 
 Only strings, integers, booleans and lists appear, so the form can be hashed
 as RFC 8785 canonical JSON by the audit log. :func:`from_json` refuses an
-unknown type, a missing or extra field, or a value of the wrong kind.
+unknown type, a missing or extra field, or a value of the wrong kind. A field
+added to an event later carries a default value (``voting.events``): an entry
+written before it existed may leave it out and reads as holding the default,
+so older logs keep their meaning; every new entry holds every field.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ def _rows_of(value: list[Any], row: tuple[type, ...]) -> bool:
 
 Fields = tuple[tuple[str, Convert, str], ...]  # name, converter, where (for messages)
 _DECODERS: dict[str, tuple[type[Event], Fields, frozenset[str]]] = {}
+_OPTIONAL: dict[str, dict[str, object]] = {}  # per type, the fields added later: their defaults
 
 
 def _decoder(kind: str) -> tuple[type[Event], Fields, frozenset[str]]:
@@ -109,6 +113,10 @@ def _decoder(kind: str) -> tuple[type[Event], Fields, frozenset[str]]:
             for f in dataclasses.fields(cls)
         )
         allowed = frozenset(name for name, _, _ in fields) | {"type"}
+        _OPTIONAL[kind] = {
+            f.name: f.default for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING
+        }
         decoder = _DECODERS[kind] = (cls, fields, allowed)
     return decoder
 
@@ -121,13 +129,18 @@ def from_json(data: Mapping[str, object]) -> Event:
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise DomainError(f"unknown event type {kind!r}")
     cls, fields, allowed = _decoder(kind)
+    optional = _OPTIONAL[kind]
     if len(data) != len(allowed) or not allowed.issuperset(data):
         extra = set(data) - allowed
         if extra:
             raise DomainError(f"{kind}: unexpected fields {sorted(extra)}")
-        missing = sorted(allowed - set(data))
-        raise DomainError(f"{kind}: missing field {missing[0]!r}")
-    values = [convert(data[name], where) for name, convert, where in fields]
+        missing = sorted(allowed - set(data) - optional.keys())
+        if missing:
+            raise DomainError(f"{kind}: missing field {missing[0]!r}")
+    values = [
+        convert(data[name], where) if name in data else optional[name]
+        for name, convert, where in fields
+    ]
     event: Event = cls(*values)  # type: ignore[arg-type]  # checked field by field above
     return event
 

@@ -21,7 +21,7 @@ from voting.commands import DefineCollege
 from voting.errors import DomainError, InconsistentEvent, InvalidVote, OutOfOrder
 from voting.state import Ballot, BallotMethod, BodyState, with_
 
-__all__ = ["college_decision", "define_college", "sections_of"]
+__all__ = ["college_decision", "define_college", "section_figures", "sections_of"]
 
 
 def _sections(pairs: tuple[tuple[str, str], ...]) -> tuple[Section, ...]:
@@ -81,6 +81,26 @@ def section_tallies(state: BodyState, ballot: Ballot) -> Mapping[str, Tally]:
         for i in range(3):
             row[i] += split[i]
     return {name: Tally(*row) for name, row in totals.items()}
+
+
+def section_figures(
+    state: BodyState, ballot: Ballot
+) -> tuple[tuple[str, str, int, int, int, str, str], ...]:
+    """A college vote's working, logged with its close: each section's weight for, against
+    and abstaining, and its part of the combined result (``tallying.college.combine``)."""
+    if ballot.method != BallotMethod.COLLEGE:
+        return ()
+    sections = sections_of(state)
+    try:
+        result = combine(sections, section_tallies(state, ballot))
+    except CountError as refusal:
+        raise InvalidVote(str(refusal)) from refusal
+    shares = {section.name: section.share for section in sections}
+    return tuple(
+        (name, str(shares[name]), int(raw.for_votes), int(raw.against), int(raw.abstain),
+         str(part.for_votes), str(part.against))
+        for name, raw, part in result.by_section
+    )
 
 
 def college_decision(state: BodyState, ballot: Ballot, casting: Side | None) -> Decision:

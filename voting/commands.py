@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "AdmitMember",
+    "AdmitMembers",
     "AppointProxy",
     "CastRanking",
     "CastVote",
@@ -26,6 +27,7 @@ __all__ = [
     "ConveneMeeting",
     "DefineCollege",
     "FoundBody",
+    "GiveConsent",
     "MoveAmendment",
     "MoveMotion",
     "MoveProcedural",
@@ -39,6 +41,7 @@ __all__ = [
     "RuleOutOfOrder",
     "SecondAmendment",
     "SecondMotion",
+    "SecondNomination",
     "SetPublication",
     "SignPetition",
     "StartBusiness",
@@ -65,12 +68,18 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class FoundBody(Command):
-    """Set up the body. ``by`` is the founding secretary, admitted separately."""
+    """Set up the body. ``by`` is the founding secretary, admitted separately.
+
+    ``standing_orders`` names a profile (``citrine``, ``roberts``); ``rules`` sets any of
+    its rules otherwise, as ``(rule, value)`` pairs of text
+    (:data:`voting.standing_orders.RULE_NAMES`, docs/standing-orders.md). Both go in the log.
+    """
 
     name: str
     standing_orders: str = "citrine"
     proxies_allowed: bool | None = None  # None: as the standing orders say
     revote: str | None = None
+    rules: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,21 @@ class AdmitMember(Command):
     weight: int = 1
     section: str = ""
     roles: tuple[str, ...] = ("member",)
+
+
+NewMember = tuple[str, str, int, str, tuple[str, ...]]
+"""One row of a membership list: (member, name, weight, section, roles)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdmitMembers(Command):
+    """Admit a membership list in one command, all or none; each member is still an entry.
+
+    Each row is checked as :class:`AdmitMember` checks one member, and no id may
+    appear twice; the first bad row refuses the whole list, naming the row.
+    """
+
+    members: tuple[NewMember, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +175,21 @@ class CloseMeeting(Command):
 
 @dataclass(frozen=True, slots=True)
 class MoveMotion(Command):
-    """``by`` moves the motion."""
+    """``by`` moves the motion.
+
+    ``threshold`` is the motion's own rule (a :class:`tallying.majority.Threshold` value the
+    standing orders let a question carry, e.g. ``two_thirds_of_votes_cast``,
+    ``majority_of_all_members``, ``unanimity_of_votes_cast``), or "" for the standing
+    orders' own. ``orders`` makes it a motion to amend the standing orders: the rules it sets,
+    as ``(rule, value)`` pairs; it is decided by the standing orders' ``orders_threshold``.
+    """
 
     motion: str
     meeting: str
     title: str
     text: str
+    threshold: str = ""
+    orders: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,33 +251,52 @@ class TakeAmendment(Command):
 
 @dataclass(frozen=True, slots=True)
 class WithdrawMotion(Command):
-    """The mover withdraws a motion or amendment before debate (seconder consenting)."""
+    """The mover withdraws a motion or amendment before debate, as the withdrawal rule of
+    the standing orders allows. Where it needs the seconder's consent, the seconder gives it
+    first with :class:`GiveConsent` (their own act on the record)."""
 
     subject: str
-    seconder_consents: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GiveConsent(Command):
+    """``by``, the mover or the seconder of ``subject`` (a motion or amendment), consents to
+    its being remitted or withdrawn: ``act`` is ``remit`` or ``withdraw``."""
+
+    subject: str
+    act: str
 
 
 @dataclass(frozen=True, slots=True)
 class MoveProcedural(Command):
-    """``by`` moves a procedural motion on ``target`` (a motion or amendment)."""
+    """``by`` moves a procedural motion on ``target`` (a motion or amendment).
+
+    A remit names where the motion goes: ``to``, a committee or body. Where the standing
+    orders need the mover's consent to a remit, the mover gives it with
+    :class:`GiveConsent` first. ``mover_consents`` is no longer read and is refused if set:
+    consent is the consenting member's own act, not a flag of someone else's command.
+    """
 
     procedural: str
     kind: str
     target: str
     seconder: str
-    mover_consents: bool = False
+    mover_consents: bool = False  # deprecated: refused when true (use GiveConsent)
+    to: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class OpenBallot(Command):
     """The chair puts a question: a motion, an amendment or a procedural motion.
 
-    ``method`` is show_of_hands, recorded, secret or card.
+    ``method`` is show_of_hands, recorded, secret or card. ``threshold`` puts a motion with
+    its own rule (one the standing orders allow), unless it was moved with one.
     """
 
     ballot: str
     subject: str
     method: str = "show_of_hands"
+    threshold: str = ""  # the question's own rule, as for MoveMotion (a motion only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,11 +378,24 @@ class OpenNominations(Command):
 
 @dataclass(frozen=True, slots=True)
 class Nominate(Command):
-    """``by`` proposes ``candidate``, seconded by ``seconder``."""
+    """``by`` proposes ``candidate``.
+
+    Without ``seconder`` the nomination waits for a member to second it by their
+    own act (:class:`SecondNomination`); a ``seconder`` named here is for a record
+    kept by whoever holds the pen in the room, where the seconder speaks for themself.
+    """
 
     election: str
     candidate: str
-    seconder: str
+    seconder: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecondNomination(Command):
+    """``by`` seconds the standing proposal of ``candidate``: the seconder's own act."""
+
+    election: str
+    candidate: str
 
 
 @dataclass(frozen=True, slots=True)

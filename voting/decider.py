@@ -50,6 +50,7 @@ Evolver = Callable[[BodyState, Any], BodyState]
 DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.FoundBody: body.found_body,
     cmd.AdmitMember: body.admit_member,
+    cmd.AdmitMembers: body.admit_members,
     cmd.SuspendMember: body.suspend_member,
     cmd.DefineCollege: college.define_college,
     cmd.ReinstateMember: body.reinstate_member,
@@ -63,6 +64,7 @@ DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.SecondMotion: motion.second_motion,
     cmd.OpenDebate: motion.open_debate,
     cmd.WithdrawMotion: motion.withdraw,
+    cmd.GiveConsent: motion.give_consent,
     cmd.MoveAmendment: amendment.move_amendment,
     cmd.SecondAmendment: amendment.second_amendment,
     cmd.RuleOutOfOrder: amendment.rule_out_of_order,
@@ -76,6 +78,7 @@ DECIDERS: dict[type[cmd.Command], Decider] = {
     cmd.ClosePetition: petition.close_petition,
     cmd.OpenNominations: election.open_nominations,
     cmd.Nominate: election.nominate,
+    cmd.SecondNomination: election.second_nomination,
     cmd.WithdrawNomination: election.withdraw_nomination,
     cmd.CloseNominations: election.close_nominations,
     cmd.CastRanking: election.cast_ranking,
@@ -99,6 +102,8 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
     ev.MotionSeconded: motion.evolve_seconded,
     ev.DebateOpened: motion.evolve_debate_opened,
     ev.MotionDisposed: motion.evolve_disposed,
+    ev.ConsentGiven: motion.evolve_consent,
+    ev.StandingOrdersAmended: body.evolve_orders_amended,
     ev.AmendmentMoved: amendment.evolve_moved,
     ev.AmendmentSeconded: amendment.evolve_seconded,
     ev.AmendmentRuledOutOfOrder: amendment.evolve_ruled,
@@ -116,6 +121,7 @@ EVOLVERS: dict[type[ev.Event], Evolver] = {
     ev.PetitionSigned: petition.evolve_signed,
     ev.PetitionClosed: petition.evolve_closed,
     ev.NominationsOpened: election.evolve_opened,
+    ev.NominationProposed: election.evolve_proposed,
     ev.CandidateNominated: election.evolve_nominated,
     ev.NominationWithdrawn: election.evolve_withdrawn,
     ev.NominationsClosed: election.evolve_nominations_closed,
@@ -131,6 +137,7 @@ DERIVATIONS: dict[type[ev.Event], Derivation] = {
     ev.BusinessStarted: meeting.derive_business_started,
     ev.MeetingClosed: meeting.derive_closed,
     ev.MotionDisposed: motion.derive_withdrawn,
+    ev.ConsentGiven: motion.derive_consent,
     ev.AmendmentMoved: amendment.derive_moved,
     ev.ProceduralMoved: procedural.derive_moved,
     ev.BallotOpened: ballot.derive_opened,
@@ -159,7 +166,8 @@ LEADING: dict[type[ev.Event], Causes] = {
 """Per act, the consequences logged just *before* it: amendments fall as a question is put."""
 
 CAUSED_ONLY = frozenset(
-    {ev.AmendmentFell, ev.MotionTextAmended, ev.QuestionToBePut, ev.RulingOverturned}
+    {ev.AmendmentFell, ev.MotionTextAmended, ev.QuestionToBePut, ev.RulingOverturned,
+     ev.StandingOrdersAmended}
 )
 """Events that record no act: the log holds them only where the rules give them."""
 

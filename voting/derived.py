@@ -85,6 +85,8 @@ FIELDS: Mapping[str, Mapping[str, str]] = {
     },
     "motion_disposed": {"state": "derived", "reason": "derived"},
     "procedural_moved": {"meeting": "derived"},
+    "consent_given": {"capacity": "derived"},
+    "standing_orders_amended": {"motion": "consequence", "rules": "consequence"},
     "question_to_be_put": {"target": "consequence"},
     "ruling_overturned": {"amendment": "consequence"},
     "ballot_opened": {

@@ -30,6 +30,7 @@ from voting.commands import (
     CloseNominations,
     Nominate,
     OpenNominations,
+    SecondNomination,
     WithdrawNomination,
 )
 from voting.derived import Derived, make
@@ -55,6 +56,7 @@ __all__ = [
     "nominate",
     "open_nominations",
     "run_count",
+    "second_nomination",
     "withdraw_nomination",
 ]
 
@@ -104,26 +106,62 @@ def _voting_member(state: BodyState, member_id: str, act: str) -> None:
 
 
 def nominate(state: BodyState, cmd: Nominate) -> list[ev.Event]:
+    """Propose a candidate; with a named seconder (a record kept in the room), nominate at once.
+
+    A nomination needs a proposer and a different seconder, both entitled to
+    vote. Over the service a member proposes and another seconds by their own
+    act (:func:`second_nomination`): nobody may second in another's name.
+    """
     election = _nominating(state, cmd.election)
     _voting_member(state, cmd.candidate, "stand")
     _voting_member(state, cmd.by, "propose a candidate")
+    if cmd.candidate in election.nominated:
+        raise AlreadyExists(f"{state.name_of(cmd.candidate)} is already nominated")
+    if cmd.candidate in election.proposed:
+        raise AlreadyExists(
+            f"{state.name_of(cmd.candidate)} is already proposed and awaits a seconder"
+        )
+    if not cmd.seconder:
+        return [ev.NominationProposed(cmd.at, cmd.election, cmd.candidate, cmd.by)]
     _voting_member(state, cmd.seconder, "second a nomination")
     if cmd.by == cmd.seconder:
         raise NotEntitled("a nomination needs a proposer and a different seconder")
-    if cmd.candidate in election.nominated:
-        raise AlreadyExists(f"{state.name_of(cmd.candidate)} is already nominated")
     return [ev.CandidateNominated(cmd.at, cmd.election, cmd.candidate, cmd.by, cmd.seconder)]
+
+
+def evolve_proposed(state: BodyState, e: ev.NominationProposed) -> BodyState:
+    election = state.election(e.election)
+    election = with_(election, proposed=put(election.proposed, e.candidate, e.proposer))
+    return with_(state, elections=put(state.elections, e.election, election))
+
+
+def second_nomination(state: BodyState, cmd: SecondNomination) -> list[ev.Event]:
+    """The seconder's own act makes a proposed nomination stand."""
+    election = _nominating(state, cmd.election)
+    proposer = election.proposed.get(cmd.candidate)
+    if proposer is None:
+        if cmd.candidate in election.nominated:
+            raise AlreadyExists(f"{state.name_of(cmd.candidate)} is already nominated")
+        raise OutOfOrder(
+            f"nobody has proposed {state.name_of(cmd.candidate)} in {election.title!r}"
+        )
+    _voting_member(state, cmd.by, "second a nomination")
+    if cmd.by == proposer:
+        raise NotEntitled("a nomination needs a proposer and a different seconder")
+    return [ev.CandidateNominated(cmd.at, cmd.election, cmd.candidate, proposer, cmd.by)]
 
 
 def evolve_nominated(state: BodyState, e: ev.CandidateNominated) -> BodyState:
     election = state.election(e.election)
-    election = with_(election, nominated=(*election.nominated, e.candidate))
+    proposed = {c: p for c, p in election.proposed.items() if c != e.candidate}
+    election = with_(election, nominated=(*election.nominated, e.candidate), proposed=proposed)
     return with_(state, elections=put(state.elections, e.election, election))
 
 
 def withdraw_nomination(state: BodyState, cmd: WithdrawNomination) -> list[ev.Event]:
+    """A candidate withdraws a nomination, standing or still awaiting its seconder."""
     election = _nominating(state, cmd.election)
-    if cmd.by not in election.nominated:
+    if cmd.by not in election.nominated and cmd.by not in election.proposed:
         raise NotEntitled(f"{state.name_of(cmd.by)} is not a candidate in {election.title!r}")
     return [ev.NominationWithdrawn(cmd.at, cmd.election, cmd.by)]
 
@@ -131,7 +169,8 @@ def withdraw_nomination(state: BodyState, cmd: WithdrawNomination) -> list[ev.Ev
 def evolve_withdrawn(state: BodyState, e: ev.NominationWithdrawn) -> BodyState:
     election = state.election(e.election)
     nominated = tuple(c for c in election.nominated if c != e.candidate)
-    election = with_(election, nominated=nominated)
+    proposed = {c: p for c, p in election.proposed.items() if c != e.candidate}
+    election = with_(election, nominated=nominated, proposed=proposed)
     return with_(state, elections=put(state.elections, e.election, election))
 
 

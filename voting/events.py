@@ -7,7 +7,9 @@ Each class has a stable ``TYPE`` name used in the log; the JSON form is
 UTC strings taken from the command (the domain reads no clock).
 
 The version of this vocabulary is :data:`EVENT_VERSION`; adding an optional
-field keeps it, renaming or removing one raises it.
+field keeps it, renaming or removing one raises it. A field added later has a
+default value, which an entry written before it existed is read as holding
+(:mod:`voting.codec`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "BusinessStarted",
     "CandidateNominated",
     "CollegeDefined",
+    "ConsentGiven",
     "DebateOpened",
     "ElectionClosed",
     "Event",
@@ -43,6 +46,7 @@ __all__ = [
     "MotionMoved",
     "MotionSeconded",
     "MotionTextAmended",
+    "NominationProposed",
     "NominationWithdrawn",
     "NominationsClosed",
     "NominationsOpened",
@@ -58,6 +62,7 @@ __all__ = [
     "RulingOverturned",
     "SealedRankingCast",
     "SecretVoteCast",
+    "StandingOrdersAmended",
     "VoteCast",
 ]
 
@@ -79,13 +84,28 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class BodyFounded(Event):
-    """A body is set up, with its standing orders (every rule by name)."""
+    """A body is set up, with its standing orders: a profile by name and the rules the
+    founders set otherwise (``rules``: ``(rule, value)`` pairs of text, sorted by rule, each
+    rule once; :data:`voting.standing_orders.RULE_NAMES`). A log written before ``rules``
+    existed leaves it out: the profile's rules, as ``proxies_allowed`` and ``revote`` say."""
 
     TYPE: ClassVar[str] = "body_founded"
     name: str
     standing_orders: str
     proxies_allowed: bool
     revote: str
+    rules: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StandingOrdersAmended(Event):
+    """The body's standing orders change, from the next entry on: a motion to amend them
+    (``motion``) was carried, and ``rules`` are the rules it set, as ``(rule, value)`` pairs
+    sorted by rule. Logged right after the close that carried it (a consequence)."""
+
+    TYPE: ClassVar[str] = "standing_orders_amended"
+    motion: str
+    rules: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +240,12 @@ class MotionMoved(Event):
     mover: str
     title: str
     text: str
+    # The motion's own rule, asked for by its mover ("" : the standing orders'), one of
+    # the thresholds the standing orders let a question carry.
+    threshold: str = ""
+    # For a motion to amend the standing orders: the rules it sets, ``(rule, value)`` pairs
+    # sorted by rule; carried, they take effect from the next entry on.
+    orders: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +367,23 @@ class ProceduralMoved(Event):
     target: str
     mover: str
     seconder: str
+    # Whether the target's mover consents (to a remit): since consent is the mover's own
+    # act (``consent_given``) this is derived from the log; an entry of the older form (a
+    # remit without ``to``) holds it as the flag the command gave.
     mover_consents: bool
+    to: str = ""  # a remit: the committee or body the motion is remitted to
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGiven(Event):
+    """A member consents, as the mover or the seconder of ``subject`` (``capacity``), to its
+    being remitted or withdrawn (``act``): their own act, on the record."""
+
+    TYPE: ClassVar[str] = "consent_given"
+    subject: str
+    act: str  # remit, withdraw
+    member: str
+    capacity: str  # mover, seconder
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +431,10 @@ class BallotOpened(Event):
     members: int
     quorum_required: int
     by: str
+    # The rule the chair put the question with ("": none of its own), an act; the
+    # ``threshold`` applied is then derived from it, from the rule the motion was moved with,
+    # or from the standing orders.
+    rule: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +495,10 @@ class BallotClosed(Event):
     papers: tuple[tuple[str, str], ...]
     voters: tuple[tuple[str, str], ...]
     by: str
+    # a college vote's working, each section in the college's order: (section, share, for,
+    # against, abstain, its part of the result for, its part against), parts as fractions of
+    # the whole college (docs/counting.md, colleges); recomputed on replay
+    sections: tuple[tuple[str, str, int, int, int, str, str], ...] = ()
 
 
 # -- elections ---------------------------------------------------------------
@@ -469,6 +519,16 @@ class NominationsOpened(Event):
     meeting: str
     secret: bool
     by: str
+
+
+@dataclass(frozen=True, slots=True)
+class NominationProposed(Event):
+    """A member proposes a candidate; the nomination stands once another member seconds it."""
+
+    TYPE: ClassVar[str] = "nomination_proposed"
+    election: str
+    candidate: str
+    proposer: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,11 @@ def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:
         member = state.member(who)
         if member.suspended:
             raise NotEntitled(f"{member.name} is suspended and may not act as {role}")
-    quorum = make_quorum(cmd.quorum_number, cmd.quorum_fraction)
+    number, fraction = cmd.quorum_number, cmd.quorum_fraction
+    if not number and not fraction:  # none of its own: the standing orders' quorum
+        number, fraction = state.orders.quorum_number, state.orders.quorum_fraction
+    quorum = make_quorum(number, fraction)
+    require_orders_quorum(state, quorum)
     try:
         publication = Publication(cmd.publication)
     except ValueError:
@@ -86,13 +90,28 @@ def convene_meeting(state: BodyState, cmd: ConveneMeeting) -> list[ev.Event]:
         cmd.title,
         cmd.chair,
         cmd.secretary,
-        cmd.quorum_number,
+        number,
         _fraction_text(quorum),
         publication.value,
     )
     if publication != Publication.UNATTRIBUTED:
         return [convened]
     return [convened, register_event(state, cmd.at, cmd.meeting, cmd.meeting_secret)]
+
+
+def require_orders_quorum(state: BodyState, quorum: Quorum) -> None:
+    """A meeting's quorum is no lower than the least the standing orders set
+    (``quorum_number``, ``quorum_fraction``), part by part (docs/standing-orders.md)."""
+    least_number = state.orders.quorum_number
+    least_fraction = Fraction(state.orders.quorum_fraction or 0)
+    if (quorum.number or 0) < least_number or (quorum.fraction or 0) < least_fraction:
+        least = " and ".join(
+            part for part in (f"{least_number} members" if least_number else "",
+                              state.orders.quorum_fraction and
+                              f"{state.orders.quorum_fraction} of the membership")
+            if part
+        )
+        raise OutOfOrder(f"the standing orders set a quorum of at least {least} for a meeting")
 
 
 def _fraction_text(quorum: Quorum) -> str:
@@ -102,6 +121,7 @@ def _fraction_text(quorum: Quorum) -> str:
 
 def evolve_convened(state: BodyState, e: ev.MeetingConvened) -> BodyState:
     quorum = make_quorum(e.quorum_number, e.quorum_fraction)
+    require_orders_quorum(state, quorum)
     if e.quorum_fraction != _fraction_text(quorum):
         raise InconsistentEvent(
             f"the quorum fraction {e.quorum_fraction!r} is not logged in lowest terms "

@@ -191,6 +191,34 @@ def _motion_moved(w: _Writer, before: BodyState, e: ev.MotionMoved, where: str) 
     for line in motion.original.numbered().splitlines():
         w.out(f"    {line}")
     w.out()
+    if e.threshold:
+        w.out(f"The mover asks that it be decided by its own rule: `{e.threshold}`.")
+        w.out()
+    if e.orders:
+        w.out(f"A motion to amend the standing orders (decided by "
+              f"`{before.orders.orders_threshold.value}`); it sets: {_rules(e.orders)}.")
+        w.out()
+
+
+def _rules(rules: Iterable[tuple[str, str]]) -> str:
+    return "; ".join(f"`{name}` = `{value or '(none)'}`" for name, value in rules)
+
+
+def _founded(w: _Writer, before: BodyState, e: ev.BodyFounded, where: str) -> None:
+    w.out(f"- {_time(e.at)} The body was founded under the standing orders `{e.standing_orders}`,"
+          f" with these rules set otherwise: {_rules(e.rules)}.")
+
+
+def _orders_amended(w: _Writer, before: BodyState, e: ev.StandingOrdersAmended,
+                    where: str) -> None:
+    w.out(f"- {_time(e.at)} **The standing orders are amended** by {_label(w.state, e.motion)}, "
+          f"from the next entry on: {_rules(e.rules)}.")
+
+
+def _consent(w: _Writer, before: BodyState, e: ev.ConsentGiven, where: str) -> None:
+    act = "remit" if e.act == "remit" else "withdrawal"
+    w.out(f"- {_time(e.at)} {w.name(e.member, where)}, the {e.capacity} of "
+          f"{_label(w.state, e.subject)}, consented to its {act}.")
 
 
 def _motion_seconded(w: _Writer, before: BodyState, e: ev.MotionSeconded, where: str) -> None:
@@ -268,10 +296,12 @@ def _disposed(w: _Writer, before: BodyState, e: ev.MotionDisposed, where: str) -
 
 def _procedural(w: _Writer, before: BodyState, e: ev.ProceduralMoved, where: str) -> None:
     consent = " (with the mover's consent)" if e.mover_consents else ""
+    to = f" to {e.to}" if e.to else ""
     w.out(
         f"- {_time(e.at)} Procedural motion **{e.kind.replace('_', ' ')}** on "
         f"{_label(w.state, e.target) if e.target not in w.state.meetings else 'the meeting'}"
-        f"{consent}: moved by {w.name(e.mover, where)}, seconded by {w.name(e.seconder, where)}."
+        f"{to}{consent}: moved by {w.name(e.mover, where)}, seconded by "
+        f"{w.name(e.seconder, where)}."
     )
 
 
@@ -294,6 +324,11 @@ def _ballot_opened(w: _Writer, before: BodyState, e: ev.BallotOpened, where: str
         f"ties: `{e.tie_rule}`. Entitled to vote: {len(e.roll)}{held}; present {e.present}, "
         f"quorum {e.quorum_required}."
     )
+    source = w.state.ballot(e.ballot).rule_source
+    if source:
+        w.out()
+        w.out(f"The rule `{e.threshold}` is {_RULE_SOURCES[source]}; members on the roll "
+              f"{e.members}.")
     if e.substantive:
         w.out()
         w.out("The substantive motion:")
@@ -301,6 +336,13 @@ def _ballot_opened(w: _Writer, before: BodyState, e: ev.BallotOpened, where: str
         for line in e.text.splitlines():
             w.out(f"    {line}")
         w.out()
+
+
+_RULE_SOURCES = {
+    "put": "the question's own, put with it by the chair",
+    "moved": "the motion's own, asked for by its mover",
+    "orders": "the one the standing orders set for amending them",
+}
 
 
 def _vote(w: _Writer, before: BodyState, e: ev.VoteCast, where: str) -> None:
@@ -333,15 +375,36 @@ def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
     return sorted(w.name(m, where) for m, split in ballot.votes.items() if split[index])
 
 
+def _cards(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
+    """Who cast weight on one side of a card or college vote, by name, with the weight."""
+    ballot = w.state.ballot(ballot_id)
+    return sorted(f"{w.name(m, where)} ({split[index]})" for m, split in ballot.votes.items()
+                  if split[index])
+
+
 def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str) -> None:
     ballot = w.state.ballot(e.ballot)
     casting = f" The chair gave a casting vote {e.casting_vote}." if e.casting_vote else ""
     present = len(e.present_at_close)
     w.out(f"{_time(e.at)} **{e.explanation}**{casting} Present at the close: {present}.")
+    if ballot.rule_source and ballot.result is not None:
+        w.out(f"- Decided by `{ballot.threshold}`: it needed {ballot.result.needed}; "
+              f"{e.for_votes} for, {e.against} against, {e.abstain} abstaining, of "
+              f"{ballot.members} members on the roll and {ballot.present} present.")
     if ballot.method == BallotMethod.RECORDED:
         for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
             names = _names(w, e.ballot, where, index)
             w.out(f"- {label} ({len(names)}): {', '.join(names) if names else 'none'}.")
+    if ballot.method in (BallotMethod.CARD, BallotMethod.COLLEGE):
+        for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
+            cards = _cards(w, e.ballot, where, index)
+            w.out(f"- {label} ({len(cards)}): {', '.join(cards) if cards else 'none'}.")
+    for name, share, yes, no, abstain, part_for, part_against in e.sections:
+        cast = yes + no
+        per_cent = f"{100 * yes / cast:.1f}% for" if cast else "no votes cast"
+        w.out(f"- Section {name} (share {share}): {yes} for, {no} against, {abstain} "
+              f"abstaining ({per_cent}); its part of the result {part_for} for, "
+              f"{part_against} against.")
     if ballot.method == BallotMethod.SECRET:
         w.out(f"- {len(e.papers)} ballot papers published, sorted by tracker, each opening "
               "a seal logged as it was cast.")
@@ -382,6 +445,13 @@ def _nominated(w: _Writer, before: BodyState, e: ev.CandidateNominated, where: s
     w.out(
         f"- {_time(e.at)} {w.name(e.candidate, where)} nominated by {w.name(e.proposer, where)}, "
         f"seconded by {w.name(e.seconder, where)}."
+    )
+
+
+def _proposed(w: _Writer, before: BodyState, e: ev.NominationProposed, where: str) -> None:
+    w.out(
+        f"- {_time(e.at)} {w.name(e.candidate, where)} proposed by {w.name(e.proposer, where)}, "
+        "awaiting a seconder."
     )
 
 
@@ -429,6 +499,7 @@ def _college(w: _Writer, before: BodyState, e: ev.CollegeDefined, where: str) ->
 RENDERERS: dict[type[ev.Event], Renderer] = {
     ev.CollegeDefined: _college,
     ev.NominationsOpened: _nominations_opened,
+    ev.NominationProposed: _proposed,
     ev.CandidateNominated: _nominated,
     ev.NominationWithdrawn: _nomination_withdrawn,
     ev.NominationsClosed: _nominations_closed,
@@ -465,6 +536,9 @@ RENDERERS: dict[type[ev.Event], Renderer] = {
     ev.PetitionOpened: _petition_opened,
     ev.PetitionSigned: _petition_signed,
     ev.PetitionClosed: _petition_closed,
+    ev.BodyFounded: _founded,
+    ev.StandingOrdersAmended: _orders_amended,
+    ev.ConsentGiven: _consent,
 }
 
 
@@ -473,7 +547,7 @@ def unminuted() -> Iterable[str]:
     return sorted(
         name
         for name, cls in ev.EVENT_TYPES.items()
-        if cls not in RENDERERS and cls is not ev.BodyFounded
+        if cls not in RENDERERS
     )
 
 
@@ -697,8 +771,8 @@ class MinutesWriter:
 
     def _minute(self, seq: int, before: BodyState, event: ev.Event, after: BodyState) -> None:
         kind = type(event)
-        if kind is ev.BodyFounded:
-            return
+        if kind is ev.BodyFounded and not event.rules:  # type: ignore[attr-defined]
+            return  # the heading names the profile
         w = self._w
         w.state = after
         where = _meeting_of(after, event) or _meeting_of(before, event)

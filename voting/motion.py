@@ -11,22 +11,28 @@ question.
 
 from __future__ import annotations
 
+from tallying.majority import Threshold
 from voting import events as ev
-from voting.commands import MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
+from voting.commands import GiveConsent, MoveMotion, OpenDebate, SecondMotion, WithdrawMotion
 from voting.derived import Derived, make
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
 from voting.lifecycle import MotionState, describe, require_transition
 from voting.meeting import open_meeting
-from voting.standing_orders import WithdrawalRule
+from voting.standing_orders import InvalidRule, StandingOrders, WithdrawalRule, amended, check_rules
 from voting.state import Amendment, BodyState, Motion, put, with_
 from voting.text import MotionText
 
 __all__ = [
+    "CONSENT_ACTS",
     "MAX_TITLE_CHARS",
     "PENDING",
+    "check_question_rule",
     "consequences_of_withdrawal",
+    "derive_consent",
     "derive_withdrawn",
+    "evolve_consent",
+    "give_consent",
     "move_motion",
     "open_debate",
     "second_motion",
@@ -50,14 +56,59 @@ def move_motion(state: BodyState, cmd: MoveMotion) -> list[ev.Event]:
     if not cmd.title.strip() or len(cmd.title) > MAX_TITLE_CHARS:
         raise DomainError(f"a motion needs a title of 1 to {MAX_TITLE_CHARS} characters")
     text = MotionText.parse(cmd.text)
-    return [ev.MotionMoved(cmd.at, cmd.motion, cmd.meeting, cmd.by, cmd.title, text.plain())]
+    orders = check_rules(cmd.orders)
+    _check_terms(state.orders, cmd.threshold, orders)
+    return [ev.MotionMoved(cmd.at, cmd.motion, cmd.meeting, cmd.by, cmd.title, text.plain(),
+                           cmd.threshold, orders)]
+
+
+def check_question_rule(orders: StandingOrders, threshold: str, question: str) -> None:
+    """A question's own rule must be a threshold the standing orders let a question carry
+    (their ``question_thresholds``; docs/standing-orders.md, "A question's own rule")."""
+    try:
+        rule = Threshold(threshold)
+    except ValueError:
+        known = ", ".join(t.value for t in Threshold)
+        raise DomainError(f"{threshold!r} is not a threshold; the thresholds are {known}") from None
+    if rule not in orders.question_thresholds:
+        allowed = ", ".join(t.value for t in orders.question_thresholds) or "none"
+        raise OutOfOrder(
+            f"the standing orders do not let {question} carry the rule {rule.value} "
+            f"(they allow: {allowed})"
+        )
+
+
+def _check_terms(orders: StandingOrders, threshold: str, changes: tuple[tuple[str, str], ...]
+                 ) -> None:
+    """A motion's own rule, and the rules a motion to amend the standing orders sets: a
+    motion amending them is decided by their ``orders_threshold``, never by a rule of its
+    own, and must change at least one rule."""
+    if changes:
+        if threshold:
+            raise OutOfOrder(
+                "a motion to amend the standing orders is decided by the threshold they set "
+                f"for that ({orders.orders_threshold.value}), not by a rule of its own"
+            )
+        after = amended(orders, changes)
+        if after == orders:
+            raise DomainError("the motion to amend the standing orders changes no rule")
+    elif threshold:
+        check_question_rule(orders, threshold, "a motion")
 
 
 def evolve_moved(state: BodyState, e: ev.MotionMoved) -> BodyState:
     text = MotionText.parse(e.text)
     if text.plain() != e.text:
         raise InconsistentEvent("motion_moved.text is not in its normal form (MotionText.plain)")
-    motion = Motion(e.motion, e.meeting, e.mover, e.title, text, text)
+    if e.orders:
+        try:
+            if check_rules(e.orders) != e.orders:
+                raise InconsistentEvent("motion_moved.orders are not sorted by rule")
+        except InvalidRule as exc:
+            raise InconsistentEvent(f"motion_moved.orders: {exc}") from None
+    _check_terms(state.orders, e.threshold, e.orders)
+    motion = Motion(e.motion, e.meeting, e.mover, e.title, text, text,
+                    threshold=e.threshold, orders=e.orders)
     return with_(state, motions=put(state.motions, e.motion, motion))
 
 
@@ -111,13 +162,15 @@ def withdraw(state: BodyState, cmd: WithdrawMotion) -> list[ev.Event]:
     open_meeting(state, meeting_id)
     if cmd.by != mover:
         raise NotEntitled(f"only the mover ({state.name_of(mover)}) may withdraw {what}")
-    _require_withdrawable_by_the_mover(state, what, current)
+    _require_withdrawable_by_the_mover(state, cmd.subject, what, current)
     require_transition(what, current, MotionState.WITHDRAWN)
     withdrawn = make(ev.MotionDisposed, derive_withdrawn, state, at=cmd.at, subject=cmd.subject)
     return [withdrawn, *consequences_of_withdrawal(state, withdrawn)]
 
 
-def _require_withdrawable_by_the_mover(state: BodyState, what: str, current: MotionState) -> None:
+def _require_withdrawable_by_the_mover(
+    state: BodyState, subject: str, what: str, current: MotionState
+) -> None:
     """Whether the mover alone may still withdraw ``what`` (checked in ``decide`` and on
     replay, by :func:`derive_withdrawn`).
 
@@ -128,7 +181,9 @@ def _require_withdrawable_by_the_mover(state: BodyState, what: str, current: Mot
     either: a motion stated belongs to the meeting, and is withdrawn only by its
     unanimous consent (the procedural motion ``withdraw``, which one vote against
     stops). Robert's (RONR 12th ed. §33) lets the mover alone withdraw until the
-    question is stated, here until debate opens.
+    question is stated, here until debate opens. A body's own rule,
+    :attr:`WithdrawalRule.MOVER_WITH_SECONDER_CONSENT`, lets the mover withdraw a seconded
+    motion before debate once the seconder has consented (``consent_given``).
     """
     if current == MotionState.UNDER_DEBATE:
         raise OutOfOrder(
@@ -144,6 +199,25 @@ def _require_withdrawable_by_the_mover(state: BodyState, what: str, current: Mot
             "the unanimous consent of the meeting (move the procedural motion 'withdraw', "
             "put as a recorded vote; a single vote against stops it)"
         )
+    if (
+        state.orders.withdrawal == WithdrawalRule.MOVER_WITH_SECONDER_CONSENT
+        and current != MotionState.PROPOSED
+        and not _seconder_consented(state, subject)
+    ):
+        raise OutOfOrder(
+            f"{what} {describe(current)}: the mover withdraws it only with the consent of "
+            f"its seconder ({state.name_of(_seconder(state, subject))}), who gives it first"
+        )
+
+
+def _seconder(state: BodyState, subject: str) -> str:
+    if subject in state.motions:
+        return state.motions[subject].seconder
+    return state.amendment(subject).seconder
+
+
+def _seconder_consented(state: BodyState, subject: str) -> bool:
+    return (subject, "withdraw", _seconder(state, subject)) in state.consents
 
 
 def _describe(state: BodyState, subject: str) -> tuple[str, MotionState]:
@@ -159,13 +233,67 @@ def derive_withdrawn(state: BodyState, e: ev.MotionDisposed) -> dict[str, Derive
     (after debate has opened, or under Citrine once seconded, it takes a vote, whose
     close disposes of it: :func:`_require_withdrawable_by_the_mover`)."""
     what, current = _describe(state, e.subject)
-    _require_withdrawable_by_the_mover(state, what, current)
+    _require_withdrawable_by_the_mover(state, e.subject, what, current)
+    reason = "withdrawn by the mover"
+    if current != MotionState.PROPOSED and _seconder_consented(state, e.subject):
+        reason = "withdrawn by the mover, with the seconder's consent"
     return {
         "state": Derived(
             MotionState.WITHDRAWN.value, "withdrawn: nothing else is disposed of without a vote"
         ),
-        "reason": Derived("withdrawn by the mover", "'withdrawn by the mover'"),
+        "reason": Derived(reason, repr(reason)),
     }
+
+
+# -- consent: the consenting member's own act ---------------------------------------------------
+
+CONSENT_ACTS = ("remit", "withdraw")
+
+
+def give_consent(state: BodyState, cmd: GiveConsent) -> list[ev.Event]:
+    """The mover or seconder of a motion or amendment consents to its remit or withdrawal
+    (Citrine: a motion is remitted only with the consent of its mover): their own command,
+    logged with their name, never a flag in someone else's."""
+    return [make(ev.ConsentGiven, derive_consent, state, at=cmd.at, subject=cmd.subject,
+                 act=cmd.act, member=cmd.by)]
+
+
+def derive_consent(state: BodyState, e: ev.ConsentGiven) -> dict[str, Derived]:
+    """In what capacity ``member`` consents: as the mover, else the seconder, of ``subject``
+    (refused for anyone else, for a subject no longer before the meeting, for a remit of
+    anything but a motion, or for a consent already given)."""
+    if e.act not in CONSENT_ACTS:
+        raise DomainError(f"one consents to a remit or a withdrawal, not {e.act!r}")
+    if e.subject in state.motions:
+        motion = state.motions[e.subject]
+        mover, seconder, current = motion.mover, motion.seconder, motion.state
+        what, meeting_id = f"the motion {motion.title!r}", motion.meeting
+    elif e.subject in state.amendments:
+        if e.act == "remit":
+            raise OutOfOrder("a motion is remitted, not an amendment")
+        amendment = state.amendments[e.subject]
+        mover, seconder, current = amendment.mover, amendment.seconder, amendment.state
+        what = f"amendment {amendment.number}"
+        meeting_id = state.motion(amendment.motion).meeting
+    else:
+        raise DomainError(f"there is no motion or amendment {e.subject!r}")
+    meeting = open_meeting(state, meeting_id)
+    if current not in {MotionState.PROPOSED, MotionState.SECONDED, MotionState.UNDER_DEBATE}:
+        raise OutOfOrder(f"{what} {describe(current)}: there is nothing to consent to")
+    if e.member == mover:
+        capacity = "mover"
+    elif seconder and e.member == seconder:
+        capacity = "seconder"
+    else:
+        raise NotEntitled(f"only the mover or the seconder of {what} consents to its {e.act}")
+    state.require_voting_member_present(meeting, e.member, f"consent to the {e.act}")
+    if (e.subject, e.act, e.member) in state.consents:
+        raise AlreadyExists(f"the {capacity} of {what} has already consented to its {e.act}")
+    return {"capacity": Derived(capacity, "the member's part in the subject (mover, seconder)")}
+
+
+def evolve_consent(state: BodyState, e: ev.ConsentGiven) -> BodyState:
+    return with_(state, consents=state.consents | {(e.subject, e.act, e.member)})
 
 
 def consequences_of_withdrawal(state: BodyState, e: ev.MotionDisposed) -> list[ev.Event]:

@@ -19,7 +19,7 @@ from voting.commands import ClosePetition, OpenPetition, SignPetition
 from voting.derived import Derived, make
 from voting.errors import AlreadyExists, DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.ids import check_id
-from voting.state import BodyState, Petition, put, with_
+from voting.state import BodyState, Petition, add, put, with_
 from voting.text import MotionText
 
 __all__ = [
@@ -150,7 +150,7 @@ def evolve_signed(state: BodyState, e: ev.PetitionSigned) -> BodyState:
         from voting.errors import InconsistentEvent
 
         raise InconsistentEvent(f"a signature by {e.member} is not allowed here")
-    petition = with_(petition, signatures=petition.signatures | {e.member})
+    petition = with_(petition, signatures=add(petition.signatures, e.member))
     return with_(state, petitions=put(state.petitions, e.petition, petition))
 
 

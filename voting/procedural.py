@@ -5,7 +5,8 @@ scattered conditions (docs/architecture.md, convention 4). The practice is Citri
 Chairmanship*, ch. "Procedural motions"): the closure ("that the question be
 now put") moved during an amendment applies to the amendment only; "next
 business" may not be moved on an amendment; remission needs the consent of
-the mover; withdrawal after debate has opened needs the meeting's consent
+the mover (their own act on the record, ``consent_given``) and names where the
+motion goes; withdrawal after debate has opened needs the meeting's consent
 (under Citrine, once the motion is seconded, its unanimous consent);
 a member may challenge the chair's ruling, and the meeting decides it.
 """
@@ -121,8 +122,12 @@ def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
         )
         if cmd.by != mover:
             raise NotEntitled(f"only the mover ({state.name_of(mover)}) may seek leave to withdraw")
-    if kind == K.REMIT and state.orders.remit_needs_mover_consent and not cmd.mover_consents:
-        raise OutOfOrder("a motion may be remitted only with the consent of its mover")
+    if cmd.mover_consents:
+        raise DomainError(
+            "mover_consents is no longer a flag of the procedural motion: consent is the "
+            "mover's own act, given with GiveConsent (act 'remit') before the remit is moved"
+        )
+    _check_destination(kind, cmd.to)
     if kind == K.CLOSURE and cmd.target in state.motions:
         for amendment_id in state.motions[cmd.target].amendments:
             amendment = state.amendments[amendment_id]
@@ -131,13 +136,35 @@ def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
                     f"amendment {amendment.number} is under debate: the closure applies to the "
                     "amendment only, so move it on the amendment"
                 )
+    consents = kind == K.REMIT and _remit_consent(state, cmd.target)
     return [
         make(
             ev.ProceduralMoved, derive_moved, state,
             at=cmd.at, procedural=cmd.procedural, kind=kind.value, target=cmd.target,
-            mover=cmd.by, seconder=cmd.seconder, mover_consents=cmd.mover_consents,
+            mover=cmd.by, seconder=cmd.seconder, mover_consents=consents, to=cmd.to,
         )
     ]  # fmt: skip
+
+
+def _check_destination(kind: ProceduralKind, to: str) -> None:
+    """A remit names where the motion goes (a committee or body); nothing else names one."""
+    if kind != K.REMIT:
+        if to:
+            raise DomainError(f"only a remit names where the motion goes, not {kind.value!r}")
+        return
+    if not isinstance(to, str) or not to.strip():
+        raise DomainError("a remit names where the motion goes: the committee or body (to)")
+    if len(to) > 200 or any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in to):
+        raise DomainError(
+            "where a motion is remitted is a name of at most 200 characters, without control "
+            "characters"
+        )
+
+
+def _remit_consent(state: BodyState, target: str) -> bool:
+    """Whether the mover of ``target`` consented to its remit, by their own act on record."""
+    motion = state.motions.get(target)
+    return motion is not None and (target, "remit", motion.mover) in state.consents
 
 
 def derive_moved(state: BodyState, e: ev.ProceduralMoved) -> dict[str, Derived]:
@@ -150,7 +177,23 @@ def derive_moved(state: BodyState, e: ev.ProceduralMoved) -> dict[str, Derived]:
     meeting = _target_meeting(state, e.target, RULES[kind], kind)
     if kind == K.NEXT_BUSINESS:
         _require_no_amendment_before_the_meeting(state, e.target)
-    return {"meeting": Derived(meeting.id, "the meeting of what it is moved on")}
+    derived = {"meeting": Derived(meeting.id, "the meeting of what it is moved on")}
+    if kind == K.REMIT and not e.to:
+        return derived  # the older form: the mover's consent was a flag of the command
+    _check_destination(kind, e.to)
+    if kind == K.REMIT:
+        consents = _remit_consent(state, e.target)
+        if state.orders.remit_needs_mover_consent and not consents:
+            mover = state.motion(e.target).mover
+            raise OutOfOrder(
+                f"a motion is remitted only with the consent of its mover "
+                f"({state.name_of(mover)}), who gives it first (GiveConsent, act 'remit')"
+            )
+        if e.mover_consents != consents:
+            raise InconsistentEvent(
+                "procedural_moved.mover_consents is not whether the mover's consent to the "
+                "remit is on the record")
+    return derived
 
 
 def _require_no_amendment_before_the_meeting(state: BodyState, target: str) -> None:
@@ -206,7 +249,8 @@ def _target_meeting(
 
 def evolve_moved(state: BodyState, e: ev.ProceduralMoved) -> BodyState:
     procedural = Procedural(
-        e.procedural, e.meeting, e.kind, e.target, e.mover, e.seconder, e.mover_consents
+        e.procedural, e.meeting, e.kind, e.target, e.mover, e.seconder, e.mover_consents,
+        to=e.to,
     )
     return with_(state, procedurals=put(state.procedurals, e.procedural, procedural))
 
@@ -241,9 +285,12 @@ def carried_effects(state: BodyState, procedural: Procedural, at: str) -> list[e
         return events
     if rule.effect is None:
         raise DomainError(f"no effect is defined for {kind.value}")
-    events = [ev.MotionDisposed(at, procedural.target, rule.effect.value, rule.reason)]
+    reason_text = rule.reason
+    if kind == K.REMIT and procedural.to:
+        reason_text = f"it was remitted to {procedural.to}"
+    events = [ev.MotionDisposed(at, procedural.target, rule.effect.value, reason_text)]
     if rule.effect != MotionState.ADJOURNED:
-        events += dependants_fall(state, procedural.target, at, rule.reason)
+        events += dependants_fall(state, procedural.target, at, reason_text)
     return events
 
 

@@ -8,12 +8,15 @@ Every value is a frozen dataclass; maps are replaced, never changed in place
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
+
+from immutables import Map
 
 from tallying.majority import Decision
 from tallying.quorum import Quorum
@@ -35,10 +38,13 @@ __all__ = [
     "Meeting",
     "Member",
     "Motion",
+    "Persistent",
+    "PersistentSet",
     "Petition",
     "Procedural",
     "Publication",
     "Role",
+    "add",
     "put",
     "transient",
     "with_",
@@ -126,20 +132,131 @@ def transient() -> Iterator[None]:
         _TRANSIENT.reset(token)
 
 
+SMALL = 32  # a map of at most this many entries is copied as a dict; a larger one is persistent
+
+
+class Persistent(Mapping[K, V]):
+    """A map that shares structure with the map it was made from, in insertion order.
+
+    Keys and values sit in a hash array mapped trie (``immutables.Map``), and the
+    order in which keys were first set in a second trie from position to key, so
+    that iterating it gives what a ``dict`` built by the same sets would give:
+    derived fields (a roll, the order of candidates) come out the same whichever
+    way the state was reached. Setting a key costs O(log n) at worst and leaves
+    this map as it was. It compares equal to any mapping with the same items, as
+    a ``dict`` does.
+    """
+
+    __slots__ = ("_items", "_order")
+
+    def __init__(self, items: Map[K, V], order: Map[int, K]) -> None:
+        self._items = items
+        self._order = order
+
+    @classmethod
+    def of(cls, mapping: Mapping[K, V]) -> Persistent[K, V]:
+        return cls(Map(mapping), Map(enumerate(mapping)))
+
+    def set(self, key: K, value: V) -> Persistent[K, V]:
+        order = self._order if key in self._items else self._order.set(len(self._order), key)
+        return Persistent(self._items.set(key, value), order)
+
+    def __getitem__(self, key: K) -> V:
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def __iter__(self) -> Iterator[K]:
+        order = self._order
+        return (order[i] for i in range(len(order)))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if isinstance(other, Persistent):
+            return self._items == other._items
+        return len(self) == len(other) and all(
+            key in other and other[key] == value for key, value in self._items.items()
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Persistent({dict(self)!r})"
+
+
+class PersistentSet(AbstractSet[K]):
+    """A set that shares structure with the set it was made from (a trie of its members).
+
+    Adding costs O(log n) at worst; it compares equal to any set with the same
+    members, as a ``frozenset`` does.
+    """
+
+    __slots__ = ("_members",)
+
+    def __init__(self, members: Map[K, None]) -> None:
+        self._members = members
+
+    def add(self, member: K) -> PersistentSet[K]:
+        return PersistentSet(self._members.set(member, None))
+
+    def __contains__(self, member: object) -> bool:
+        return member in self._members
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PersistentSet({set(self)!r})"
+
+
 def put(mapping: Mapping[K, V], key: K, value: V) -> Mapping[K, V]:
-    """``mapping`` with ``key`` set to ``value``: a copy, except inside :func:`transient`."""
+    """``mapping`` with ``key`` set to ``value``; ``mapping`` itself is never changed.
+
+    A small map is copied. A larger one becomes :class:`Persistent` the first
+    time it grows past :data:`SMALL`, after which each ``put`` shares all but
+    O(log n) of it: admitting a member or casting a vote costs the same in a
+    body of fifteen as of half a million. Inside a :func:`transient` fold a map
+    the fold itself made is changed in place, which keeps a replay from the
+    first entry on plain dicts.
+    """
+    if type(mapping) is Persistent:
+        return mapping.set(key, value)
     owner = _TRANSIENT.get()
+    if owner is not None and type(mapping) is _Owned and mapping.owner is owner:
+        mapping[key] = value
+        return mapping
+    if len(mapping) >= SMALL:
+        return Persistent.of(mapping).set(key, value)
     if owner is None:
         copy = dict(mapping)
         copy[key] = value
         return copy
-    if type(mapping) is _Owned and mapping.owner is owner:
-        mapping[key] = value
-        return mapping
     owned: _Owned[K, V] = _Owned(mapping)
     owned.owner = owner
     owned[key] = value
     return owned
+
+
+def add(members: AbstractSet[K], member: K) -> AbstractSet[K]:
+    """``members`` with ``member`` added, persistent past :data:`SMALL` as :func:`put` is."""
+    if type(members) is PersistentSet:
+        return members.add(member)
+    if len(members) >= SMALL:
+        return PersistentSet(Map((m, None) for m in members)).add(member)
+    return frozenset((*members, member))
 
 
 class Role(StrEnum):
@@ -213,6 +330,8 @@ class Motion:
     amendments: tuple[str, ...] = ()  # in the order moved
     carried_amendments: tuple[str, ...] = ()  # in the order carried
     closure: bool = False  # "that the question be now put" carried on it
+    threshold: str = ""  # its own rule, asked for by the mover ("": the standing orders')
+    orders: tuple[tuple[str, str], ...] = ()  # a motion to amend the standing orders: the rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +360,7 @@ class Procedural:
     seconder: str
     mover_consents: bool
     state: MotionState = MotionState.SECONDED
+    to: str = ""  # a remit: where the motion goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +389,9 @@ class Ballot:
     # After the close: the counts, the rule and tie rule applied, any tie and casting vote,
     # and the explanation, as the rule decided them (tallying.majority.decide).
     result: Decision | None = None
+    # Whose rule ``threshold`` is: "" the standing orders', "moved" the motion's own (asked
+    # for by its mover), "put" the question's own (the chair put it with it).
+    rule_source: str = ""
 
     @property
     def roll_weight(self) -> int:
@@ -282,7 +405,7 @@ class Petition:
     threshold: str
     membership: int
     required: int
-    signatures: frozenset[str] = frozenset()
+    signatures: AbstractSet[str] = frozenset()
     closed: bool = False
     met: bool = False
 
@@ -305,6 +428,7 @@ class Election:
     secret: bool
     stage: ElectionStage = ElectionStage.NOMINATING
     nominated: tuple[str, ...] = ()  # in order of nomination
+    proposed: Mapping[str, str] = field(default_factory=dict)  # candidate -> proposer, unseconded
     candidates: tuple[str, ...] = ()  # fixed at the close of nominations
     roll: frozenset[str] = frozenset()
     rankings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -349,6 +473,8 @@ class BodyState:
     pseudonyms: Mapping[str, Member] = field(default_factory=dict)
     unattributed: frozenset[str] = frozenset()
     awaiting_register: str = ""
+    # Consents on the record (``consent_given``): (subject, act, member).
+    consents: frozenset[tuple[str, str, str]] = frozenset()
 
     # -- lookups that refuse with a clear message --------------------------------
 

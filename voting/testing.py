@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -244,7 +245,8 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
     the events it caused: members, a meeting, some ballots.
 
     Members (weights 1 to 3), a meeting held ``open`` or ``unattributed`` (its acts
-    under pseudonyms, ``voting.chatham``), attendance, motions moved and seconded, then a
+    under pseudonyms, ``voting.chatham``), attendance, motions moved and seconded (some with
+    their own rule, some amending the standing orders' tie rule), then a
     ballot on each by a drawn method (recorded, secret with random trackers, show of
     hands with tellers' counts, card with split cards), closed and declared.
     Times are valid and never go back, but awkward (:func:`_time`): repeated,
@@ -293,8 +295,14 @@ def proceedings(draw: st.DrawFn) -> list[tuple[c.Command, tuple[Event, ...]]]:
         text = draw(st.sampled_from(["That we do thing number {}.",
                                      "That we buy the cafe\u0301 number {}.",
                                      "That we  name\r\nthe Zoe\u0308 room {}."]))
+        # a motion with its own rule, or one amending the standing orders (docs/standing-orders.md)
+        terms: dict[str, Any] = draw(st.sampled_from([
+            {}, {"threshold": "two_thirds_of_votes_cast"}, {"threshold": "majority_of_all_members"},
+            {"orders": (("tie_rule", "tie_falls" if state.orders.tie_rule.value ==
+                         "chair_casting_vote" else "chair_casting_vote"),)},
+        ]))
         do(c.MoveMotion(at(), mover, motion=motion, meeting="m1", title=title,
-                        text=text.format(number), meeting_secret=hidden))
+                        text=text.format(number), meeting_secret=hidden, **terms))
         do(c.SecondMotion(at(), seconder, motion=motion, meeting_secret=hidden))
         do(c.OpenDebate(at(), ids[0], motion=motion))
         method = draw(st.sampled_from(_METHODS))

@@ -55,6 +55,8 @@ class NewBallotSchema(Schema):
     subject = Id(required=True, metadata={"description": "A motion, amendment or procedural"})
     method = fields.String(load_default="show_of_hands",
                            validate=validate.OneOf([m.value for m in BallotMethod]))
+    threshold = fields.String(load_default="", validate=validate.Length(0, 64), metadata={
+        "description": "Put a motion with its own rule, one the standing orders allow"})
 
 
 class BallotSchema(Schema):
@@ -115,7 +117,7 @@ class Ballots(MethodView):
         """The chair puts a question to the vote."""
         ballot_id = data.get("id") or fresh_id("ballot")
         where = accept(body, c.OpenBallot(at(), me(), ballot=ballot_id, subject=data["subject"],
-                                          method=data["method"]))
+                                          method=data["method"], threshold=data["threshold"]))
         return {**where, "ballot": show(instance().state(body).ballot(ballot_id))}
 
 

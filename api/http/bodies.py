@@ -34,6 +34,10 @@ class NewBodySchema(Schema):
     standing_orders = fields.String(load_default="citrine",
                                     validate=validate.OneOf(sorted(PROFILES)))
     secretary = fields.Nested(FounderSchema, required=True)
+    rules = fields.Dict(keys=fields.String(validate=validate.Length(1, 64)),
+                        values=fields.String(validate=validate.Length(0, 1000)),
+                        load_default=dict, metadata={
+        "description": "Rules of the standing orders set otherwise than the profile, by name"})
 
 
 class BodySchema(Schema):
@@ -44,6 +48,8 @@ class BodySchema(Schema):
     size = fields.Integer(required=True, metadata={"description": "Entries in the log"})
     members = fields.Integer(required=True)
     standing_orders = fields.String(required=True)
+    rules = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "The rules in force that differ from the profile, by name"})
     created_at = fields.String(required=True)
 
 
@@ -57,7 +63,8 @@ def describe(info: BodyInfo) -> dict[str, Any]:
     state = ledger.state
     return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
             "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
-            "standing_orders": state.orders.name, "created_at": info.created_at}
+            "standing_orders": state.orders.name, "rules": dict(state.orders.differences()),
+            "created_at": info.created_at}
 
 
 @blp.route("")
@@ -75,6 +82,7 @@ class Bodies(MethodView):
         info, invite = instance().create_body(
             data["id"], name=data["name"], origin=data.get("origin"),
             standing_orders=data["standing_orders"], secretary=data["secretary"]["id"],
+            rules=tuple(sorted(data["rules"].items())),
             secretary_name=data["secretary"]["name"], now=now(),
             invite_seconds=int(current_app.config["INVITE_SECONDS"]))
         return {**describe(info), "secretary_invite": invite}

@@ -53,6 +53,8 @@ class ElectionSchema(Schema):
     secret = fields.Boolean(required=True)
     stage = fields.String(required=True)
     nominated = fields.List(fields.String(), required=True)
+    proposed = fields.List(fields.String(), required=True,
+                           metadata={"description": "Proposed, awaiting a seconder"})
     candidates = fields.List(fields.String(), required=True,
                              metadata={"description": "Fixed as nominations close"})
     elected = fields.List(fields.String(), required=True,
@@ -65,7 +67,6 @@ class ElectionAcceptedSchema(AcceptedSchema):
 
 class NominationSchema(Schema):
     candidate = Id(required=True)
-    seconder = Id(required=True)
 
 
 class RankingSchema(Schema):
@@ -88,7 +89,8 @@ def show(election: Election) -> dict[str, Any]:
     return {"id": election.id, "title": election.title, "seats": election.seats,
             "method": election.method, "meeting": election.meeting,
             "secret": election.secret, "stage": election.stage.value,
-            "nominated": list(election.nominated), "candidates": list(election.candidates),
+            "nominated": list(election.nominated),
+            "proposed": sorted(election.proposed), "candidates": list(election.candidates),
             "elected": list(election.elected)}
 
 
@@ -124,10 +126,19 @@ class Nominations(MethodView):
     @blp.response(201, ElectionAcceptedSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, data: dict[str, Any], body: str, election: str) -> dict[str, Any]:
-        """Nominate a member, naming the member who seconds the nomination."""
+        """Propose a member as a candidate; the nomination stands once another member seconds it."""
         return _answer(body, election, c.Nominate(
-            at(), me(), election=election, candidate=data["candidate"],
-            seconder=data["seconder"]))
+            at(), me(), election=election, candidate=data["candidate"]))
+
+
+@blp.route("/<election>/nominations/<candidate>/second")
+class SecondNomination(MethodView):
+    @blp.response(201, ElectionAcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, body: str, election: str, candidate: str) -> dict[str, Any]:
+        """Second a proposed nomination: the seconder's own act, under their own token."""
+        return _answer(body, election, c.SecondNomination(
+            at(), me(), election=election, candidate=candidate))
 
 
 @blp.route("/<election>/nominations/close")

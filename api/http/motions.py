@@ -29,6 +29,13 @@ class NewMotionSchema(Schema):
     meeting = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(1, 200))
     text = fields.String(required=True, validate=validate.Length(1, 100_000))
+    threshold = fields.String(load_default="", validate=validate.Length(0, 64), metadata={
+        "description": "The motion's own rule (e.g. two_thirds_of_votes_cast, "
+                       "majority_of_all_members), one the standing orders allow"})
+    orders = fields.Dict(keys=fields.String(validate=validate.Length(1, 64)),
+                         values=fields.String(validate=validate.Length(0, 1000)),
+                         load_default=dict, metadata={
+        "description": "A motion to amend the standing orders: the rules it sets, by name"})
 
 
 class MotionSchema(Schema):
@@ -41,6 +48,16 @@ class MotionSchema(Schema):
     original = fields.String(required=True, metadata={"description": "The text as moved"})
     text = fields.String(required=True, metadata={"description": "The text as amended"})
     amendments = fields.List(fields.String(), required=True)
+    threshold = fields.String(required=True, metadata={"description": "Its own rule, or empty"})
+    orders = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                         metadata={"description": "The rules it sets, if it amends the "
+                                                  "standing orders"})
+
+
+class ConsentSchema(Schema):
+    act = fields.String(required=True, validate=validate.OneOf(["remit", "withdraw"]),
+                        metadata={"description": "What the caller, as mover or seconder, "
+                                                 "consents to"})
 
 
 class MovedMotionSchema(AcceptedSchema):
@@ -78,7 +95,8 @@ def show_motion(motion: Motion) -> dict[str, Any]:
     return {"id": motion.id, "meeting": motion.meeting, "title": motion.title,
             "mover": motion.mover, "seconder": motion.seconder, "state": motion.state.value,
             "original": motion.original.plain(), "text": motion.text.plain(),
-            "amendments": list(motion.amendments)}
+            "amendments": list(motion.amendments), "threshold": motion.threshold,
+            "orders": dict(motion.orders)}
 
 
 def show_amendment(amendment: Amendment) -> dict[str, Any]:
@@ -97,7 +115,9 @@ class Motions(MethodView):
         """Move a motion (the caller is the mover)."""
         motion_id = data.get("id") or fresh_id("motion")
         where = accept(body, c.MoveMotion(at(), me(), motion=motion_id, meeting=data["meeting"],
-                                          title=data["title"], text=data["text"]))
+                                          title=data["title"], text=data["text"],
+                                          threshold=data["threshold"],
+                                          orders=tuple(sorted(data["orders"].items()))))
         return {**where, "motion": show_motion(instance().state(body).motion(motion_id))}
 
 
@@ -116,6 +136,17 @@ class SecondMotion(MethodView):
     def post(self, body: str, motion: str) -> dict[str, Any]:
         """Second a motion (the caller is the seconder)."""
         return accept(body, c.SecondMotion(at(), me(), motion=motion))
+
+
+@blp.route("/<motion>/consent")
+class MotionConsent(MethodView):
+    @blp.arguments(ConsentSchema)
+    @blp.response(201, AcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str, motion: str) -> dict[str, Any]:
+        """The caller, the motion's mover or seconder, consents to its remit or withdrawal
+        (their own act on the record)."""
+        return accept(body, c.GiveConsent(at(), me(), subject=motion, act=data["act"]))
 
 
 @blp.route("/<motion>/debate")
@@ -186,3 +217,13 @@ class RuleOutOfOrder(MethodView):
         procedural motion, ``challenge_to_the_chair``)."""
         return accept(body, c.RuleOutOfOrder(at(), me(), amendment=amendment,
                                              ground=data["ground"], reason=data["reason"]))
+
+
+@amendments.route("/<amendment>/consent")
+class AmendmentConsent(MethodView):
+    @amendments.arguments(ConsentSchema)
+    @amendments.response(201, AcceptedSchema)
+    @amendments.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str, amendment: str) -> dict[str, Any]:
+        """The caller, the amendment's mover or seconder, consents to its withdrawal."""
+        return accept(body, c.GiveConsent(at(), me(), subject=amendment, act=data["act"]))

@@ -33,8 +33,11 @@ class NewProceduralSchema(Schema):
                          validate=validate.OneOf([kind.value for kind in ProceduralKind]))
     target = Id(required=True, metadata={"description": "The motion or amendment it is on"})
     seconder = Id(required=True)
+    to = fields.String(load_default="", validate=validate.Length(0, 200), metadata={
+        "description": "A remit: the committee or body the motion is remitted to"})
     mover_consents = fields.Boolean(load_default=False, metadata={
-        "description": "For a withdrawal: the mover of the target consents"})
+        "description": "Deprecated, refused when true: the mover consents by their own act "
+                       "(POST .../motions/<motion>/consent)"})
 
 
 class ProceduralSchema(Schema):
@@ -45,6 +48,7 @@ class ProceduralSchema(Schema):
     mover = fields.String(required=True)
     seconder = fields.String(required=True)
     state = fields.String(required=True)
+    to = fields.String(required=True, metadata={"description": "A remit: where it goes"})
 
 
 class MovedProceduralSchema(AcceptedSchema):
@@ -54,7 +58,8 @@ class MovedProceduralSchema(AcceptedSchema):
 def show(procedural: Procedural) -> dict[str, Any]:
     return {"id": procedural.id, "meeting": procedural.meeting, "kind": procedural.kind,
             "target": procedural.target, "mover": procedural.mover,
-            "seconder": procedural.seconder, "state": procedural.state.value}
+            "seconder": procedural.seconder, "state": procedural.state.value,
+            "to": procedural.to}
 
 
 def _find(body: str, procedural: str) -> Procedural:
@@ -74,7 +79,7 @@ class Procedurals(MethodView):
         procedural = data.get("id") or fresh_id("procedural")
         where = accept(body, c.MoveProcedural(
             at(), me(), procedural=procedural, kind=data["kind"], target=data["target"],
-            seconder=data["seconder"], mover_consents=data["mover_consents"]))
+            seconder=data["seconder"], mover_consents=data["mover_consents"], to=data["to"]))
         return {**where, "procedural": show(_find(body, procedural))}
 
 

@@ -226,9 +226,12 @@ def ballot_page(body: str, ballot: str) -> str:
         ("Abstain", closed.abstain)]) if closed is not None else None
     papers = published_papers(record.events).get(ballot, [])
     meeting = state.meeting(open_ballot.meeting)
+    subject = open_ballot.subject
+    motion = subject if subject in state.motions else \
+        state.amendments[subject].motion if subject in state.amendments else ""
     return render_template(
         "ballot.html", record=record, ballot=open_ballot, closed=closed, view=view,
-        chart=chart, papers=papers,
+        chart=chart, papers=papers, motion=motion,
         crumbs=[(record.name, url_for("web.body_page", body=body)),
                 (meeting.title, url_for("web.meeting_page", body=body, meeting=meeting.id))])
 

@@ -209,8 +209,8 @@ def test_a_threshold_raised_so_the_carried_motion_reads_as_lost(
     opened = index_of(events, ev.BallotOpened, ballot="b2")
     check, entry, detail = refusal(forged_bundle(tmp_path, events))
     assert (check, entry) == (Check.REPLAY, opened)
-    assert detail == ("ballot_opened: ballot_opened.threshold is not the threshold the "
-                      "standing orders set for its subject")
+    assert detail == ("ballot_opened: ballot_opened.threshold is not the threshold of its "
+                      "subject (its own rule, or the standing orders')")
 
 
 def test_a_text_other_than_the_motion_as_amended_is_put(

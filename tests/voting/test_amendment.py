@@ -228,7 +228,7 @@ def _ruled_then_motion_withdrawn() -> Room:
     room.amendment("a1", kind="leave_out", leave_out="supports")
     room.do(c.RuleOutOfOrder, CHAIR, amendment="a1", ground="other", reason="Late.")
     room.do(c.MoveProcedural, room.state.motions[MOTION].mover, procedural="p1", kind="withdraw",
-            target=MOTION, seconder="m4", mover_consents=True)  # fmt: skip
+            target=MOTION, seconder="m4")  # fmt: skip
     room.consent("p1", "b1")
     assert room.state.motions[MOTION].state is MotionState.WITHDRAWN
     return room

@@ -53,6 +53,15 @@ def tour() -> list[ev.Event]:
     room.do(c.ClosePetition, SEC, petition="pet")
     room.motion("other", mover="m3", seconder="", debate=False)
     room.do(c.WithdrawMotion, "m3", subject="other")
+    # A motion to amend the standing orders, carried (their change is its consequence), and a
+    # mover's consent to a remit, their own act.
+    room.do(c.MoveMotion, "m1", motion="so", meeting=MEETING, title="Ties",
+            text="That an equality of votes loses.", orders=(("tie_rule", "tie_falls"),))
+    room.do(c.SecondMotion, "m2", motion="so")
+    room.do(c.OpenDebate, CHAIR, motion="so")
+    room.carry("so", "b6")
+    room.motion("rem", mover="m3", seconder="m4", debate=False)
+    room.do(c.GiveConsent, "m3", subject="rem", act="remit")
     room.do(c.CloseMeeting, CHAIR, meeting=MEETING)
     # An unattributed meeting: the policy set before attendance, then its register.
     room.do(c.ConveneMeeting, SEC, meeting="u", title="U", chair=CHAIR, secretary=SEC,
@@ -66,7 +75,8 @@ def tour() -> list[ev.Event]:
     room.do(c.Nominate, "m1", election="e1", candidate="m2", seconder="m3")
     room.do(c.Nominate, "m1", election="e1", candidate="m4", seconder="m3")
     room.do(c.WithdrawNomination, "m4", election="e1")
-    room.do(c.Nominate, "m1", election="e1", candidate="m5", seconder="m3")
+    room.do(c.Nominate, "m1", election="e1", candidate="m5")
+    room.do(c.SecondNomination, "m3", election="e1", candidate="m5")
     room.do(c.CloseNominations, SEC, election="e1")
     room.do(c.CastRanking, "m1", election="e1", ranking=("m2", "m5"))
     room.do(c.CloseElection, SEC, election="e1")

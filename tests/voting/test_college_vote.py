@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from voting import commands as c
 from voting import events as ev
+from voting import render_minutes
 from voting.decider import decide, execute, replay
-from voting.errors import DomainError, OutOfOrder
+from voting.errors import DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.state import BodyState
 
 AT = "2026-03-01T10:00:00Z"
@@ -68,15 +71,67 @@ def test_a_small_section_weighs_its_share_whatever_the_raw_votes_say() -> None:
     assert replay(conf.log) == conf.state
 
 
-def test_three_sections_of_a_third_each_whatever_their_size() -> None:
+def test_a_chair_outside_every_section_puts_the_question_and_is_not_on_its_roll() -> None:
+    """The chair (in no section of this college) opens the ballot; the roll is the sections'
+    members only, so the chair's vote is refused; the close logs each section's working and
+    the minutes show it with every name and card."""
     thirds = (("a", "1/3"), ("b", "1/3"), ("c", "1/3"))
-    conf = Conference(thirds)
-    conf.state = conf.state  # the secretary is in no section of this college
-    conf.admit("u1", "a")
+    conf = Conference(thirds)  # the secretary's section, constituencies, is not in it
+    conf.admit("u1", "a", weight=5)
     conf.admit("u2", "b")
-    for i in range(30):
+    for i in range(4):
         conf.admit(f"c{i}", "c")
-    with pytest.raises(OutOfOrder, match="no section of the college"):
+    conf.meet_and_put()
+    opened = conf.state.ballot("b")
+    assert "sec" not in {member for _, member in opened.roll}
+    assert len(opened.roll) == 6
+    with pytest.raises(NotEntitled):
+        conf.do(c.CastVote(AT, "sec", ballot="b", choice="for"))
+    conf.do(c.CastVote(AT, "u1", ballot="b", choice="for"))
+    conf.do(c.CastVote(AT, "u2", ballot="b", choice="against"))
+    for i in range(4):
+        conf.do(c.CastVote(AT, f"c{i}", ballot="b", choice="for" if i < 3 else "abstain"))
+    closed = conf.do(c.CloseBallot(AT, "sec", ballot="b"))[0]
+    assert isinstance(closed, ev.BallotClosed)
+    assert closed.sections == (
+        ("a", "1/3", 5, 0, 0, "1/3", "0"),
+        ("b", "1/3", 0, 1, 0, "0", "1/3"),
+        ("c", "1/3", 3, 0, 1, "1/3", "0"),
+    )
+    assert closed.outcome == "carried"
+    assert replay(conf.log) == conf.state
+    minutes = render_minutes(conf.state, conf.log)
+    assert "- For (4): c0 (1), c1 (1), c2 (1), u1 (5)." in minutes
+    assert "- Against (1): u2 (1)." in minutes
+    assert "- Abstained (1): c3 (1)." in minutes
+    assert ("- Section c (share 1/3): 3 for, 0 against, 1 abstaining (100.0% for); its part of "
+            "the result 1/3 for, 0 against.") in minutes
+
+
+def test_a_close_whose_section_figures_are_not_the_recount_does_not_replay() -> None:
+    conf = Conference((("a", "1/2"), ("constituencies", "1/2")))
+    conf.admit("u1", "a")
+    conf.admit("u2", "a")
+    conf.meet_and_put()
+    conf.do(c.CastVote(AT, "u1", ballot="b", choice="for"))
+    conf.do(c.CastVote(AT, "u2", ballot="b", choice="against"))
+    conf.do(c.CastVote(AT, "sec", ballot="b", choice="for"))
+    closed = conf.do(c.CloseBallot(AT, "sec", ballot="b"))[0]
+    assert isinstance(closed, ev.BallotClosed)
+    forged = dataclasses.replace(closed, sections=(
+        ("a", "1/2", 2, 0, 0, "1/2", "0"), *closed.sections[1:]))
+    log = [forged if e is closed else e for e in conf.log]
+    with pytest.raises(InconsistentEvent, match="sections' figures"):
+        replay(log)
+    with pytest.raises(InconsistentEvent, match="sections' figures"):
+        replay([dataclasses.replace(closed, sections=()) if e is closed else e for e in conf.log])
+
+
+def test_a_college_vote_needs_someone_present_in_a_section() -> None:
+    conf = Conference((("a", "1/2"), ("b", "1/2")))
+    conf.admit("u1", "x")
+    conf.admit("u2", "y")
+    with pytest.raises(OutOfOrder, match="nobody present is in a section"):
         conf.meet_and_put()
 
 

@@ -58,6 +58,16 @@ def proceedings() -> tuple[ev.Event, ...]:
     room.do(c.MoveProcedural, "m3", procedural="p3", kind="next_business", target="mot3",
             seconder="m4")
     room.carry("p3", "b6")
+    room.motion("mot5")  # remitted, with its mover's consent given by the mover
+    room.do(c.GiveConsent, "m1", subject="mot5", act="remit")
+    room.do(c.MoveProcedural, "m3", procedural="p5", kind="remit", target="mot5", seconder="m4",
+            to="the executive committee")
+    room.carry("p5", "b8")
+    room.do(c.MoveMotion, "m1", motion="so", meeting=MEETING, title="Ties",
+            text="That an equality of votes loses.", orders=(("tie_rule", "tie_falls"),))
+    room.do(c.SecondMotion, "m2", motion="so")
+    room.do(c.OpenDebate, CHAIR, motion="so")
+    room.carry("so", "b9")  # the standing orders change from the next entry on
     room.do(c.OpenPetition, "m1", petition="pet", text="Ballot all members.", fraction="1/3")
     for member in ("m1", "m2", "m3"):
         room.do(c.SignPetition, member, petition="pet")
@@ -177,7 +187,9 @@ EXPECTED = {
     ("ballot_opened", "question"): "the question its subject gives",
     ("ballot_opened", "text"): "the text of its subject as it stands (the motion as amended)",
     ("ballot_opened", "substantive"): "whether an amendment to the motion was carried",
-    ("ballot_opened", "threshold"): "the threshold the standing orders set for its subject",
+    ("ballot_opened", "threshold"):
+        "the threshold of its subject (its own rule, or the standing orders')",
+    ("consent_given", "capacity"): "the member's part in the subject (mover, seconder)",
     ("ballot_opened", "tie_rule"): "the tie rule of the standing orders",
     ("ballot_opened", "revote"): "the revote policy of the body",
     ("ballot_opened", "roll"): "the roll the attendance gives",

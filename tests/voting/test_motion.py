@@ -74,8 +74,7 @@ def test_an_observer_cannot_move() -> None:
 
 def test_citrine_withdrawal_once_seconded_needs_the_meetings_unanimous_consent() -> None:
     room = Room.founded("citrine").members(3).meeting().motion(debate=False)
-    error = room.refuse(OutOfOrder, c.WithdrawMotion, "m1", subject=MOTION,
-                        seconder_consents=True)  # fmt: skip
+    error = room.refuse(OutOfOrder, c.WithdrawMotion, "m1", subject=MOTION)
     assert "unanimous consent" in str(error)
     room.do(c.MoveProcedural, "m1", procedural="p1", kind="withdraw", target=MOTION,
             seconder="m2")  # fmt: skip
@@ -85,13 +84,13 @@ def test_citrine_withdrawal_once_seconded_needs_the_meetings_unanimous_consent()
 
 def test_an_unseconded_motion_is_withdrawn_by_the_mover_alone() -> None:
     room = Room.founded("citrine").members(3).meeting().motion(seconder="", debate=False)
-    room.do(c.WithdrawMotion, "m1", subject=MOTION, seconder_consents=False)
+    room.do(c.WithdrawMotion, "m1", subject=MOTION)
     assert room.state.motions[MOTION].state is MotionState.WITHDRAWN
 
 
 def test_roberts_withdrawal_before_debate_is_the_movers_alone() -> None:
     room = Room.founded("roberts").members(3).meeting().motion(debate=False)
-    room.do(c.WithdrawMotion, "m1", subject=MOTION, seconder_consents=False)
+    room.do(c.WithdrawMotion, "m1", subject=MOTION)
     assert room.state.motions[MOTION].state is MotionState.WITHDRAWN
 
 

@@ -23,6 +23,7 @@ from voting import (
     Command,
     ConveneMeeting,
     FoundBody,
+    GiveConsent,
     MotionState,
     MoveAmendment,
     MoveMotion,
@@ -115,8 +116,8 @@ def test_citrine_a_stated_motion_is_not_withdrawn_by_the_mover_and_seconder(deba
     meeting.do(SecondMotion, "bo", motion="mo")
     if debate:
         meeting.do(OpenDebate, "chris", motion="mo")
-    error = meeting.refuse(OutOfOrder, WithdrawMotion, "ana", subject="mo",
-                           seconder_consents=True)  # fmt: skip
+    meeting.do(GiveConsent, "bo", subject="mo", act="withdraw")  # the seconder's consent
+    error = meeting.refuse(OutOfOrder, WithdrawMotion, "ana", subject="mo")
     assert ("unanimous consent" if not debate else "consent of the meeting") in error
     assert meeting.state.motions["mo"].state is not MotionState.WITHDRAWN
 
@@ -188,7 +189,7 @@ def test_citrine_unanimous_consent_is_not_taken_on_a_show_of_hands() -> None:
 def test_roberts_the_mover_withdraws_alone_until_debate_opens() -> None:
     meeting = Meeting("roberts")
     meeting.do(SecondMotion, "bo", motion="mo")
-    meeting.do(WithdrawMotion, "ana", subject="mo", seconder_consents=False)
+    meeting.do(WithdrawMotion, "ana", subject="mo")
     assert meeting.state.motions["mo"].state is MotionState.WITHDRAWN
     assert replay(meeting.log) == meeting.state
 

@@ -80,9 +80,10 @@ def test_next_business_carried_drops_the_motion_and_its_amendments_fall() -> Non
 def test_remit_needs_the_movers_consent(orders: str) -> None:
     room = debating(orders)
     error = room.refuse(OutOfOrder, c.MoveProcedural, "m3", procedural="p1", kind="remit",
-                        target=MOTION, seconder="m4")  # fmt: skip
+                        target=MOTION, seconder="m4", to="the executive committee")  # fmt: skip
     assert "consent of its mover" in str(error)
-    move(room, "remit", MOTION, mover_consents=True)
+    room.do(c.GiveConsent, room.state.motions[MOTION].mover, subject=MOTION, act="remit")
+    move(room, "remit", MOTION, to="the executive committee")
     room.carry("p1", "b1")
     assert room.state.motions[MOTION].state is MotionState.REMITTED
 

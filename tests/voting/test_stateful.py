@@ -254,7 +254,7 @@ class Meetings(RuleBasedStateMachine):
             else self.state.amendments[subject].mover if subject in self.state.amendments
             else "m1"
         )  # fmt: skip
-        self.issue(c.WithdrawMotion, mover, subject=subject, seconder_consents=consents)
+        self.issue(c.WithdrawMotion, mover, subject=subject)
 
     @precondition(lambda self: bool(self.state.motions))
     @rule(data=st.data(), mover=st.sampled_from(PEOPLE), kind=st.sampled_from(KINDS),
@@ -329,8 +329,12 @@ class Meetings(RuleBasedStateMachine):
         if kind == "withdraw" and data.draw(st.booleans()):
             owner = self.state.motions.get(target) or self.state.amendments.get(target)
             mover = owner.mover if owner is not None else mover
+        if consents and target in self.state.motions:  # the mover's own consent, on record
+            owner = self.state.motions[target]
+            self.issue(c.GiveConsent, owner.mover, subject=target,
+                       act="remit" if kind == "remit" else "withdraw")  # fmt: skip
         self.issue(c.MoveProcedural, mover, procedural=self.fresh("pr"), kind=kind, target=target,
-                   seconder=seconder, mover_consents=consents)  # fmt: skip
+                   seconder=seconder, to="the executive" if kind == "remit" else "")  # fmt: skip
 
     # -- ballots ---------------------------------------------------------------------------
 

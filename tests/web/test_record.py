@@ -341,3 +341,46 @@ def test_an_unattributed_meeting_shows_pseudonyms_not_names(service: Service) ->
             assert f"Member {member}" not in text, (url, member)
     html = service.client.get("/bodies/group/ballots/q/").get_data(as_text=True)
     assert "On the roll and did not vote" not in html
+
+
+def test_a_card_vote_shows_the_weights_and_each_sections_figures(service: Service) -> None:
+    secretary = service.body("group", "sec")
+    chair = service.admit("group", secretary, "chair", ("chair", "member"))
+    body = "/api/v1/bodies/group"
+    delegates = {"d1": (40, "North"), "d2": (25, "North"), "d3": (30, "South"),
+                 "d4": (5, "South")}
+    tokens = {}
+    for member, (weight, section) in delegates.items():
+        made = service.post(f"{body}/members", secretary, {
+            "id": member, "name": f"Delegate {member}", "roles": ["member"],
+            "weight": weight, "section": section})
+        assert made.status_code == 201, made.json
+        tokens[member] = service.exchange(made.json["invite"]["invite"])
+    assert service.post(f"{body}/meetings", secretary, {
+        "id": "conf", "title": "Conference", "chair": "chair", "secretary": "sec",
+        "quorum_number": 2}).status_code == 201
+    for member in ("sec", "chair", *delegates):
+        assert service.post(f"{body}/meetings/conf/attendance", secretary,
+                            {"member": member}).status_code == 201
+    assert service.post(f"{body}/meetings/conf/start", chair).status_code == 201
+    assert service.post(f"{body}/motions", tokens["d1"], {
+        "id": "m", "meeting": "conf", "title": "T", "text": "That we act."}).status_code == 201
+    assert service.post(f"{body}/motions/m/second", tokens["d2"]).status_code == 201
+    assert service.post(f"{body}/motions/m/debate", chair).status_code == 201
+    assert service.post(f"{body}/ballots", chair, {"id": "q", "subject": "m",
+                                                   "method": "card"}).status_code == 201
+    for member, choice in (("d1", "for"), ("d2", "against"), ("d3", "for"), ("d4", "against")):
+        cast = service.post(f"{body}/ballots/q/votes", tokens[member], {"choice": choice})
+        assert cast.status_code == 201, cast.json
+    assert service.post(f"{body}/ballots/q/close", chair, {}).status_code == 201
+    data = service.client.get("/bodies/group/ballots/q/result.json").get_json()
+    assert data["counts"] == {"for": 70, "against": 30, "abstain": 0}
+    assert data["sections"] == [
+        {"section": "North", "for": 40, "against": 25, "abstain": 0},
+        {"section": "South", "for": 30, "against": 5, "abstain": 0}]
+    html = service.client.get("/bodies/group/ballots/q/").get_data(as_text=True)
+    words = text_of(html)
+    assert "Each section's figures" in words
+    assert "North 40 25 0" in words and "South 30 5 0" in words
+    assert "Delegate d1 40" in words  # the roll by name, with each card's weight
+    assert "by card weight" in words

@@ -182,3 +182,32 @@ def test_a_tampered_receipt_is_refused_with_the_reason(
     assert reason in verdict, verdict
     if tamper is _tamper_proof:
         screenshot(page, "record-verify-refused")
+
+
+def test_the_record_reads_the_same_without_javascript(served_demo: Served, browser: Any
+                                                      ) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(url(served_demo, "motions/slate/"))
+        assert "Carried by 8 votes to 5" in plain.locator("main").inner_text()
+        plain.goto(url(served_demo, "verify"))
+        assert plain.locator("noscript").count() == 1  # says what to run instead
+        assert "tellers verify bundle --key" in plain.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def test_keyboard_alone_reaches_the_content_and_the_receipt_form(served_demo: Served,
+                                                                  page: Any) -> None:
+    page.goto(url(served_demo, "verify"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    page.keyboard.press("Enter")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "receipt":
+            break
+    assert page.evaluate("document.activeElement.id") == "receipt"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"  # the focus is visible

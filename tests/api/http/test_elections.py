@@ -38,9 +38,13 @@ def test_an_election_over_http_counts_and_verifies(meeting: tuple, secret: bool)
     assert r.status_code == 201, r.json
     assert r.json["election"]["stage"] == "nominating"
     for candidate, by, seconder in (("m1", "m2", "m3"), ("m2", "m3", "m4")):
-        r = service.post(f"{B}/elections/e1/nominations", tokens[by],
-                         {"candidate": candidate, "seconder": seconder})
+        r = service.post(f"{B}/elections/e1/nominations", tokens[by], {"candidate": candidate})
         assert r.status_code == 201, r.json
+        assert candidate in r.json["election"]["proposed"]
+        assert candidate not in r.json["election"]["nominated"]
+        r = service.post(f"{B}/elections/e1/nominations/{candidate}/second", tokens[seconder])
+        assert r.status_code == 201, r.json
+        assert candidate in r.json["election"]["nominated"]
     r = service.post(f"{B}/elections/e1/nominations/close", chair)
     assert r.status_code == 201, r.json
     assert r.json["election"]["candidates"] == ["m1", "m2"]
@@ -82,7 +86,9 @@ def test_election_refusals_write_nothing(meeting: tuple) -> None:
                                                   "method": "irv", "meeting": "agm"}
                         ).status_code == 201
     assert service.post(f"{B}/elections/e1/nominations", tokens["m2"],
-                        {"candidate": "m1", "seconder": "m3"}).status_code == 201
+                        {"candidate": "m1"}).status_code == 201
+    assert service.post(f"{B}/elections/e1/nominations/m1/second",
+                        tokens["m3"]).status_code == 201
     before = service.fingerprint("group")
     r = service.post(f"{B}/elections/e1/rankings", tokens["m1"], {"ranking": ["m1"]})
     assert r.status_code == 409, r.json  # nominations still open

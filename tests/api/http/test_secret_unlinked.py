@@ -225,7 +225,9 @@ def test_no_response_or_log_record_links_a_member_to_a_secret_ranking(
     for candidate, by, seconder in (("cand-x", "voter-alpha", "voter-bravo"),
                                     ("cand-y", "voter-charlie", "voter-delta")):
         assert service.post(f"{B}/elections/e1/nominations", tokens[by], {
-            "candidate": candidate, "seconder": seconder}).status_code == 201
+            "candidate": candidate}).status_code == 201
+        assert service.post(f"{B}/elections/e1/nominations/{candidate}/second",
+                            tokens[seconder]).status_code == 201
     assert service.post(f"{B}/elections/e1/nominations/close", chair).status_code == 201
     papers, refusals = [], []
     for member, ranking in RANKINGS.items():
