@@ -166,6 +166,8 @@ def act(body: str, meeting: str, act: str) -> Any:
         fields["meeting"] = meeting
     if act == "procedural":
         fields["target"] = fields.pop("target_id", "")
+    if act == "second-nomination":
+        path["candidate"] = fields.pop("candidate", "")
     if act == "close-ballot":
         counts = [fields.pop(f"count_{side}", "") for side in ("for", "against", "abstain")]
         if any(counts):

@@ -271,9 +271,12 @@ def hold(members: Members, invites: dict[str, str], base: str) -> None:
             ("m12", "m09", "m14")):
         page = members.paper(proposer)
         page.get_by_label("Candidate").select_option(candidate)
-        page.get_by_label("Seconded by").select_option(nominee_seconder)
-        page.get_by_role("button", name="Nominate").click()
-        assert page.locator(".done").inner_text() == "The nomination is made."
+        page.get_by_role("button", name="Propose").click()
+        assert "once another member seconds it" in page.locator(".done").inner_text()
+        page = members.paper(nominee_seconder)  # the seconder's own act, on their own paper
+        page.get_by_role("button", name=f"Second the nomination of {NAMES[candidate]}").click()
+        assert page.locator(".done").inner_text() == (
+            "The nomination is seconded: the candidate stands.")
     chair.get_by_role("button", name="Close nominations and open the poll").click()
     trackers = {}
     sealed: dict[str, Any] = {}
