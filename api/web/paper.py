@@ -10,8 +10,9 @@ has already voted.
 
 Casting (``POST .../paper/vote/<ballot>`` and ``.../paper/rank/<election>``) runs the
 API's own cast (:mod:`api.web.acts`), so the answer is the receipt: the page shows
-it at once with the tracker of a sealed paper and offers it as a JSON file to keep
-(``tellers verify --receipt``, or the record's receipt check). A sealed paper's
+it at once with the tracker of a sealed paper and offers it to keep, as a JSON file
+(with the tracker) and as the receipt file ``tellers verify --receipt`` reads; the
+record's own page checks it in the browser too. A sealed paper's
 receipt is shown only then: at the close the service forgets what links the member
 to their tracker, as the API does.
 
@@ -144,9 +145,10 @@ def _receipt_page(body: str, meeting: str, kind: str, question: str, answer: dic
             "receipt": answer["receipt"]}
     data = json.dumps(keep, indent=2, sort_keys=True)
     href = "data:application/json;base64," + base64.b64encode(data.encode()).decode()
+    plain = "data:text/plain;base64," + base64.b64encode(answer["receipt"].encode()).decode()
     context = _context(body, meeting)
     return render_template("receipt.html", **context, kind=kind, question=question,
-                           answer=answer, download=href, choice=choice,
+                           answer=answer, download=href, plain=plain, choice=choice,
                            filename=f"receipt-{body}-{question}-{answer['entry']}.json")
 
 

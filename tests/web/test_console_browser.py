@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,9 @@ from typing import Any
 import pytest
 
 from api.demo_meeting import AMENDMENT_VOTES, DELEGATE_RANKINGS, MEMBERS, MOTION, SUBSTANTIVE_VOTES
+from audit.bundle import read_bundle_from
 from audit.receipt import parse_receipt
+from audit.verify import verify
 from tests.api.http.served import Client, Served
 from tests.web.browser import assert_no_serious_axe_violations, screenshot
 
@@ -300,6 +304,10 @@ def hold(members: Members, invites: dict[str, str], base: str) -> None:
             with page.expect_download() as download:
                 page.get_by_role("link", name="Download the receipt (JSON)").click()
             kept = json.loads(Path(download.value.path()).read_text())
+            with page.expect_download() as download:
+                page.get_by_role("link", name=re.compile("receipt file for tellers verify")
+                                 ).click()
+            assert Path(download.value.path()).read_text() == kept["receipt"]
             assert kept["tracker"] == trackers[member] and kept["kind"] == "election"
             assert parse_receipt(kept["receipt"]).index == kept["entry"]
             sealed = kept
@@ -318,6 +326,29 @@ def hold(members: Members, invites: dict[str, str], base: str) -> None:
     secretary.locator("#head").get_by_text("Closed.").wait_for(timeout=10_000)
     screenshot(secretary, "console-secretary")
     record(chair, members.pages["m07"], sealed)
+    offline(base, sealed)
+
+
+def offline(base: str, sealed: dict[str, Any]) -> None:
+    """The served bundle verifies, and the sealed receipt the member downloaded is in it."""
+    api = f"{base}/api/v1/bodies/{BODY}"
+    with urllib.request.urlopen(api) as answer:
+        described = json.loads(answer.read())
+
+    def fetch(name: str, limit: int) -> bytes | None:
+        try:
+            with urllib.request.urlopen(
+                    f"{api}/bundles/{described['size']}/{name}") as answer:
+                data: bytes = answer.read(limit + 1)
+                return data
+        except urllib.error.HTTPError as missing:
+            if missing.code == 404:
+                return None
+            raise
+
+    bundle = read_bundle_from(fetch, f"{api}/bundles/{described['size']}")
+    report = verify(bundle, key=described["vkey"], receipts=[("m07", sealed["receipt"])])
+    assert report.failure is None, report.failure
 
 
 def record(chair: Any, member: Any, sealed: dict[str, Any]) -> None:
