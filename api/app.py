@@ -17,11 +17,16 @@ schema of a fresh one.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
@@ -32,9 +37,28 @@ from api.http import blueprints
 from api.http.access import ADMIN, ANY_TOKEN, PUBLIC, ROUTES, SESSION
 from api.instance import Instance
 
-__all__ = ["DEFAULTS", "create_app"]
+__all__ = ["ACCESS_COOKIE", "CSRF_COOKIE", "CSRF_HEADER", "DEFAULTS", "create_app",
+           "csrf_token"]
+
+ACCESS_COOKIE = "tellers_access"
+"""The access token as a cookie for browsers (HttpOnly, SameSite=Strict, Secure off loopback)."""
+CSRF_COOKIE = "tellers_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def csrf_token(access_token: str) -> str:
+    """The CSRF token bound to an access token: only who holds the token (the service, which
+    set it as an HttpOnly cookie, and the page it answered) knows it."""
+    return hashlib.sha256(b"tellers-csrf\0" + access_token.encode()).hexdigest()
 
 MIB = 1 << 20
+
+MAX_JSON_DEPTH = 32
+"""How deep a request's JSON may nest arrays and objects. The API's documents nest two or
+three levels; a parser recursing into a body nested 100,000 deep would exhaust the stack."""
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_NESTING = re.compile(rb"[\[\]{}]")
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": MIB,
@@ -51,6 +75,11 @@ DEFAULTS: dict[str, Any] = {
     "INVITE_SECONDS": 14 * 24 * 3600,
     "TOKEN_LEEWAY_SECONDS": 30,
     "DATABASE_URL": None,
+    "COOKIE_SECURE": None,  # None: Secure unless the request came to a loopback host
+    "STREAM_SECONDS": 300,  # longest one log stream holds a server thread
+    "STREAM_HEARTBEAT_SECONDS": 15,
+    "STREAM_POLL_SECONDS": 0.25,
+    "STREAM_LIMIT": 4,  # streams open at once in one worker
 }
 
 
@@ -69,6 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping(overrides)
     app.config.setdefault("CLOCK", _utcnow)
+    app.config["STARTED"] = app.config["CLOCK"]()  # a cast row older is a leftover (ballots)
 
     instance = Instance(Path(app.instance_path), database_url=app.config["DATABASE_URL"],
                         origin_prefix=app.config["ORIGIN_PREFIX"])
@@ -93,6 +123,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     web.register(app)
     app.before_request(_authorize)
+    app.before_request(_check_body)
     return app
 
 
@@ -122,6 +153,25 @@ def _bearer() -> str | None:
     return token.strip()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _check_csrf(token: str) -> None:
+    """A write authenticated by the access cookie must prove it comes from the service's own
+    pages: an ``Origin`` (when the browser sends one) naming this host, and the header
+    ``X-CSRF-Token`` holding the value bound to this very token, which a page of another site
+    can neither read nor compute (OWASP's signed double-submit cookie pattern)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        raise Problem(403, "csrf-failed", f"a write from the origin {origin!r} is refused: "
+                      "cookies are for this service's own pages", field="Origin")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), csrf_token(token).encode()):
+        raise Problem(403, "csrf-failed", f"a write authenticated by the access cookie needs "
+                      f"the header {CSRF_HEADER} (the csrf_token given with the cookie)",
+                      field=CSRF_HEADER)
+
+
 def _authorize() -> None:
     """Check the route's entry in the access table against the caller's roles."""
     rule = request.url_rule
@@ -137,9 +187,15 @@ def _authorize() -> None:
     from flask import current_app
 
     token = _bearer()
+    cookie = request.cookies.get(ACCESS_COOKIE) if token is None else None
     principal: Principal | None = None
-    if token is not None:
-        claims = verify_token(instance().keys, token, issuer=current_app.config["ISSUER"],
+    if cookie is not None and allowed is PUBLIC:
+        cookie = None  # a public route needs no identity: a stale cookie must not refuse it
+    if cookie is not None and request.method not in SAFE_METHODS:
+        _check_csrf(cookie)
+    if token is not None or cookie is not None:
+        claims = verify_token(instance().keys, token or cookie or "",
+                              issuer=current_app.config["ISSUER"],
                               leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
                               max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
         with instance().engine.connect() as conn:
@@ -160,6 +216,43 @@ def _authorize() -> None:
     if not g.roles & allowed:
         needed = ", ".join(sorted(allowed))
         raise Problem(403, "forbidden", f"this needs one of the roles {needed} in this body")
+
+
+def json_too_deep(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays and objects more than ``limit`` deep, brackets inside
+    strings not counted. Linear and without recursion, so it can be asked of any body."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    for bracket in _JSON_NESTING.finditer(_JSON_STRING.sub(b'""', data)):
+        depth += 1 if bracket.group() in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number (RFC 8259)")
+
+
+def _check_body() -> None:
+    """Refuse, before any view or parser reads it, a request body that is no JSON document
+    of this API: over ``MAX_CONTENT_LENGTH`` (413, on every route, with or without a body
+    schema), nested deeper than :data:`MAX_JSON_DEPTH` (400: a recursive parser would
+    exhaust the stack on 100,000 levels), or, sent as JSON, not valid JSON (400; ``NaN`` and
+    ``Infinity``, which Python's parser lets through, are not JSON)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    data = request.get_data(cache=True)  # werkzeug refuses a body over the limit: 413
+    if not request.is_json or not data:
+        return
+    if json_too_deep(data):
+        raise Problem(400, "too-deeply-nested", "the JSON body nests arrays or objects more "
+                      f"than {MAX_JSON_DEPTH} levels deep")
+    try:
+        json.loads(data, parse_constant=_not_json)
+    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError alike
+        raise Problem(400, "invalid-json", f"the body is not valid JSON: {error}") from None
 
 
 def roles_of(principal: Principal, body: str | None) -> frozenset[str]:

@@ -19,6 +19,7 @@ the same statement that checks it is unused, so it works exactly once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ __all__ = [
     "verify_token",
 ]
 
+_log = logging.getLogger(__name__)
+
 AUDIENCE = "tellers-api"
 ACCESS_TYP = "at+jwt"
 REQUIRED = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
@@ -70,25 +73,67 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 class TokenKeys:
-    """The instance's token keys: every ``token-<kid>.pem`` verifies; ``token.current`` signs."""
+    """The instance's token keys: every ``token-<kid>.pem`` verifies; ``token.current`` signs.
+
+    Rotation (``tellers keys rotate``) writes a new key and replaces ``token.current``;
+    a running service notices the replaced file (its inode and time change) at the next
+    token it signs or checks and reloads the set, so every worker signs with the new
+    ``kid`` at once. Tokens signed with an older key verify until they expire while its
+    file stays; retiring the older keys (``--retire``) removes their files, and tokens
+    that name them are refused from then on.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._public: dict[str, Ed25519PublicKey] = {}
-        self._private: dict[str, Ed25519PrivateKey] = {}
+        self._stamp: tuple[int, int] | None = None
+        self._keys: tuple[str, dict[str, Ed25519PrivateKey], dict[str, Ed25519PublicKey]]
+        self._load()
+
+    def _current_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.folder / "token.current").stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _reload_if_rotated(self) -> None:
+        stamp = self._current_stamp()
+        if stamp is not None and stamp != self._stamp:
+            try:
+                self._load()
+            except (OSError, ValueError):  # caught mid-rotation: the set held so far stands
+                _log.warning("the token keys in %s could not be reloaded", self.folder,
+                             exc_info=True)
+
+    def _load(self) -> None:
+        """Read the key set; swapped in whole, so a thread never sees half of one."""
+        folder = self.folder
+        stamp = self._current_stamp()
+        private: dict[str, Ed25519PrivateKey] = {}
         for path in sorted(folder.glob("token-*.pem")):
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # retired while we looked
+                continue
+            key = serialization.load_pem_private_key(data, password=None)
             if not isinstance(key, Ed25519PrivateKey):
                 raise ValueError(f"{path} is not an Ed25519 private key")
             kid = _kid(key.public_key())
             if path.name != f"token-{kid}.pem":
                 raise ValueError(f"{path} holds the key {kid}, not the one its name says")
-            self._private[kid] = key
-            self._public[kid] = key.public_key()
-        current = folder / "token.current"
-        self.current = current.read_text().strip() if current.exists() else ""
-        if self.current not in self._private:
-            raise ValueError(f"{current} does not name one of the keys in {folder}")
+            private[kid] = key
+        current_file = folder / "token.current"
+        current = current_file.read_text().strip() if current_file.exists() else ""
+        if current not in private:
+            raise ValueError(f"{current_file} does not name one of the keys in {folder}")
+        public = {kid: key.public_key() for kid, key in private.items()}
+        self._keys = (current, private, public)
+        self._stamp = stamp
+
+    @property
+    def current(self) -> str:
+        """The ``kid`` of the key that signs new tokens."""
+        return self._keys[0]
 
     @classmethod
     def ensure(cls, folder: Path) -> TokenKeys:
@@ -112,11 +157,34 @@ class TokenKeys:
         current.replace(folder / "token.current")
         return kid
 
+    @staticmethod
+    def retire(folder: Path) -> list[str]:
+        """Remove every key but the current one; the ``kid`` of each removed. Tokens naming
+        them are refused from then on (the current file is rewritten so services reload)."""
+        keys = TokenKeys(folder)
+        retired = keys.kids()[1:]
+        for kid in retired:
+            (folder / f"token-{kid}.pem").unlink()
+        current = folder / "token.current.new"
+        current.unlink(missing_ok=True)
+        _write_private(current, keys.current.encode() + b"\n")
+        current.replace(folder / "token.current")
+        return retired
+
+    def kids(self) -> list[str]:
+        """Every ``kid`` that verifies, the current one first."""
+        self._reload_if_rotated()
+        current, _, public = self._keys
+        return [current, *sorted(k for k in public if k != current)]
+
     def signing(self) -> tuple[str, Ed25519PrivateKey]:
-        return self.current, self._private[self.current]
+        self._reload_if_rotated()
+        current, private, _ = self._keys
+        return current, private[current]
 
     def public(self, kid: str) -> Ed25519PublicKey | None:
-        return self._public.get(kid)
+        self._reload_if_rotated()
+        return self._keys[2].get(kid)
 
 
 @dataclass(frozen=True, slots=True)

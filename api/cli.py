@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "serve": "api.commands.serve:serve",
     "db": "api.commands.db:db",
     "members": "api.commands.members:members",
+    "keys": "api.commands.keys:keys",
+    "body": "api.commands.body:body",
 }
 
 

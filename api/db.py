@@ -23,6 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    Boolean,
     Connection,
     Engine,
     ForeignKey,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -42,6 +44,7 @@ __all__ = [
     "Base",
     "BodyRow",
     "CastRow",
+    "ContactRow",
     "IdempotencyRow",
     "InviteRow",
     "PrincipalRow",
@@ -75,6 +78,19 @@ class BodyRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     origin: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
+    # the body's policy: how many have voted is shown while a ballot is open (never choices)
+    show_turnout: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
+
+
+class ContactRow(Base):
+    """A member's e-mail address, for sending invites: kept here, never in the public log."""
+
+    __tablename__ = "contacts"
+
+    body: Mapped[str] = mapped_column(ForeignKey("bodies.id"), primary_key=True)
+    member: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
 
 
 class PrincipalRow(Base):

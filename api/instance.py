@@ -25,7 +25,7 @@ import re
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +55,7 @@ class BodyInfo:
     name: str
     origin: str
     created_at: str
+    show_turnout: bool = False
 
 
 class Instance:
@@ -85,14 +86,18 @@ class Instance:
     def body(self, body_id: str) -> BodyInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(BodyRow.id, BodyRow.name, BodyRow.origin,
-                                      BodyRow.created_at).where(BodyRow.id == body_id)).first()
-        return BodyInfo(row.id, row.name, row.origin, row.created_at) if row else None
+                                      BodyRow.created_at, BodyRow.show_turnout)
+                               .where(BodyRow.id == body_id)).first()
+        return BodyInfo(row.id, row.name, row.origin, row.created_at,
+                        bool(row.show_turnout)) if row else None
 
     def bodies(self) -> list[BodyInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(BodyRow.id, BodyRow.name, BodyRow.origin,
-                                       BodyRow.created_at).order_by(BodyRow.id))
-            return [BodyInfo(r.id, r.name, r.origin, r.created_at) for r in rows]
+                                       BodyRow.created_at, BodyRow.show_turnout)
+                                .order_by(BodyRow.id))
+            return [BodyInfo(r.id, r.name, r.origin, r.created_at, bool(r.show_turnout))
+                    for r in rows]
 
     def require_body(self, body_id: str) -> BodyInfo:
         info = self.body(body_id)
@@ -159,21 +164,26 @@ class Instance:
 
     def create_body(self, body_id: str, *, name: str, origin: str | None, standing_orders: str,
                     secretary: str, secretary_name: str, now: datetime,
-                    invite_seconds: int, rules: tuple[tuple[str, str], ...] = ()
-                    ) -> tuple[BodyInfo, str]:
+                    invite_seconds: int, rules: tuple[tuple[str, str], ...] = (),
+                    history: Sequence[c.Command] | None = None,
+                    show_turnout: bool = False) -> tuple[BodyInfo, str]:
         """Found a body with its first member, its secretary; the secretary's invite token.
 
         The founding is decided by the pure core first, so a refused name or
-        id writes nothing: no registry row, no folder, no key.
+        id writes nothing: no registry row, no folder, no key. With ``history``
+        the body's log is those commands instead (the demo meeting, ``tellers
+        serve --demo``), all logged or none: a refusal removes the folder and
+        rolls the registry back. ``show_turnout`` is the body's policy on showing
+        how many have voted while a ballot is open (never what they chose).
         """
         at = rfc3339(now)
-        founding: list[c.Command] = [
+        founding: list[c.Command] = list(history) if history is not None else [
             c.FoundBody(at, secretary, name=name, standing_orders=standing_orders, rules=rules),
             c.AdmitMember(at, secretary, member=secretary, name=secretary_name,
                           roles=("secretary", "member")),
         ]
         state = BodyState()
-        for command in founding:
+        for command in founding if history is None else ():
             state, _ = execute(state, command)
         origin = origin or f"{self.origin_prefix}/{body_id}"
         folder = self.body_folder(body_id)
@@ -187,7 +197,7 @@ class Instance:
                 raise Problem(409, "body-exists", f"a body {body_id!r} or a log with the "
                               f"origin {origin!r} already exists here", field="id")
             conn.execute(insert(BodyRow).values(id=body_id, name=name, origin=origin,
-                                                created_at=at))
+                                                created_at=at, show_turnout=show_turnout))
             principal = self.add_member_principal(conn, body_id, secretary, now=now)
             invite = create_invite(conn, principal, lifetime=invite_seconds, now=now)
             folder.parent.mkdir(mode=0o700, exist_ok=True)
@@ -203,7 +213,7 @@ class Instance:
                 raise
         with self._guard:
             self._ledgers[body_id] = ledger
-        return BodyInfo(body_id, name, origin, at), invite
+        return BodyInfo(body_id, name, origin, at, show_turnout), invite
 
     # -- principals ------------------------------------------------------------------
 

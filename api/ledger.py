@@ -50,6 +50,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from api import failpoints
 from api.storage import (
     Store,
     StoredSignerState,
@@ -422,6 +423,8 @@ class Ledger:
                     with self._bound(conn):
                         self._keep(conn, checkpoints if published else receipt_checkpoints,
                                    self.log.checkpoint())
+                        failpoints.hit(failpoints.SIGNING)
+                failpoints.hit(failpoints.BEFORE_COMMIT)
         except BaseException as exc:
             if grown:  # the tree holds leaves the store does not: rebuild it from the store
                 self._reload()
@@ -431,6 +434,7 @@ class Ledger:
                 raise DomainError("a sealed paper with this tracker is already held for this "
                                   "ballot or election: draw another tracker") from None
             raise
+        failpoints.hit(failpoints.AFTER_COMMIT)
         first = done.first_index
         for offset, event in enumerate(done.events):
             if isinstance(event, ev.NominationsClosed):
@@ -459,15 +463,24 @@ class Ledger:
         self._signer, self.log, self.state = fresh._signer, fresh.log, fresh.state
         self._nominations_closed = fresh._nominations_closed
 
+    def in_order(self, command: _C) -> _C:
+        """``command`` as this ledger logs it: with ``waited_times`` (the service), a command
+        stamped earlier than the log's last entry (it waited for the lock, or the clock was
+        set back) is logged at the log's time, since a log's time only moves forward
+        (voting.times); otherwise as it is. A check made before :meth:`submit` (the cast's
+        "refuse before anything is written") decides the command as this gives it."""
+        if self._waited_times and self.state.time:
+            try:
+                check_time(command.at, self.state.time)
+            except TimeGoesBack:
+                return replace(command, at=self.state.time)
+        return command
+
     def _store(self, conn: Connection, command: c.Command
                ) -> tuple[Submitted, list[dict[str, Any]], bool]:
         """Decide ``command`` on the current state and write its rows on ``conn``; with
         whether a secret was deleted (so the store is to be scrubbed after the commit)."""
-        if self._waited_times and self.state.time:
-            try:
-                check_time(command.at, self.state.time)
-            except TimeGoesBack:  # it waited for the lock: logged at the log's time
-                command = replace(command, at=self.state.time)
+        command = self.in_order(command)
         sealed = self._sealed(command)
         command, drawn = self._meeting_secret(command, conn)
         command = self._complete(command, conn)
@@ -734,6 +747,7 @@ class Ledger:
             signed = latest if latest is not None and latest.checkpoint.size == self.log.size \
                 else self.log.checkpoint()
             self._keep(conn, table, signed)
+            failpoints.hit(failpoints.SIGNING)
         if table is checkpoints and self._heads is not None:
             self._heads.mirror_up(signed.checkpoint)
         return signed

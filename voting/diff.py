@@ -66,6 +66,12 @@ _MD_INLINE = re.compile(r"([\\`*_~\[\]<>|&#])")
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])")
 
 
+def escape_markdown(text: str) -> str:
+    """``text`` with every character CommonMark may read as inline markup (``<``, ``&``,
+    ``[``, ``*``, a backtick, ...) escaped by a backslash: Markdown shows it as written."""
+    return _MD_INLINE.sub(r"\\\1", text)
+
+
 def _escape_markdown(segment: str, *, line_start: bool) -> str:
     escaped = _MD_INLINE.sub(r"\\\1", segment)
     if line_start:

@@ -34,7 +34,7 @@ from tallying.errors import TellersError
 from voting import events as ev
 from voting.chatham import is_pseudonym, short
 from voting.decider import evolve
-from voting.diff import word_diff
+from voting.diff import escape_markdown, word_diff
 from voting.errors import DomainError, NotFound
 from voting.state import BallotMethod, BodyState, Publication, transient
 from voting.text import MotionText
@@ -76,6 +76,10 @@ class _Writer:
             return pseudonym(member)
         return self.state.name_of(member)
 
+    def md_name(self, member: str, meeting: str = "") -> str:
+        """:meth:`name` as Markdown that shows it as written (:func:`md`)."""
+        return md(self.name(member, meeting))
+
     def out(self, line: str = "") -> None:
         self.lines.append(line)
 
@@ -103,6 +107,15 @@ def _meeting_of(state: BodyState, event: ev.Event) -> str:
     return ""
 
 
+def md(text: str) -> str:
+    """Text a member or officer wrote (a name, a title, a reason) as Markdown that shows it
+    exactly as written: every character CommonMark may read as markup is escaped with a
+    backslash (:func:`voting.diff.escape_markdown`), so ``<script>``, ``[x](javascript:...)``
+    or ``**`` in a title or a name is shown, never rendered, by any Markdown viewer. Motion
+    texts are shown as indented blocks, which Markdown shows as written."""
+    return escape_markdown(text)
+
+
 def _time(at: str) -> str:
     return at[11:16] if len(at) >= 16 else at
 
@@ -122,25 +135,26 @@ Renderer = Callable[[_Writer, BodyState, Any, str], None]
 def _admitted(w: _Writer, before: BodyState, e: ev.MemberAdmitted, where: str) -> None:
     extra = f", card weight {e.weight}" if e.weight != 1 else ""
     section = f", section {e.section}" if e.section else ""
-    w.out(f"- {_time(e.at)} {e.name} admitted as a member ({', '.join(e.roles)}{extra}{section}).")
+    w.out(f"- {_time(e.at)} {md(e.name)} admitted as a member "
+          f"({', '.join(e.roles)}{extra}{section}).")
 
 
 def _suspended(w: _Writer, before: BodyState, e: ev.MemberSuspended, where: str) -> None:
-    w.out(f"- {_time(e.at)} {w.name(e.member)} suspended by {w.name(e.by)}: {e.reason}.")
+    w.out(f"- {_time(e.at)} {w.md_name(e.member)} suspended by {w.md_name(e.by)}: {md(e.reason)}.")
 
 
 def _reinstated(w: _Writer, before: BodyState, e: ev.MemberReinstated, where: str) -> None:
-    w.out(f"- {_time(e.at)} {w.name(e.member)} reinstated by {w.name(e.by)}.")
+    w.out(f"- {_time(e.at)} {w.md_name(e.member)} reinstated by {w.md_name(e.by)}.")
 
 
 def _convened(w: _Writer, before: BodyState, e: ev.MeetingConvened, where: str) -> None:
     m = w.state.meeting(e.meeting)
     w.out()
-    w.out(f"## {e.title}")
+    w.out(f"## {md(e.title)}")
     w.out()
     w.out(
-        f"Convened {e.at[:10]}. Chair: {w.name(e.chair, e.meeting)}. "
-        f"Secretary: {w.name(e.secretary, e.meeting)}. Quorum: {m.quorum.description}. "
+        f"Convened {e.at[:10]}. Chair: {w.md_name(e.chair, e.meeting)}. "
+        f"Secretary: {w.md_name(e.secretary, e.meeting)}. Quorum: {m.quorum.description}. "
         f"Publication: {e.publication}."
     )
     w.out()
@@ -148,11 +162,12 @@ def _convened(w: _Writer, before: BodyState, e: ev.MeetingConvened, where: str) 
 
 def _attendance(w: _Writer, before: BodyState, e: ev.AttendanceRecorded, where: str) -> None:
     verb = "present" if e.present else "left the meeting"
-    w.out(f"- {_time(e.at)} {w.name(e.member, where)} {verb}.")
+    w.out(f"- {_time(e.at)} {w.md_name(e.member, where)} {verb}.")
 
 
 def _proxy(w: _Writer, before: BodyState, e: ev.ProxyAppointed, where: str) -> None:
-    w.out(f"- {_time(e.at)} {w.name(e.holder, where)} holds the proxy of {w.name(e.giver, where)}.")
+    w.out(f"- {_time(e.at)} {w.md_name(e.holder, where)} holds the proxy of "
+          f"{w.md_name(e.giver, where)}.")
 
 
 def _publication(w: _Writer, before: BodyState, e: ev.PublicationSet, where: str) -> None:
@@ -165,7 +180,7 @@ def _chatham_register(w: _Writer, before: BodyState, e: ev.RegisterRecorded, whe
 
 
 def _started(w: _Writer, before: BodyState, e: ev.BusinessStarted, where: str) -> None:
-    names = sorted(w.name(m, where) for m in w.state.meeting(e.meeting).present)
+    names = sorted(w.md_name(m, where) for m in w.state.meeting(e.meeting).present)
     w.out()
     w.out(f"**Present ({len(names)}):** {', '.join(names)}.")
     w.out()
@@ -184,9 +199,9 @@ def _closed_meeting(w: _Writer, before: BodyState, e: ev.MeetingClosed, where: s
 def _motion_moved(w: _Writer, before: BodyState, e: ev.MotionMoved, where: str) -> None:
     motion = w.state.motion(e.motion)
     w.out()
-    w.out(f"### Motion: {e.title}")
+    w.out(f"### Motion: {md(e.title)}")
     w.out()
-    w.out(f"{_time(e.at)} Moved by {w.name(e.mover, where)}. The motion as moved:")
+    w.out(f"{_time(e.at)} Moved by {w.md_name(e.mover, where)}. The motion as moved:")
     w.out()
     for line in motion.original.numbered().splitlines():
         w.out(f"    {line}")
@@ -217,12 +232,12 @@ def _orders_amended(w: _Writer, before: BodyState, e: ev.StandingOrdersAmended,
 
 def _consent(w: _Writer, before: BodyState, e: ev.ConsentGiven, where: str) -> None:
     act = "remit" if e.act == "remit" else "withdrawal"
-    w.out(f"- {_time(e.at)} {w.name(e.member, where)}, the {e.capacity} of "
-          f"{_label(w.state, e.subject)}, consented to its {act}.")
+    w.out(f"- {_time(e.at)} {w.md_name(e.member, where)}, the {e.capacity} of "
+          f"{md(_label(w.state, e.subject))}, consented to its {act}.")
 
 
 def _motion_seconded(w: _Writer, before: BodyState, e: ev.MotionSeconded, where: str) -> None:
-    w.out(f"- {_time(e.at)} Seconded by {w.name(e.seconder, where)}.")
+    w.out(f"- {_time(e.at)} Seconded by {w.md_name(e.seconder, where)}.")
 
 
 def _debate(w: _Writer, before: BodyState, e: ev.DebateOpened, where: str) -> None:
@@ -245,20 +260,20 @@ def _amendment_moved(w: _Writer, before: BodyState, e: ev.AmendmentMoved, where:
     w.out()
     w.out(f"#### Amendment {amendment.number}{to}")
     w.out()
-    w.out(f"{_time(e.at)} Moved by {w.name(e.mover, where)}: {e.description}.")
+    w.out(f"{_time(e.at)} Moved by {w.md_name(e.mover, where)}: {md(e.description)}.")
 
 
 def _amendment_seconded(w: _Writer, before: BodyState, e: ev.AmendmentSeconded, where: str) -> None:
     number = w.state.amendment(e.amendment).number
-    w.out(f"- {_time(e.at)} Amendment {number} seconded by {w.name(e.seconder, where)}.")
+    w.out(f"- {_time(e.at)} Amendment {number} seconded by {w.md_name(e.seconder, where)}.")
 
 
 def _ruled(w: _Writer, before: BodyState, e: ev.AmendmentRuledOutOfOrder, where: str) -> None:
     number = w.state.amendment(e.amendment).number
     ground = e.ground.replace("_", " ")
     w.out(
-        f"- {_time(e.at)} **Ruling of the chair** ({w.name(e.by, where)}): amendment {number} "
-        f"is out of order ({ground}): {e.reason}."
+        f"- {_time(e.at)} **Ruling of the chair** ({w.md_name(e.by, where)}): amendment {number} "
+        f"is out of order ({ground}): {md(e.reason)}."
     )
 
 
@@ -269,7 +284,7 @@ def _taken(w: _Writer, before: BodyState, e: ev.AmendmentTaken, where: str) -> N
 
 def _fell(w: _Writer, before: BodyState, e: ev.AmendmentFell, where: str) -> None:
     number = w.state.amendment(e.amendment).number
-    w.out(f"- {_time(e.at)} Amendment {number} fell: {e.reason}.")
+    w.out(f"- {_time(e.at)} Amendment {number} fell: {md(e.reason)}.")
 
 
 def text_of(state: BodyState, target: str) -> MotionText:
@@ -291,22 +306,23 @@ def _text_amended(w: _Writer, before: BodyState, e: ev.MotionTextAmended, where:
 
 def _disposed(w: _Writer, before: BodyState, e: ev.MotionDisposed, where: str) -> None:
     state = e.state.replace("_", " ")
-    w.out(f"- {_time(e.at)} {_label(w.state, e.subject).capitalize()}: {state} ({e.reason}).")
+    label = md(_label(w.state, e.subject).capitalize())
+    w.out(f"- {_time(e.at)} {label}: {state} ({md(e.reason)}).")
 
 
 def _procedural(w: _Writer, before: BodyState, e: ev.ProceduralMoved, where: str) -> None:
     consent = " (with the mover's consent)" if e.mover_consents else ""
-    to = f" to {e.to}" if e.to else ""
+    to = f" to {md(e.to)}" if e.to else ""
     w.out(
         f"- {_time(e.at)} Procedural motion **{e.kind.replace('_', ' ')}** on "
-        f"{_label(w.state, e.target) if e.target not in w.state.meetings else 'the meeting'}"
-        f"{to}{consent}: moved by {w.name(e.mover, where)}, seconded by "
-        f"{w.name(e.seconder, where)}."
+        f"{md(_label(w.state, e.target)) if e.target not in w.state.meetings else 'the meeting'}"
+        f"{to}{consent}: moved by {w.md_name(e.mover, where)}, "
+        f"seconded by {w.md_name(e.seconder, where)}."
     )
 
 
 def _question_put(w: _Writer, before: BodyState, e: ev.QuestionToBePut, where: str) -> None:
-    w.out(f"- {_time(e.at)} The question on {_label(w.state, e.target)} is to be put now.")
+    w.out(f"- {_time(e.at)} The question on {md(_label(w.state, e.target))} is to be put now.")
 
 
 def _overturned(w: _Writer, before: BodyState, e: ev.RulingOverturned, where: str) -> None:
@@ -320,7 +336,7 @@ def _ballot_opened(w: _Writer, before: BodyState, e: ev.BallotOpened, where: str
     held = f", {proxies} by proxy" if proxies else ""
     w.out()
     w.out(
-        f"{_time(e.at)} **Put to the vote** ({method}): {e.question}. Rule: `{e.threshold}`, "
+        f"{_time(e.at)} **Put to the vote** ({method}): {md(e.question)}. Rule: `{e.threshold}`, "
         f"ties: `{e.tie_rule}`. Entitled to vote: {len(e.roll)}{held}; present {e.present}, "
         f"quorum {e.quorum_required}."
     )
@@ -348,9 +364,10 @@ _RULE_SOURCES = {
 def _vote(w: _Writer, before: BodyState, e: ev.VoteCast, where: str) -> None:
     ballot = w.state.ballot(e.ballot)
     if ballot.method == BallotMethod.CARD:
-        proxy = f" (by proxy, {w.name(e.voter, where)})" if e.voter != e.member else ""
+        proxy = f" (by proxy, {w.md_name(e.voter, where)})" if e.voter != e.member else ""
         w.out(
-            f"  - {w.name(e.member, where)}{proxy}: card of {e.for_votes + e.against + e.abstain}"
+            f"  - {w.md_name(e.member, where)}{proxy}: "
+            f"card of {e.for_votes + e.against + e.abstain}"
             f", {e.for_votes} for, {e.against} against, {e.abstain} abstaining."
         )
     # Recorded votes are listed by name with the result, where they are read.
@@ -363,8 +380,8 @@ def _secret_vote(w: _Writer, before: BodyState, e: ev.SecretVoteCast, where: str
 
 def _register(w: _Writer, voters: Iterable[tuple[str, str]], where: str) -> None:
     names = sorted(
-        w.name(member, where)
-        + (f" (by proxy, {w.name(voter, where)})" if voter != member else "")
+        w.md_name(member, where)
+        + (f" (by proxy, {w.md_name(voter, where)})" if voter != member else "")
         for voter, member in voters
     )
     w.out(f"- Voted ({len(names)}): {', '.join(names) if names else 'nobody'}.")
@@ -372,13 +389,13 @@ def _register(w: _Writer, voters: Iterable[tuple[str, str]], where: str) -> None
 
 def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
     ballot = w.state.ballot(ballot_id)
-    return sorted(w.name(m, where) for m, split in ballot.votes.items() if split[index])
+    return sorted(w.md_name(m, where) for m, split in ballot.votes.items() if split[index])
 
 
 def _cards(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
     """Who cast weight on one side of a card or college vote, by name, with the weight."""
     ballot = w.state.ballot(ballot_id)
-    return sorted(f"{w.name(m, where)} ({split[index]})" for m, split in ballot.votes.items()
+    return sorted(f"{w.md_name(m, where)} ({split[index]})" for m, split in ballot.votes.items()
                   if split[index])
 
 
@@ -402,7 +419,7 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
     for name, share, yes, no, abstain, part_for, part_against in e.sections:
         cast = yes + no
         per_cent = f"{100 * yes / cast:.1f}% for" if cast else "no votes cast"
-        w.out(f"- Section {name} (share {share}): {yes} for, {no} against, {abstain} "
+        w.out(f"- Section {md(name)} (share {share}): {yes} for, {no} against, {abstain} "
               f"abstaining ({per_cent}); its part of the result {part_for} for, "
               f"{part_against} against.")
     if ballot.method == BallotMethod.SECRET:
@@ -415,13 +432,13 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
 def _petition_opened(w: _Writer, before: BodyState, e: ev.PetitionOpened, where: str) -> None:
     w.out()
     w.out(
-        f"{_time(e.at)} **Petition** opened by {w.name(e.by)}: {e.text} "
+        f"{_time(e.at)} **Petition** opened by {w.md_name(e.by)}: {md(e.text)} "
         f"(threshold `{e.threshold}`: {e.required} of {e.membership} members)."
     )
 
 
 def _petition_signed(w: _Writer, before: BodyState, e: ev.PetitionSigned, where: str) -> None:
-    w.out(f"- {_time(e.at)} Signed by {w.name(e.member)}.")
+    w.out(f"- {_time(e.at)} Signed by {w.md_name(e.member)}.")
 
 
 def _petition_closed(w: _Writer, before: BodyState, e: ev.PetitionClosed, where: str) -> None:
@@ -436,21 +453,23 @@ def _nominations_opened(w: _Writer, before: BodyState, e: ev.NominationsOpened, 
     kind = "secret ballot" if e.secret else "recorded ballot"
     w.out()
     w.out(
-        f"{_time(e.at)} **Election: {e.title}.** {e.seats} seat(s), counted by `{e.method}`, "
-        f"{kind} of {voters}. Nominations opened by {w.name(e.by, where)}."
+        f"{_time(e.at)} **Election: {md(e.title)}.** {e.seats} seat(s), counted by `{e.method}`, "
+        f"{kind} of {voters}. Nominations opened by {w.md_name(e.by, where)}."
     )
 
 
 def _nominated(w: _Writer, before: BodyState, e: ev.CandidateNominated, where: str) -> None:
     w.out(
-        f"- {_time(e.at)} {w.name(e.candidate, where)} nominated by {w.name(e.proposer, where)}, "
-        f"seconded by {w.name(e.seconder, where)}."
+        f"- {_time(e.at)} {w.md_name(e.candidate, where)} nominated by "
+        f"{w.md_name(e.proposer, where)}, "
+        f"seconded by {w.md_name(e.seconder, where)}."
     )
 
 
 def _proposed(w: _Writer, before: BodyState, e: ev.NominationProposed, where: str) -> None:
     w.out(
-        f"- {_time(e.at)} {w.name(e.candidate, where)} proposed by {w.name(e.proposer, where)}, "
+        f"- {_time(e.at)} {w.md_name(e.candidate, where)} proposed by "
+        f"{w.md_name(e.proposer, where)}, "
         "awaiting a seconder."
     )
 
@@ -458,11 +477,11 @@ def _proposed(w: _Writer, before: BodyState, e: ev.NominationProposed, where: st
 def _nomination_withdrawn(
     w: _Writer, before: BodyState, e: ev.NominationWithdrawn, where: str
 ) -> None:
-    w.out(f"- {_time(e.at)} {w.name(e.candidate, where)} withdrew.")
+    w.out(f"- {_time(e.at)} {w.md_name(e.candidate, where)} withdrew.")
 
 
 def _nominations_closed(w: _Writer, before: BodyState, e: ev.NominationsClosed, where: str) -> None:
-    names = ", ".join(w.name(c, where) for c in e.candidates)
+    names = ", ".join(w.md_name(c, where) for c in e.candidates)
     w.out(
         f"- {_time(e.at)} Nominations closed. Candidates, in ballot-paper order: {names}. "
         f"Entitled to vote: {len(e.roll)}."
@@ -470,8 +489,8 @@ def _nominations_closed(w: _Writer, before: BodyState, e: ev.NominationsClosed, 
 
 
 def _ranking(w: _Writer, before: BodyState, e: ev.RankingCast, where: str) -> None:
-    order = " > ".join(w.name(c, where) for c in e.ranking)
-    w.out(f"  - {w.name(e.voter, where)}: {order}.")
+    order = " > ".join(w.md_name(c, where) for c in e.ranking)
+    w.out(f"  - {w.md_name(e.voter, where)}: {order}.")
 
 
 def _sealed_ranking(w: _Writer, before: BodyState, e: ev.SealedRankingCast, where: str) -> None:
@@ -480,7 +499,7 @@ def _sealed_ranking(w: _Writer, before: BodyState, e: ev.SealedRankingCast, wher
 
 def _election_closed(w: _Writer, before: BodyState, e: ev.ElectionClosed, where: str) -> None:
     election = w.state.election(e.election)
-    elected = ", ".join(w.name(c, where) for c in e.elected) or "nobody"
+    elected = ", ".join(w.md_name(c, where) for c in e.elected) or "nobody"
     votes = len(e.papers) if election.secret else len(election.rankings)
     lots = f" {e.lots} tie(s) decided by lot from the public seed `{e.seed}`." if e.lots else ""
     w.out(
@@ -492,8 +511,8 @@ def _election_closed(w: _Writer, before: BodyState, e: ev.ElectionClosed, where:
 
 
 def _college(w: _Writer, before: BodyState, e: ev.CollegeDefined, where: str) -> None:
-    shares = "; ".join(f"{name} {share}" for name, share in e.sections)
-    w.out(f"- {_time(e.at)} Electoral college defined by {w.name(e.by)}: {shares}.")
+    shares = "; ".join(f"{md(name)} {share}" for name, share in e.sections)
+    w.out(f"- {_time(e.at)} Electoral college defined by {w.md_name(e.by)}: {shares}.")
 
 
 RENDERERS: dict[type[ev.Event], Renderer] = {
@@ -660,7 +679,7 @@ class Minutes:
 
     def heading(self) -> list[str]:
         return [
-            f"# Minutes of {self.body}",
+            f"# Minutes of {md(self.body)}",
             "",
             f"Standing orders: `{self.standing_orders}`. Revote policy: `{self.revote}`.",
         ]

@@ -5,7 +5,8 @@ only; the database and its schema; the token keys) and the admin, and
 prints where it put them and the admin's first invite. It refuses to start
 on a database whose schema is behind (``tellers db upgrade`` first). As it
 starts it signs any body's head left unsigned by a write cut off between its
-commit and its signature (:meth:`api.ledger.Ledger.sign_head`).
+commit and its signature (:meth:`api.ledger.Ledger.sign_head`), and settles the casts a
+crash cut off before they were answered (:func:`api.http.ballots.settle_casts`).
 
 The server is waitress (threads). With ``--workers N`` (N >= 2, on systems
 with ``fork``) the parent binds the listening socket once and forks N
@@ -13,9 +14,14 @@ processes, each running waitress with its own threads on that one socket
 (the kernel hands each connection to one of them); each builds its own app
 after the fork, so no database connection is shared between processes. Every
 worker keeps each body's state in memory and catches up from what the others
-stored (:mod:`api.ledger`). SIGTERM or SIGINT to the parent stops them all;
+stored (:mod:`api.ledger`). SIGTERM or SIGINT to the parent stops them all
+(SIGTERM first ends each open log stream with ``event: shutdown``);
 if one worker dies, the parent stops the others and exits with an error.
 ``--port 0`` takes a free port; the line ``serving http://HOST:PORT/`` says which.
+
+``--demo`` also loads the organising-group meeting (the one ``tellers demo``
+holds) as the body ``organising-group``, the first time only, and prints its id
+and its secretary's invite.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,15 +44,36 @@ from flask import Flask
 from api.auth import rfc3339
 from api.commands.instance_option import default_instance, instance_option
 from api.db import upgrade
+from api.http.ballots import settle_casts
 from api.instance import Instance
 
-__all__ = ["listen", "prepare", "run_app", "serve", "supervise"]
+__all__ = ["DEMO_BODY", "listen", "load_demo", "prepare", "run_app", "serve", "supervise"]
 
 INVITE_SECONDS = 14 * 24 * 3600
 
 
-def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
-    """Create what a fresh instance needs; the admin's first invite when one was made now."""
+DEMO_BODY = "organising-group"
+"""The id ``tellers serve --demo`` gives the organising-group meeting (``api.demo_meeting``)."""
+
+
+def load_demo(instance: Instance, *, moment: datetime) -> str | None:
+    """Load the organising-group meeting as the body :data:`DEMO_BODY`, once: the invite of
+    its secretary (m02) when it was loaded now, ``None`` when it was there already (so a
+    restart with ``--demo`` changes nothing)."""
+    if instance.body(DEMO_BODY) is not None:
+        return None
+    from api.demo_meeting import commands
+
+    _, invite = instance.create_body(
+        DEMO_BODY, name="Left Organising Group", origin=None, standing_orders="citrine",
+        secretary="m02", secretary_name="Ben Carter", now=moment,
+        invite_seconds=INVITE_SECONDS, history=list(commands()))
+    return invite
+
+
+def prepare(where: Path, *, base: str, echo: bool = True, demo: bool = False) -> str | None:
+    """Create what a fresh instance needs; the admin's first invite when one was made now.
+    With ``demo``, also the organising-group meeting as a body (:func:`load_demo`)."""
     created = not where.exists()
     instance = Instance(where, database_url=os.environ.get("TELLERS_DATABASE_URL"))
     try:
@@ -57,7 +86,9 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
             upgrade(instance.engine)
         signed = [body.id for body in instance.bodies()
                   if instance.ledger(body.id).sign_head() is not None]
+        settled = settle_casts(instance)
         moment = datetime.now(UTC)
+        demo_invite = load_demo(instance, moment=moment) if demo else None
         admin, new = instance.admin_principal(now=moment)
         invite = instance.invite(admin, now=moment, lifetime=INVITE_SECONDS) if new else None
         if echo:
@@ -71,6 +102,15 @@ def prepare(where: Path, *, base: str, echo: bool = True) -> str | None:
             if signed:
                 click.echo(f"signed    the unsigned head of {', '.join(signed)} (a write "
                            "was cut off before its signature)")
+            if demo:
+                loaded = "loaded now" if demo_invite is not None else "already loaded"
+                click.echo(f"demo body {DEMO_BODY}  ({loaded}: the organising-group meeting; "
+                           f"{base}/api/v1/bodies/{DEMO_BODY})")
+                if demo_invite is not None:
+                    click.echo(f"demo secretary (m02) invite: {demo_invite}")
+            if any(settled):
+                click.echo(f"settled   {settled[0]} cast(s) logged and {settled[1]} never "
+                           "logged, cut off before they were answered")
             if invite is not None:
                 until = rfc3339(moment + timedelta(seconds=INVITE_SECONDS))
                 click.echo(f"admin invite (single use, until {until}): {invite}")
@@ -105,9 +145,27 @@ def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int
     # "Task queue depth is N" is waitress saying its threads are busy: the load, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = make_app()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_gracefully)
     waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
                    backlog=1024, connection_limit=1000, _quiet=True)
+
+
+STREAM_GRACE_SECONDS = 2.0
+
+
+def _stop_gracefully(_signum: int, _frame: object) -> None:
+    """SIGTERM: end the open log streams with ``event: shutdown`` (:mod:`api.http.stream`),
+    give them a moment to reach their readers, then stop waitress (as Ctrl-C would)."""
+    from api.http.stream import stop_streams
+
+    def later() -> None:
+        stop_streams(STREAM_GRACE_SECONDS)
+        time.sleep(0.2)  # the last bytes leave through waitress's own loop
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=later, name="tellers-stop", daemon=True).start()
 
 
 def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: int,
@@ -166,8 +224,11 @@ def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: i
               help="waitress threads in each worker process.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes sharing the listening socket (2 or more need fork).")
+@click.option("--demo", is_flag=True, help=f"Also load the organising-group meeting as the "
+              f"body {DEMO_BODY!r} to explore (once; a restart leaves it as it is).")
 @instance_option
-def serve(host: str, port: int, threads: int, workers: int, instance_dir: Path | None) -> None:
+def serve(host: str, port: int, threads: int, workers: int, demo: bool,
+          instance_dir: Path | None) -> None:
     """Serve the HTTP API for this instance's bodies."""
     if workers > 1 and not hasattr(os, "fork"):
         raise click.ClickException("--workers 2 or more needs fork (Linux, macOS, BSD); "
@@ -177,7 +238,7 @@ def serve(host: str, port: int, threads: int, workers: int, instance_dir: Path |
     port = int(listener.getsockname()[1])
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     try:
-        prepare(where, base=base)
+        prepare(where, base=base, demo=demo)
     except BaseException:
         listener.close()
         raise
@@ -188,6 +249,8 @@ def serve(host: str, port: int, threads: int, workers: int, instance_dir: Path |
     if workers == 1:
         try:
             run_app(_app_of(where), listener, threads)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C, or SIGTERM once the streams have ended
         finally:
             listener.close()
         return

@@ -18,9 +18,10 @@ def blueprints() -> tuple[Blueprint, ...]:
         members,
         motions,
         procedurals,
+        stream,
         tokens,
     )
 
     return (tokens.blp, bodies.blp, members.blp, meetings.blp, motions.blp,
             motions.amendments, procedurals.blp, ballots.blp, ballots.receipts,
-            elections.blp, log.blp, log.bundles)
+            elections.blp, log.blp, log.bundles, stream.blp)

@@ -38,6 +38,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{V1}/docs"): PUBLIC,
     # tokens
     ("POST", f"{V1}/auth/token"): PUBLIC,
+    ("DELETE", f"{V1}/auth/token"): ANY_TOKEN,
     ("GET", f"{V1}/auth/me"): ANY_TOKEN,
     # bodies
     ("GET", f"{V1}/bodies"): PUBLIC,
@@ -45,6 +46,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", B): PUBLIC,
     # members
     ("GET", f"{B}/members"): PUBLIC,
+    ("GET", f"{B}/college"): PUBLIC,
+    ("POST", f"{B}/college"): OFFICERS,
     ("POST", f"{B}/members"): OFFICERS,
     ("GET", f"{B}/members/<member>"): PUBLIC,
     ("POST", f"{B}/members/<member>/invites"): OFFICERS,
@@ -86,6 +89,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # the log
     ("GET", f"{B}/log/checkpoint"): PUBLIC,
     ("GET", f"{B}/log/entries"): PUBLIC,
+    ("GET", f"{B}/log/stream"): PUBLIC,
     ("GET", f"{B}/log/proofs/inclusion"): PUBLIC,
     ("GET", f"{B}/log/proofs/consistency"): PUBLIC,
     ("GET", f"{B}/receipts"): VOTERS,

@@ -7,9 +7,11 @@ ballot: the domain refuses a second, and the ``casts`` table's primary key is
 the last guard. With an ``Idempotency-Key`` header a retried cast returns the
 first answer (the same receipt); the same key with a different request is
 refused (422). A cast is recorded in the registry as begun before it is
-submitted to the log and as finished after, so a retry after a crash between
-the two finds the vote in the log and returns its receipt instead of "already
-voted".
+submitted to the log and as finished after, so a retry under the same key after a
+crash between the two finds the vote in the log and returns its receipt; any other
+request for that member is refused as already voted (one vote, one 201). Casts of one
+member racing in several worker processes wait for each other (:func:`cast`); a server
+starting settles the casts a crash cut off (:func:`settle_casts`).
 """
 
 from __future__ import annotations
@@ -17,20 +19,25 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from api import failpoints
 from api.app import instance
-from api.db import CastRow, IdempotencyRow, write
+from api.auth import rfc3339
+from api.db import CastRow, IdempotencyRow, PrincipalRow, write
 from api.errors import Problem
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Id, Int, accept, at, fresh_id, me
 from api.instance import Instance
 from api.ledger import Ledger
+from voting import chatham
 from voting import commands as c
 from voting import events as ev
 from voting.decider import decide
@@ -38,7 +45,7 @@ from voting.errors import AlreadyVoted, DomainError
 from voting.seal import seal
 from voting.state import Ballot, BallotMethod
 
-__all__ = ["blp", "receipts"]
+__all__ = ["blp", "receipts", "settle_casts"]
 
 blp = Blueprint("ballots", __name__, url_prefix="/api/v1/bodies/<body>/ballots",
                 description="Ballots: opened by the chair, cast by each member, closed")
@@ -68,6 +75,9 @@ class BallotSchema(Schema):
     threshold = fields.String(required=True)
     closed = fields.Boolean(required=True)
     outcome = fields.String(required=True, metadata={"description": "Empty until the close"})
+    turnout = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "While the ballot is open, how many have voted so far, where the "
+                       "body's policy shows it (never what anyone chose); else null"})
 
 
 class OpenedSchema(AcceptedSchema):
@@ -94,7 +104,7 @@ class ReceiptsSchema(Schema):
 
 
 class CloseSchema(Schema):
-    counts = fields.List(fields.Integer(validate=validate.Range(0, 10**12)),
+    counts = fields.List(Int(validate=validate.Range(0, 10**12)),
                          validate=validate.Length(3, 3), load_default=None, metadata={
                              "description": "For a show of hands: the tellers' for, against, "
                                             "abstain"})
@@ -102,10 +112,24 @@ class CloseSchema(Schema):
                                                                              "against"]))
 
 
-def show(ballot: Ballot) -> dict[str, Any]:
+def turnout(body: str, ballot: Ballot) -> int | None:
+    """How many have voted on an open ballot, where the body shows it: the votes and sealed
+    papers logged so far, a count and nothing of what they chose (``None`` on a show of hands,
+    whose figures only the tellers' count at the close gives, after the close, and where the
+    body's policy does not show it)."""
+    if ballot.closed or ballot.method == BallotMethod.SHOW_OF_HANDS:
+        return None
+    info = instance().body(body)
+    if info is None or not info.show_turnout:
+        return None
+    return len(ballot.votes) + len(ballot.marks)
+
+
+def show(ballot: Ballot, body: str | None = None) -> dict[str, Any]:
     return {"id": ballot.id, "meeting": ballot.meeting, "subject": ballot.subject,
             "question": ballot.question, "method": ballot.method.value,
-            "threshold": ballot.threshold, "closed": ballot.closed, "outcome": ballot.outcome}
+            "threshold": ballot.threshold, "closed": ballot.closed, "outcome": ballot.outcome,
+            "turnout": turnout(body, ballot) if body is not None else None}
 
 
 @blp.route("")
@@ -118,7 +142,7 @@ class Ballots(MethodView):
         ballot_id = data.get("id") or fresh_id("ballot")
         where = accept(body, c.OpenBallot(at(), me(), ballot=ballot_id, subject=data["subject"],
                                           method=data["method"], threshold=data["threshold"]))
-        return {**where, "ballot": show(instance().state(body).ballot(ballot_id))}
+        return {**where, "ballot": show(instance().state(body).ballot(ballot_id), body)}
 
 
 @blp.route("/<ballot>")
@@ -126,7 +150,7 @@ class OneBallot(MethodView):
     @blp.response(200, BallotSchema)
     def get(self, body: str, ballot: str) -> dict[str, Any]:
         """A ballot: the question, the method and rule; the outcome once it is closed."""
-        return show(instance().state(body).ballot(ballot))
+        return show(instance().state(body).ballot(ballot), body)
 
 
 @blp.route("/<ballot>/close")
@@ -201,117 +225,258 @@ def _find_vote(ledger: Ledger, ballot: str, member: str, tracker: str, choice: s
                ) -> int | None:
     """The leaf index of ``member``'s vote on ``ballot`` in the log, if it is there.
 
-    A named vote carries its voter; a sealed one names nobody, and is found by the
-    seal that the member's tracker and choice open (``voting.seal``).
+    A named vote carries its voter (in an unattributed meeting, the voter's pseudonym,
+    ``voting.chatham``); a sealed one names nobody, and is found by the seal that the
+    member's tracker and choice open (``voting.seal``).
     """
+    known = ledger.state.ballots.get(ballot)
+    if known is None:
+        return None
+    names = {member}
+    if known.meeting in ledger.state.unattributed:  # there the log names the pseudonym
+        secret = ledger.store.secret("meeting", known.meeting)
+        if secret is not None:
+            names.add(chatham.pseudonym_of(known.meeting, member, secret))
+    if not tracker and names.isdisjoint(known.votes):
+        return None  # the state says so without reading the log (a waiting cast asks often)
     sealed = seal(ballot, tracker, choice) if tracker else None
     found = None
     for index, event in enumerate(ledger.events()):
         if type(event) not in ev.VOTES or getattr(event, "ballot", None) != ballot:
             continue
-        if getattr(event, "voter", None) == member or (
+        if getattr(event, "voter", None) in names or (
                 sealed is not None and getattr(event, "seal", None) == sealed):
             found = index
     return found
 
 
+WAIT_SECONDS = 15.0
+"""How long a cast waits for another cast of the same member, in flight in any worker, to end
+before it takes that cast's unfinished row for a leftover and casts itself."""
+
+
+_sleep = time.sleep  # how a cast waits (a test replaces it with another worker's work)
+
+
 def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
          key: str | None) -> dict[str, Any]:
-    """Cast ``member``'s vote, once, and answer with the receipt (see the module docstring)."""
+    """Cast ``member``'s vote, once, and answer with the receipt (see the module docstring).
+
+    Several requests for one member may race, in one worker or in several: the registry's
+    row is the claim, and a request that finds another's claim still unfinished waits for it
+    (without holding the body's lock), then answers as the log and the registry then say:
+    the first answer under the same key, else already voted, else it casts.
+    """
     principal = g.principal.id
     digest = _request_hash(body, ballot_id, choice)
-    with inst.writing(body) as ledger:
-        engine = inst.engine
-        with engine.connect() as conn:
-            earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
-                                          IdempotencyRow.response).where(
-                IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first() \
-                if key is not None else None
-            row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt).where(
-                CastRow.body == body, CastRow.ballot == ballot_id,
-                CastRow.member == member)).first()
-        if earlier is not None:
-            if earlier.request_sha256 != digest:
-                raise Problem(422, "idempotency-key-reused", "this Idempotency-Key was used "
-                              "for a different request", field="Idempotency-Key")
-            if earlier.status is not None and earlier.response is not None:
-                answer: dict[str, Any] = json.loads(earlier.response)
-                return answer
-        if row is not None and row.entry is not None:
-            raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on this "
-                               "ballot")
-        if row is not None:  # begun and never finished: a crash between the two writes
-            index = _find_vote(ledger, ballot_id, member, row.tracker, choice)
-            if index is not None:
-                begun = ledger.complete(c.CastVote(at(), member, ballot=ballot_id,
-                                                   choice=choice, tracker=row.tracker))
-                return _finish(inst, ledger, body, ballot_id, member, begun, index,
-                               principal, key)
-            with write(engine) as conn:
-                conn.execute(delete(CastRow).where(CastRow.body == body,
-                                                   CastRow.ballot == ballot_id,
-                                                   CastRow.member == member))
-        ballot = ledger.state.ballot(ballot_id)
-        # the paper's tracker, drawn here at random, and the mark key (over the member, or
-        # their pseudonym in an unattributed meeting) as the ledger completes them
-        tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
-        command = ledger.complete(c.CastVote(at(), member, ballot=ballot_id, choice=choice,
-                                             tracker=tracker))
-        decide(ledger.state, command)  # refuse before anything is written (changes nothing)
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.005
+    while True:
+        with inst.writing(body) as ledger:
+            answer = _attempt(inst, ledger, body, ballot_id, member, choice, key, principal,
+                              digest, stale=time.monotonic() > deadline)
+        if answer is not None:
+            return answer
+        if time.monotonic() > deadline + WAIT_SECONDS:  # never seen: a bound, not a hope
+            raise Problem(409, "cast-in-progress", "another cast of this member on this "
+                          "ballot is still being written: ask again later", field="ballot")
+        _sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _attempt(inst: Instance, ledger: Ledger, body: str, ballot_id: str, member: str,
+             choice: str, key: str | None, principal: str, digest: str, *, stale: bool
+             ) -> dict[str, Any] | None:
+    """One try at a cast, holding the body's lock in this process; ``None`` while another
+    cast of this member is in flight (or, with ``stale``, after taking over its leftover)."""
+    engine = inst.engine
+    with engine.connect() as conn:
+        earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
+                                      IdempotencyRow.response).where(
+            IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first() \
+            if key is not None else None
+        row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt,
+                                  CastRow.created_at).where(
+            CastRow.body == body, CastRow.ballot == ballot_id,
+            CastRow.member == member)).first()
+    mine = earlier is not None and earlier.request_sha256 == digest
+    if earlier is not None:
+        if not mine:
+            raise Problem(422, "idempotency-key-reused", "this Idempotency-Key was used "
+                          "for a different request", field="Idempotency-Key")
+        if earlier.status is not None and earlier.response is not None:
+            answer: dict[str, Any] = json.loads(earlier.response)
+            return answer
+    if row is not None and row.entry is not None:
+        if mine and row.receipt is not None:  # finished, its answer not yet kept: keep it
+            return _finish(inst, ledger, body, ballot_id, member, None, row.entry,
+                           principal, key)
+        raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on this "
+                           "ballot")
+    if row is not None:  # begun, not finished: in flight elsewhere, or a cut-off leftover
+        index = _find_vote(ledger, ballot_id, member, row.tracker, choice)
+        if index is not None:
+            if not mine:
+                raise AlreadyVoted(f"{ledger.state.name_of(member)} has already voted on "
+                                   "this ballot")
+            begun = ledger.complete(c.CastVote(at(), member, ballot=ballot_id,
+                                               choice=choice, tracker=row.tracker))
+            return _finish(inst, ledger, body, ballot_id, member, begun, index,
+                           principal, key)
+        if not stale and row.created_at >= rfc3339(current_app.config["STARTED"]):
+            return None  # wait for the cast in flight to be logged or forgotten
+        with write(engine) as conn:  # a leftover: take it over, unless it moved meanwhile
+            gone = conn.execute(delete(CastRow).where(
+                CastRow.body == body, CastRow.ballot == ballot_id, CastRow.member == member,
+                CastRow.entry.is_(None), CastRow.tracker == row.tracker,
+                CastRow.created_at == row.created_at)).rowcount
+            if gone:  # and the unanswered requests that began it, under whatever key
+                _forget_requests(conn, body, ballot_id, principal)
+        return None
+    ballot = ledger.state.ballot(ballot_id)
+    # the paper's tracker, drawn here at random, and the mark key (over the member, or
+    # their pseudonym in an unattributed meeting) as the ledger completes them
+    tracker = secrets.token_hex(32) if ballot.method == BallotMethod.SECRET else ""
+    command = ledger.in_order(ledger.complete(c.CastVote(
+        at(), member, ballot=ballot_id, choice=choice, tracker=tracker)))
+    decide(ledger.state, command)  # refuse before anything is written (changes nothing)
+    try:
         with write(engine) as conn:
             conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
                                                 tracker=tracker, entry=None, receipt=None,
                                                 created_at=command.at))
             if key is not None:
-                conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
-                                                          IdempotencyRow.key == key))
+                conn.execute(delete(IdempotencyRow).where(
+                    IdempotencyRow.principal == principal, IdempotencyRow.key == key,
+                    IdempotencyRow.status.is_(None)))
                 conn.execute(insert(IdempotencyRow).values(
                     principal=principal, key=key, request_sha256=digest, status=None,
                     response=None, created_at=command.at))
-        try:
-            submitted = ledger.submit(command, sign=True)  # the receipt's checkpoint, one commit
-        except DomainError:
-            _forget(inst, body, ballot_id, member, principal, key)
+    except IntegrityError:
+        return None  # another cast of this member (or under this key) began first
+    try:
+        submitted = ledger.submit(command, sign=True)  # the receipt's checkpoint, one commit
+    except DomainError:
+        _forget(inst, body, ballot_id, member, principal, key, tracker)
+        raise
+    except Exception:
+        # Committed and then failed, or not written at all: the log says which.
+        ledger.refresh()
+        index = _find_vote(ledger, ballot_id, member, tracker, choice)
+        if index is None:
+            _forget(inst, body, ballot_id, member, principal, key, tracker)
             raise
-        except Exception:
-            # Committed and then failed, or not written at all: the log says which.
-            ledger.refresh()
-            index = _find_vote(ledger, ballot_id, member, tracker, choice)
-            if index is None:
-                _forget(inst, body, ballot_id, member, principal, key)
-                raise
-            return _finish(inst, ledger, body, ballot_id, member, command, index, principal,
-                           key)
-        index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
-                     if type(e) in ev.VOTES)
         return _finish(inst, ledger, body, ballot_id, member, command, index, principal, key)
+    failpoints.hit(failpoints.CAST_LOGGED)
+    index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
+                 if type(e) in ev.VOTES)
+    return _finish(inst, ledger, body, ballot_id, member, command, index, principal, key)
 
 
 def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
-            key: str | None) -> None:
+            key: str | None, tracker: str) -> None:
+    """Undo the registry's record that a cast began (it was not logged): its unfinished row
+    and its key's unanswered request, never what another cast finished."""
     with write(inst.engine) as conn:
         conn.execute(delete(CastRow).where(CastRow.body == body, CastRow.ballot == ballot,
-                                           CastRow.member == member))
+                                           CastRow.member == member, CastRow.tracker == tracker,
+                                           CastRow.entry.is_(None)))
         if key is not None:
             conn.execute(delete(IdempotencyRow).where(IdempotencyRow.principal == principal,
-                                                      IdempotencyRow.key == key))
+                                                      IdempotencyRow.key == key,
+                                                      IdempotencyRow.status.is_(None)))
 
 
 def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str,
-            command: c.CastVote, index: int, principal: str, key: str | None) -> dict[str, Any]:
+            command: c.CastVote | None, index: int, principal: str, key: str | None
+            ) -> dict[str, Any]:
     """The voter's receipt for entry ``index``: for a sealed vote it carries the tracker and
-    the mark key, and in an unattributed meeting the member's key (their opening)."""
-    tracker = command.tracker
-    receipt = ledger.receipt(index, tracker=tracker, mark_key=command.mark_key,
-                             member_key=ledger.member_key_of(command))
-    answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
-              "receipt": receipt}
+    the mark key, and in an unattributed meeting the member's key (their opening).
+
+    The registry keeps the first receipt made for a vote and the first answer given under a
+    key (rows read for update): a request finishing a cast another already finished answers
+    with what that one kept, so every answer under one key is the same, byte for byte.
+    ``command`` is ``None`` when the row holds the receipt already."""
+    receipt = None
+    if command is not None:
+        receipt = ledger.receipt(index, tracker=command.tracker, mark_key=command.mark_key,
+                                 member_key=ledger.member_key_of(command))
+    where = (CastRow.body == body, CastRow.ballot == ballot, CastRow.member == member)
     with write(inst.engine) as conn:
-        conn.execute(update(CastRow).where(CastRow.body == body, CastRow.ballot == ballot,
-                                           CastRow.member == member)
-                     .values(entry=index, receipt=receipt))
+        row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt)
+                           .where(*where).with_for_update()).first()
+        if row is not None and row.entry is not None and row.receipt is not None:
+            tracker, index, receipt = row.tracker, row.entry, row.receipt  # finished already
+        elif receipt is None or command is None:
+            raise DomainError("the cast's receipt is not kept")  # cannot happen: see callers
+        elif row is None:  # its unfinished row was taken for a leftover: put it back
+            tracker = command.tracker
+            conn.execute(insert(CastRow).values(body=body, ballot=ballot, member=member,
+                                                tracker=tracker, entry=index,
+                                                receipt=receipt, created_at=command.at))
+        else:
+            tracker = command.tracker
+            conn.execute(update(CastRow).where(*where).values(entry=index, receipt=receipt))
+        answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
+                  "receipt": receipt}
         if key is not None:
-            conn.execute(update(IdempotencyRow).where(IdempotencyRow.principal == principal,
-                                                      IdempotencyRow.key == key)
-                         .values(status=201, response=json.dumps(answer)))
+            kept = conn.execute(select(IdempotencyRow.status, IdempotencyRow.response).where(
+                IdempotencyRow.principal == principal, IdempotencyRow.key == key)
+                .with_for_update()).first()
+            if kept is not None and kept.status is not None and kept.response is not None:
+                answer = json.loads(kept.response)
+            else:
+                conn.execute(update(IdempotencyRow).where(
+                    IdempotencyRow.principal == principal, IdempotencyRow.key == key)
+                    .values(status=201, response=json.dumps(answer)))
+    failpoints.hit(failpoints.CAST_ANSWERED)
     return answer
+
+
+def _forget_requests(conn: Connection, body: str, ballot: str, principal: str) -> None:
+    """Delete ``principal``'s unanswered requests to cast on ``ballot`` (any choice, any key)."""
+    conn.execute(delete(IdempotencyRow).where(
+        IdempotencyRow.principal == principal, IdempotencyRow.status.is_(None),
+        IdempotencyRow.request_sha256.in_(
+            [_request_hash(body, ballot, choice) for choice in CHOICES])))
+
+
+def settle_casts(inst: Instance) -> tuple[int, int]:
+    """At start-up, before any request is served: settle every cast the registry holds as
+    begun and not finished, which a crash (or kill) of the server cut off.
+
+    A cast whose vote is in the log is finished: its receipt is kept, so the member finds
+    it among their receipts and a retry under its ``Idempotency-Key`` is answered with it.
+    A cast whose vote is not in the log is forgotten, with its unanswered request, so a
+    retry casts it. Returns how many were finished and how many forgotten.
+    """
+    with inst.engine.connect() as conn:
+        rows = conn.execute(select(CastRow.body, CastRow.ballot, CastRow.member,
+                                   CastRow.tracker, CastRow.created_at)
+                            .where(CastRow.entry.is_(None))).all()
+    finished = forgotten = 0
+    for row in rows:
+        ledger = inst.ledger(row.body)
+        found = next(((choice, index) for choice in CHOICES if (index := _find_vote(
+            ledger, row.ballot, row.member, row.tracker, choice)) is not None), None)
+        where = (CastRow.body == row.body, CastRow.ballot == row.ballot,
+                 CastRow.member == row.member, CastRow.entry.is_(None))
+        with write(inst.engine) as conn:
+            principal = conn.execute(select(PrincipalRow.id).where(
+                PrincipalRow.body == row.body, PrincipalRow.member == row.member)).scalar()
+            if found is None:
+                conn.execute(delete(CastRow).where(*where))
+                if principal is not None:
+                    _forget_requests(conn, row.body, row.ballot, principal)
+                forgotten += 1
+                continue
+            choice, index = found
+            command = ledger.complete(c.CastVote(row.created_at, row.member,
+                                                 ballot=row.ballot, choice=choice,
+                                                 tracker=row.tracker))
+            receipt = ledger.receipt(index, tracker=command.tracker,
+                                     mark_key=command.mark_key,
+                                     member_key=ledger.member_key_of(command))
+            conn.execute(update(CastRow).where(*where).values(entry=index, receipt=receipt))
+            finished += 1
+    return finished, forgotten

@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance, now
-from api.http.common import Id
+from api.http.common import AcceptedSchema, Id, accept, at, me
 from api.instance import BODY_ID, BodyInfo
+from voting import commands as c
 from voting.standing_orders import PROFILES
 
 __all__ = ["blp"]
@@ -38,6 +39,8 @@ class NewBodySchema(Schema):
                         values=fields.String(validate=validate.Length(0, 1000)),
                         load_default=dict, metadata={
         "description": "Rules of the standing orders set otherwise than the profile, by name"})
+    show_turnout = fields.Boolean(load_default=False, metadata={
+        "description": "Show how many have voted while a ballot is open (never choices)"})
 
 
 class BodySchema(Schema):
@@ -51,6 +54,8 @@ class BodySchema(Schema):
     rules = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
         "description": "The rules in force that differ from the profile, by name"})
     created_at = fields.String(required=True)
+    show_turnout = fields.Boolean(required=True, metadata={
+        "description": "The body's policy: turnout shown while a ballot is open"})
 
 
 class CreatedBodySchema(BodySchema):
@@ -64,7 +69,7 @@ def describe(info: BodyInfo) -> dict[str, Any]:
     return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
             "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
             "standing_orders": state.orders.name, "rules": dict(state.orders.differences()),
-            "created_at": info.created_at}
+            "created_at": info.created_at, "show_turnout": info.show_turnout}
 
 
 @blp.route("")
@@ -84,7 +89,8 @@ class Bodies(MethodView):
             standing_orders=data["standing_orders"], secretary=data["secretary"]["id"],
             rules=tuple(sorted(data["rules"].items())),
             secretary_name=data["secretary"]["name"], now=now(),
-            invite_seconds=int(current_app.config["INVITE_SECONDS"]))
+            invite_seconds=int(current_app.config["INVITE_SECONDS"]),
+            show_turnout=data["show_turnout"])
         return {**describe(info), "secretary_invite": invite}
 
 
@@ -94,3 +100,44 @@ class Body(MethodView):
     def get(self, body: str) -> dict[str, Any]:
         """One body: its name, its log's origin, key and size."""
         return describe(instance().require_body(body))
+
+
+class SectionSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    share = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,9}(/[0-9]{1,9})?$"),
+                          metadata={"description": "An exact fraction, such as 1/3"})
+
+
+class CollegeSchema(Schema):
+    sections = fields.List(fields.Nested(SectionSchema), required=True,
+                           validate=validate.Length(1, 100), metadata={
+        "description": "Each section and its share of a college vote's result; shares add up to 1"})
+
+
+class CollegeAcceptedSchema(AcceptedSchema):
+    college = fields.Nested(CollegeSchema, required=True)
+
+
+def show_college(body: str) -> dict[str, Any]:
+    college = instance().state(body).college
+    return {"sections": [{"name": name, "share": share} for name, share in college]}
+
+
+@blp.route("/<body>/college")
+class College(MethodView):
+    @blp.response(200, CollegeSchema)
+    def get(self, body: str) -> dict[str, Any]:
+        """The body's electoral college: its sections and their shares (none until defined)."""
+        instance().require_body(body)
+        return show_college(body)
+
+    @blp.arguments(CollegeSchema)
+    @blp.response(201, CollegeAcceptedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
+        """Define the electoral college (a chair or secretary; not while a college vote is open).
+
+        A member's section is given when they are admitted."""
+        sections = tuple((s["name"], s["share"]) for s in data["sections"])
+        where = accept(body, c.DefineCollege(at(), me(), sections=sections))
+        return {**where, "college": show_college(body)}

@@ -17,7 +17,9 @@ from voting.ids import MAX_ID_CHARS
 
 __all__ = [
     "AcceptedSchema",
+    "Bool",
     "Id",
+    "Int",
     "accept",
     "at",
     "fresh_id",
@@ -31,6 +33,26 @@ def Id(**kwargs: Any) -> fields.String:  # noqa: N802 (a field factory, named li
     return fields.String(validate=[validate.Length(1, MAX_ID_CHARS),
                                    validate.Regexp(r"^[!-~]+$", error="printable ASCII, "
                                                    "no spaces")], **kwargs)
+
+
+def Int(**kwargs: Any) -> fields.Integer:  # noqa: N802 (a field factory, named like a field)
+    """A whole number in a request body: a JSON integer, never a string ("5") or a float
+    (5.0), which marshmallow would otherwise turn into one."""
+    return fields.Integer(strict=True, **kwargs)
+
+
+class _StrictBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false``; not "yes", "1" or 1, which marshmallow would accept."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def Bool(**kwargs: Any) -> fields.Boolean:  # noqa: N802 (a field factory, named like a field)
+    """A yes-or-no in a request body: JSON ``true`` or ``false`` only."""
+    return _StrictBoolean(**kwargs)
 
 
 class AcceptedSchema(Schema):

@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Bool, Id, Int, accept, at, fresh_id, me
 from tallying.registry import methods
 from voting import commands as c
 from voting import events as ev
@@ -37,11 +37,11 @@ MAX_RANKING = 1000
 class NewElectionSchema(Schema):
     id = Id(metadata={"description": "Chosen by the server when left out"})
     title = fields.String(required=True, validate=validate.Length(1, 200))
-    seats = fields.Integer(required=True, validate=validate.Range(1, MAX_SEATS))
+    seats = Int(required=True, validate=validate.Range(1, MAX_SEATS))
     method = fields.String(required=True, validate=validate.OneOf(methods()))
     meeting = fields.String(load_default="", validate=validate.Length(0, 64), metadata={
         "description": "The meeting whose members present vote; empty: every member"})
-    secret = fields.Boolean(load_default=True)
+    secret = Bool(load_default=True)
 
 
 class ElectionSchema(Schema):

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Bool, Id, Int, accept, at, fresh_id, me
 from voting import commands as c
 from voting.minutes import minutes_of
 from voting.minutes_formats import minutes_html, minutes_json
@@ -28,7 +28,7 @@ class NewMeetingSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(1, 200))
     chair = Id(required=True)
     secretary = Id(required=True)
-    quorum_number = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
+    quorum_number = Int(load_default=0, validate=validate.Range(0, 10**9))
     quorum_fraction = fields.String(load_default="", validate=validate.Regexp(
         r"^(|[0-9]{1,9}/[1-9][0-9]{0,8})$", error="a fraction like 1/3"))
     publication = fields.String(load_default="open",
@@ -52,7 +52,7 @@ class ConvenedSchema(AcceptedSchema):
 
 class AttendanceSchema(Schema):
     member = Id(required=True)
-    present = fields.Boolean(load_default=True)
+    present = Bool(load_default=True)
 
 
 def show(meeting: Meeting) -> dict[str, Any]:

@@ -13,8 +13,11 @@ from marshmallow import Schema, fields, validate
 from api.app import instance, now
 from api.auth import create_invite, rfc3339
 from api.db import write
-from api.http.common import AcceptedSchema, Id, at, me, submit
+from api.errors import Problem
+from api.http.common import AcceptedSchema, Id, Int, at, me, submit
 from api.instance import Instance
+from api.invites import EMAIL, set_email
+from api.names import look_alike
 from voting import commands as c
 from voting.state import Member, Role
 
@@ -27,10 +30,13 @@ blp = Blueprint("members", __name__, url_prefix="/api/v1/bodies/<body>/members",
 class NewMemberSchema(Schema):
     id = Id(required=True)
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    weight = fields.Integer(load_default=1, validate=validate.Range(1, 10**9))
+    weight = Int(load_default=1, validate=validate.Range(1, 10**9))
     section = fields.String(load_default="", validate=validate.Length(0, 200))
     roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role])),
                         load_default=["member"], validate=validate.Length(1, 4))
+    email = fields.String(validate=validate.Regexp(EMAIL, error="an e-mail address"),
+                          metadata={"description": "For sending invites; kept by the service, "
+                                                   "never in the log"})
 
 
 class MemberSchema(Schema):
@@ -82,11 +88,25 @@ class Members(MethodView):
     @blp.response(201, AdmittedSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
-        """Admit a member (chair or secretary); the answer carries their first invite."""
-        _, where = submit(body, c.AdmitMember(
-            at(), me(), member=data["id"], name=data["name"], weight=data["weight"],
-            section=data["section"], roles=tuple(data["roles"])))
+        """Admit a member (chair or secretary); the answer carries their first invite.
+
+        A name that looks like another member's without being the same (a Cyrillic "a",
+        U+0430, for a Latin one, ...) is refused, 409 ``confusable-name`` (:mod:`api.names`)."""
+        with instance().writing(body) as ledger:
+            roll = ((m.id, m.name) for m in ledger.state.members.values())
+            twin = look_alike(data["name"], roll)
+            if twin is not None:
+                raise Problem(409, "confusable-name", f"the name {data['name']!r} looks like "
+                              f"the name of the member {twin!r} without being the same: admit "
+                              "them under a name that can be told apart", field="name",
+                              member=twin)
+            _, where = submit(body, c.AdmitMember(
+                at(), me(), member=data["id"], name=data["name"], weight=data["weight"],
+                section=data["section"], roles=tuple(data["roles"])))
         member = instance().state(body).member(data["id"])
+        if data.get("email"):
+            with write(instance().engine) as conn:
+                set_email(conn, body, data["id"], data["email"])
         return {**where, "member": show(member), "invite": invite_for(instance(), body,
                                                                       data["id"])}
 

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Bool, Id, Int, accept, at, fresh_id, me
 from voting import commands as c
 from voting.state import Amendment, Motion
 
@@ -70,8 +70,8 @@ class NewAmendmentSchema(Schema):
     leave_out = fields.String(load_default="", validate=validate.Length(0, 100_000))
     insert = fields.String(load_default="", validate=validate.Length(0, 100_000))
     after = fields.String(load_default="", validate=validate.Length(0, 100_000))
-    at_end = fields.Boolean(load_default=False)
-    line = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 10**6))
+    at_end = Bool(load_default=False)
+    line = Int(load_default=None, allow_none=True, validate=validate.Range(1, 10**6))
     parent = fields.String(load_default="", validate=validate.Length(0, 64))
 
 

@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.app import instance
-from api.http.common import AcceptedSchema, Id, accept, at, fresh_id, me
+from api.http.common import AcceptedSchema, Bool, Id, accept, at, fresh_id, me
 from voting import commands as c
 from voting.errors import NotFound
 from voting.standing_orders import ProceduralKind
@@ -35,7 +35,7 @@ class NewProceduralSchema(Schema):
     seconder = Id(required=True)
     to = fields.String(load_default="", validate=validate.Length(0, 200), metadata={
         "description": "A remit: the committee or body the motion is remitted to"})
-    mover_consents = fields.Boolean(load_default=False, metadata={
+    mover_consents = Bool(load_default=False, metadata={
         "description": "Deprecated, refused when true: the mover consents by their own act "
                        "(POST .../motions/<motion>/consent)"})
 

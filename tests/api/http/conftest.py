@@ -81,7 +81,8 @@ class Service:
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
-    yield Service(app, app.test_client())
+    # a program's client: the bearer token only (the browser's cookie has its own tests)
+    yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()
 
 

@@ -6,10 +6,12 @@ benchmark (benchmarks/bench_service.py).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -80,7 +82,8 @@ class Served:
             [*TELLERS, "serve", "--instance", str(self.where), "--port", "0",
              "--workers", str(self.workers), "--threads", str(self.threads)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env})
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+            start_new_session=True)  # its own process group, which a test may kill whole
         assert self.process.stdout is not None
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -132,6 +135,29 @@ class Served:
 
     def client(self) -> Client:
         return Client(self.port)
+
+    def kill(self) -> None:
+        """SIGKILL the server's whole process group (the supervisor and every worker) and
+        reap it: a crash, with no chance to finish anything."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        if self._drainer is not None:
+            self._drainer.join(timeout=30)
+
+    def wait_dead(self, timeout: float = 30) -> bool:
+        """Whether the server died (a failpoint killed it) within ``timeout`` seconds; then
+        the rest of its group is killed and reaped as by :meth:`kill`."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        self.kill()
+        return True
 
 
 @dataclass

@@ -57,7 +57,7 @@ def founded(tmp_path: Path) -> Path:
     """An instance folder with the body ``group`` founded by its secretary ``sec``."""
     where = tmp_path / "instance"
     app = create_app({"INSTANCE_PATH": str(where), "TESTING": True})
-    Service(app, app.test_client()).body("group", "sec")
+    Service(app, app.test_client(use_cookies=False)).body("group", "sec")
     app.extensions["tellers"].close()
     return where
 
@@ -109,7 +109,7 @@ def test_members_import_dry_run_then_for_real(tmp_path: Path) -> None:
     invites = {row[0]: row[1] for row in rows[1:]}
     assert set(invites) == {"m1", "m2"}
     app = create_app({"INSTANCE_PATH": str(where), "TESTING": True})
-    service = Service(app, app.test_client())
+    service = Service(app, app.test_client(use_cookies=False))
     token = service.exchange(invites["m2"])
     me = service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json["member"] == "m2"

@@ -32,7 +32,7 @@ def pg_service(server: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
     admin.dispose()
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
                       "DATABASE_URL": f"{server}/{name}"})
-    yield Service(app, app.test_client())
+    yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()
 
 

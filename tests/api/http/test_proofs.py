@@ -20,7 +20,7 @@ B = "/api/v1/bodies/group"
 def voted(tmp_path: Path) -> Iterator[tuple[Service, dict[str, str], dict[str, dict[str, str]]]]:
     """A body whose members m1..m3 voted on a recorded ballot; their tokens and answers."""
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
-    service = Service(app, app.test_client())
+    service = Service(app, app.test_client(use_cookies=False))
     secretary = service.body("group", "sec")
     chair = service.admit("group", secretary, "chair", ("chair", "member"))
     tokens = {m: service.admit("group", secretary, m) for m in ("m1", "m2", "m3")}
