@@ -11,13 +11,14 @@ logged and refused by the same code: a refusal is the domain's own words
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from api.errors import Problem, problem_for
 from api.http import ballots, elections, meetings, members, motions, procedurals
@@ -116,6 +117,27 @@ def _messages(error: ValidationError) -> str:
     return "; ".join(found)
 
 
+def _typed(schema: Schema, given: dict[str, Any]) -> dict[str, Any]:
+    """A form's strings as the JSON values the API's schema reads: ``true``/``on`` and
+    ``false`` for a yes-or-no, whole numbers for a number (each in a list too). Anything
+    else is left as typed, for the schema to refuse in its own words."""
+
+    def one(field: fields.Field[Any], value: Any) -> Any:
+        if isinstance(field, fields.List) and isinstance(value, list):
+            return [one(field.inner, item) for item in value]
+        if not isinstance(value, str):
+            return value
+        if isinstance(field, fields.Boolean):
+            return {"true": True, "on": True, "false": False}.get(value, value)
+        if isinstance(field, fields.Integer) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
+            return int(value)
+        return value
+
+    declared = schema.fields
+    return {key: one(declared[key], value) if key in declared else value
+            for key, value in given.items()}
+
+
 def perform(name: str, body: str, path: Mapping[str, str], fields: Mapping[str, Any],
             ) -> dict[str, Any]:
     """Do the act ``name`` on ``body`` as the signed-in member; the API view's answer.
@@ -134,8 +156,9 @@ def perform(name: str, body: str, path: Mapping[str, str], fields: Mapping[str, 
     args: list[Any] = []
     if act.schema is not None:
         given = {key: value for key, value in fields.items() if value not in ("", None)}
+        schema = act.schema()
         try:
-            args.append(act.schema().load(given))
+            args.append(schema.load(_typed(schema, given)))
         except ValidationError as invalid:
             raise Refused(_messages(invalid), 422) from None
     g.principal = principal

@@ -128,7 +128,7 @@ def test_a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
     assert service.fingerprint("group") == before
     ok = browser.post(f"{PAGE}/act/attendance", headers={"Origin": "http://localhost"},
                       data={"csrf": token, "back": "console", "member": "m1", "present": "true"})
-    assert ok.status_code == 303
+    assert ok.status_code == 303, re.findall(r"role=.alert.*?</div>", ok.text, re.S)
     assert "m1" in service.instance.state("group").meeting("june").present
 
 
