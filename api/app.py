@@ -34,7 +34,7 @@ from api.auth import Principal
 from api.db import SchemaBehind, upgrade
 from api.errors import Problem, ProblemApi
 from api.http import blueprints
-from api.http.access import ADMIN, ANY_TOKEN, PUBLIC, ROUTES
+from api.http.access import ADMIN, ANY_TOKEN, PUBLIC, ROUTES, SESSION
 from api.instance import Instance
 
 __all__ = ["ACCESS_COOKIE", "CSRF_COOKIE", "CSRF_HEADER", "DEFAULTS", "create_app",
@@ -181,6 +181,9 @@ def _authorize() -> None:
     allowed = ROUTES.get((method, rule.rule))
     if allowed is None:
         raise Problem(500, "no-access-rule", "this route has no entry in the access table")
+    if allowed is SESSION:  # a member's page: it acts for its session only (api.web.signin)
+        g.principal, g.roles = None, frozenset()
+        return
     from flask import current_app
 
     token = _bearer()

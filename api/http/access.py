@@ -15,10 +15,14 @@ gate, the rules are the inner one.
 
 from __future__ import annotations
 
-__all__ = ["ADMIN", "OFFICERS", "PUBLIC", "ROLES", "ROUTES", "VOTERS"]
+__all__ = ["ADMIN", "OFFICERS", "PUBLIC", "ROLES", "ROUTES", "SESSION", "VOTERS"]
 
 ROLES = frozenset({"admin", "secretary", "chair", "member", "observer"})
 PUBLIC: frozenset[str] = frozenset({"public"})
+SESSION: frozenset[str] = frozenset({"session"})
+"""A member's own page (:mod:`api.web`): no bearer token is looked at; the page acts only
+for the member signed in to its session, and each act passes the gate of the API route it
+stands for (:func:`api.web.signin.require`)."""
 ADMIN = frozenset({"admin"})
 OFFICERS = frozenset({"chair", "secretary"})
 CHAIR = frozenset({"chair"})
@@ -118,4 +122,14 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/bodies/<body>/verify"): PUBLIC,
     ("GET", "/bodies/<body>/log/entry/<int:index>"): PUBLIC,
     ("GET", "/bodies/<body>/bundle.zip"): PUBLIC,
+    # a member's own pages: signing in with an invite, the ballot paper, the console
+    ("GET", "/signin"): PUBLIC,
+    ("POST", "/signin"): PUBLIC,
+    ("POST", "/signout"): PUBLIC,
+    ("GET", "/bodies/<body>/mine"): SESSION,
+    ("GET", "/bodies/<body>/meetings/<meeting>/console"): SESSION,
+    ("POST", "/bodies/<body>/meetings/<meeting>/act/<act>"): SESSION,
+    ("GET", "/bodies/<body>/meetings/<meeting>/paper"): SESSION,
+    ("POST", "/bodies/<body>/meetings/<meeting>/paper/vote/<ballot>"): SESSION,
+    ("POST", "/bodies/<body>/meetings/<meeting>/paper/rank/<election>"): SESSION,
 }

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.auth import ACCESS_TYP, AUDIENCE, REQUIRED
-from api.http.access import ANY_TOKEN, PUBLIC, ROUTES
+from api.http.access import ANY_TOKEN, PUBLIC, ROUTES, SESSION
 from tests.api.http.conftest import Service, bearer
 
 pytestmark = pytest.mark.api
@@ -239,7 +239,7 @@ FORGERIES: dict[str, Forgery] = {
 
 def protected(service: Service) -> list[tuple[str, str]]:
     return [(method, rule) for method, rule in served_routes(service)
-            if ROUTES[(method, rule)] is not PUBLIC]
+            if ROUTES[(method, rule)] not in (PUBLIC, SESSION)]
 
 
 def allowed_role(rule_roles: frozenset[str]) -> str:
@@ -363,6 +363,7 @@ OFF = "chair secretary"
 CHA = "chair"
 VOT = "chair secretary member"
 ANY = "any token"
+SES = "session"  # a member's page: no bearer token is looked at (tests/web/test_console.py)
 BB = f"{V1}/bodies/<body>"
 
 MATRIX: dict[tuple[str, str], str] = {
@@ -443,6 +444,15 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/bodies/<body>/verify"): PUB,
     ("GET", "/bodies/<body>/log/entry/<int:index>"): PUB,
     ("GET", "/bodies/<body>/bundle.zip"): PUB,
+    ("GET", "/signin"): PUB,
+    ("POST", "/signin"): PUB,
+    ("POST", "/signout"): PUB,
+    ("GET", "/bodies/<body>/mine"): SES,
+    ("GET", "/bodies/<body>/meetings/<meeting>/console"): SES,
+    ("POST", "/bodies/<body>/meetings/<meeting>/act/<act>"): SES,
+    ("GET", "/bodies/<body>/meetings/<meeting>/paper"): SES,
+    ("POST", "/bodies/<body>/meetings/<meeting>/paper/vote/<ballot>"): SES,
+    ("POST", "/bodies/<body>/meetings/<meeting>/paper/rank/<election>"): SES,
 }
 """Who may call each route, stated here apart from ``api/http/access.py``: a change to the
 gate has to be made in both places, on purpose. Observers, the admin (outside founding
@@ -454,7 +464,7 @@ MATRIX_ROLES = ("admin", "secretary", "chair", "member", "observer", "anonymous"
 def expected(route: tuple[str, str], role: str) -> int | None:
     """401 or 403 if the gate must refuse ``role`` on ``route``; None if it must let it by."""
     entry = MATRIX[route]
-    if entry == PUB:
+    if entry in (PUB, SES):
         return None
     if role == "anonymous":
         return 401
@@ -476,6 +486,8 @@ def test_every_served_route_has_a_matrix_entry_and_it_agrees_with_the_route_tabl
         gate = ROUTES[route]
         if entry == PUB:
             assert gate is PUBLIC, route
+        elif entry == SES:
+            assert gate is SESSION, route
         elif entry == ANY:
             assert gate is ANY_TOKEN, route
         else:
@@ -513,8 +525,8 @@ def test_every_route_for_every_role_gets_what_the_matrix_says(service: Service,
                 refused += 1
             cells += 1
     assert cells == len(MATRIX) * len(MATRIX_ROLES)
-    gated = sum(len(MATRIX_ROLES) for route in MATRIX if MATRIX[route] != PUB)
-    assert refused > gated // 3  # the public pages aside, most calls are refused
+    gated = sum(len(MATRIX_ROLES) for route in MATRIX if MATRIX[route] not in (PUB, SES))
+    assert refused > gated // 3  # the public and session pages aside, most calls are refused
 
 
 def test_the_other_body_is_gated_the_same_way_for_a_member_of_this_one(
@@ -524,7 +536,7 @@ def test_the_other_body_is_gated_the_same_way_for_a_member_of_this_one(
     before = service.fingerprint("other")
     for route in served_routes(service):
         method, rule = route
-        if "<body>" not in rule or MATRIX[route] == PUB:
+        if "<body>" not in rule or MATRIX[route] in (PUB, SES):
             continue
         for role in ("secretary", "chair", "member", "observer"):
             response = call(service, method, concrete(rule, "other"),
