@@ -31,7 +31,8 @@ PROBLEM = "application/problem+json"
 IDS = {"body": "group", "meeting": "agm", "motion": "mo", "amendment": "am", "ballot": "b1",
        "election": "el", "member": "m1", "candidate": "m2", "petition": "pe"}
 
-WRITE_ROUTES = sorted(path for method, path in ROUTES if method == "POST")
+WRITE_ROUTES = sorted(path for method, path in ROUTES  # the API; the pages take forms
+                      if method == "POST" and path.startswith("/api/v1/"))
 
 
 def concrete(rule: str) -> str:

@@ -17,7 +17,8 @@ from tests.api.http.conftest import Service, bearer
 
 FILLS = {"body": DEMO_BODY, "meeting": "2025-03", "motion": "slate", "amendment": "slate-a1",
          "ballot": "b1", "election": "delegates", "member": "m03", "procedural": "none",
-         "size": "40", "name": "bundle.json", "filename": "tellers.css", "index": "3"}
+         "size": "40", "name": "bundle.json", "filename": "tellers.css", "index": "3",
+         "petition": "none", "candidate": "m03"}
 QUERIES = {"/log/entries": "?after=-1&limit=1000", "/log/proofs/inclusion": "?index=3",
            "/log/proofs/consistency": "?old=3&new=40"}
 
