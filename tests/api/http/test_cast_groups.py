@@ -147,9 +147,10 @@ def test_one_key_twice_in_a_group_gets_one_vote_and_the_same_answer_twice(
     assert service.instance.ledger("group").log.size == size + 2
 
 
-def test_a_cast_refused_by_the_domain_in_a_group_leaves_no_claim(
+def test_after_a_group_the_queue_is_free_and_a_refused_cast_leaves_no_claim(
         service: Service, ballot: dict[str, str]) -> None:
-    """A try refused before its claim (an unknown ballot) fails alone; the others cast."""
+    """A cast refused before its claim (an unknown ballot) writes nothing, and leads its
+    own group once the last one is done."""
     queue = _queue(service.instance, "group")
     answers = grouped(service, [(ballot["v6"], {"choice": "for"}, {}),
                                 (ballot["v7"], {"choice": "for"}, {})])
