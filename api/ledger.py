@@ -505,12 +505,16 @@ class Ledger:
                 if grown:
                     self._sign_group(conn, first, [
                         event for answer in answers if isinstance(answer, Submitted)
-                        for event in answer.events])
+                        for event in answer.events], len(commands))
+                for _ in commands:  # a failpoint counts the commands reaching it
+                    failpoints.hit(failpoints.BEFORE_COMMIT)
         except BaseException:
             if grown:  # the tree and state hold what the store does not: rebuild from it
                 self.state = start_state
                 self._reload()
             raise
+        for _ in commands:
+            failpoints.hit(failpoints.AFTER_COMMIT)
         done = [answer for answer in answers if isinstance(answer, Submitted)]
         for submitted in done:
             for offset, event in enumerate(submitted.events):
@@ -542,14 +546,18 @@ class Ledger:
         self.state = replay(submitted.events, self.state)
         return submitted
 
-    def _sign_group(self, conn: Connection, first: int, events: Sequence[ev.Event]) -> None:
+    def _sign_group(self, conn: Connection, first: int, events: Sequence[ev.Event],
+                    count: int = 1) -> None:
         """Sign one checkpoint over the group's entries (stored from ``first`` on) and keep
         its note in the same transaction: published if the policy says so, else kept for
-        the receipts."""
+        the receipts. The failpoints of the write path are reached once per command of the
+        group (``count``), as each would reach them alone (:mod:`api.failpoints`)."""
         published = self._publishes(first, events)
         with self._bound(conn):
             self._keep(conn, checkpoints if published else receipt_checkpoints,
                        self.log.checkpoint())
+            for _ in range(count):
+                failpoints.hit(failpoints.SIGNING)
 
     def _mirror_latest(self) -> None:
         latest = self.log.latest_checkpoint

@@ -12,6 +12,12 @@ crash between the two finds the vote in the log and returns its receipt; any oth
 request for that member is refused as already voted (one vote, one 201). Casts of one
 member racing in several worker processes wait for each other (:func:`cast`); a server
 starting settles the casts a crash cut off (:func:`settle_casts`).
+
+Casts that arrive together at one body in one process are written together (group commit,
+:func:`_queued`): each still makes its own claim, but the claims of a group are inserted in
+one registry transaction, its votes are logged in one ledger transaction under one signed
+checkpoint (each receipt proves its own entry under it), and its casts are recorded
+finished in one registry transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 import time
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g, request
@@ -264,16 +273,18 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
     Several requests for one member may race, in one worker or in several: the registry's
     row is the claim, and a request that finds another's claim still unfinished waits for it
     (without holding the body's lock), then answers as the log and the registry then say:
-    the first answer under the same key, else already voted, else it casts.
+    the first answer under the same key, else already voted, else it casts. Each try joins
+    the body's queue (:func:`_queued`), so the tries that arrive together are written as one
+    group.
     """
     principal = g.principal.id
     digest = _request_hash(body, ballot_id, choice)
     deadline = time.monotonic() + WAIT_SECONDS
     pause = 0.005
+    started = rfc3339(current_app.config["STARTED"])
     while True:
-        with inst.writing(body) as ledger:
-            answer = _attempt(inst, ledger, body, ballot_id, member, choice, key, principal,
-                              digest, stale=time.monotonic() > deadline)
+        answer = _queued(inst, _Try(body, ballot_id, member, choice, key, principal, digest,
+                                    started, stale=time.monotonic() > deadline))
         if answer is not None:
             return answer
         if time.monotonic() > deadline + WAIT_SECONDS:  # never seen: a bound, not a hope
@@ -284,10 +295,13 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
 
 
 def _attempt(inst: Instance, ledger: Ledger, body: str, ballot_id: str, member: str,
-             choice: str, key: str | None, principal: str, digest: str, *, stale: bool
-             ) -> dict[str, Any] | None:
-    """One try at a cast, holding the body's lock in this process; ``None`` while another
-    cast of this member is in flight (or, with ``stale``, after taking over its leftover)."""
+             choice: str, key: str | None, principal: str, digest: str, started: str, *,
+             stale: bool) -> dict[str, Any] | c.CastVote | None:
+    """One try at a cast, holding the body's lock in this process, up to the claim: the
+    answer when the registry or the log gives it already; ``None`` while another cast of
+    this member is in flight (or, with ``stale``, after taking over its leftover); else
+    the command to cast, decided on the state (a refusal raises and writes nothing), which
+    its group then claims, logs and finishes (:func:`_write_group`)."""
     engine = inst.engine
     with engine.connect() as conn:
         earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
@@ -322,7 +336,7 @@ def _attempt(inst: Instance, ledger: Ledger, body: str, ballot_id: str, member: 
                                                choice=choice, tracker=row.tracker))
             return _finish(inst, ledger, body, ballot_id, member, begun, index,
                            principal, key)
-        if not stale and row.created_at >= rfc3339(current_app.config["STARTED"]):
+        if not stale and row.created_at >= started:
             return None  # wait for the cast in flight to be logged or forgotten
         with write(engine) as conn:  # a leftover: take it over, unless it moved meanwhile
             gone = conn.execute(delete(CastRow).where(
@@ -339,37 +353,269 @@ def _attempt(inst: Instance, ledger: Ledger, body: str, ballot_id: str, member: 
     command = ledger.in_order(ledger.complete(c.CastVote(
         at(), member, ballot=ballot_id, choice=choice, tracker=tracker)))
     decide(ledger.state, command)  # refuse before anything is written (changes nothing)
+    return command
+
+
+@dataclass(slots=True)
+class _Try:
+    """One try of one cast request in its body's queue; ``settled`` with its ``answer``
+    (``None``: wait and try again) or its ``error`` when its group is done."""
+
+    body: str
+    ballot: str
+    member: str
+    choice: str
+    key: str | None
+    principal: str
+    digest: str
+    started: str  # when this server started (rfc3339): an older claim is a leftover
+    stale: bool = False
+    command: c.CastVote | None = None  # the cast, once this try goes on to claim it
+    index: int = -1
+    receipt: str = ""
+    settled: bool = False
+    answer: dict[str, Any] | None = None
+    error: BaseException | None = None
+    lead: bool = False  # this request's thread writes the next group
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def settle(self, answer: dict[str, Any] | None = None,
+               error: BaseException | None = None) -> None:
+        self.settled, self.answer, self.error = True, answer, error
+
+
+@dataclass(slots=True)
+class _Queue:
+    """The tries to cast in one body waiting in this process, and whether a thread writes."""
+
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    pending: list[_Try] = field(default_factory=list)
+    leading: bool = False
+
+
+MAX_GROUP = 256
+"""The most casts one group writes; more wait for the next."""
+
+_queues: weakref.WeakKeyDictionary[Instance, dict[str, _Queue]] = weakref.WeakKeyDictionary()
+_queues_guard = threading.Lock()
+
+
+def _queue(inst: Instance, body: str) -> _Queue:
+    with _queues_guard:
+        bodies = _queues.setdefault(inst, {})
+        found = bodies.get(body)
+        if found is None:
+            found = bodies[body] = _Queue()
+        return found
+
+
+def _queued(inst: Instance, item: _Try) -> dict[str, Any] | None:
+    """Group commit (leader and followers): the first try to find nobody writing to its body
+    writes every try waiting (:func:`_write_group`), its own among them; the tries that
+    arrive meanwhile wait, and the first of them writes the next group. So one commit per
+    step, and one signature, serve every cast that arrived while the previous group was
+    written. The try's answer, ``None`` to wait and try again."""
+    queue = _queue(inst, item.body)
+    with queue.guard:
+        queue.pending.append(item)
+        if not queue.leading:
+            queue.leading = item.lead = True
+    if not item.lead:
+        item.done.wait()
+    if item.lead:  # first in, or handed the lead: its own try is in the group it takes
+        _lead(inst, queue)
+    if item.error is not None:
+        raise item.error
+    if not item.settled:  # cannot happen: every try of a group is settled
+        raise RuntimeError("a cast left its group unsettled")
+    return item.answer
+
+
+def _lead(inst: Instance, queue: _Queue) -> None:
+    with queue.guard:
+        group, queue.pending = queue.pending[:MAX_GROUP], queue.pending[MAX_GROUP:]
     try:
-        with write(engine) as conn:
-            conn.execute(insert(CastRow).values(body=body, ballot=ballot_id, member=member,
-                                                tracker=tracker, entry=None, receipt=None,
-                                                created_at=command.at))
-            if key is not None:
-                conn.execute(delete(IdempotencyRow).where(
-                    IdempotencyRow.principal == principal, IdempotencyRow.key == key,
-                    IdempotencyRow.status.is_(None)))
-                conn.execute(insert(IdempotencyRow).values(
-                    principal=principal, key=key, request_sha256=digest, status=None,
-                    response=None, created_at=command.at))
-    except IntegrityError:
-        return None  # another cast of this member (or under this key) began first
-    try:
-        submitted = ledger.submit(command, sign=True)  # the receipt's checkpoint, one commit
-    except DomainError:
-        _forget(inst, body, ballot_id, member, principal, key, tracker)
-        raise
-    except Exception:
-        # Committed and then failed, or not written at all: the log says which.
-        ledger.refresh()
-        index = _find_vote(ledger, ballot_id, member, tracker, choice)
-        if index is None:
-            _forget(inst, body, ballot_id, member, principal, key, tracker)
+        with inst.writing(group[0].body) as ledger:
+            _write_group(inst, ledger, group)
+    except BaseException as exc:
+        for item in group:
+            if not item.settled:
+                item.settle(error=exc)
+        if not isinstance(exc, Exception):
             raise
-        return _finish(inst, ledger, body, ballot_id, member, command, index, principal, key)
-    failpoints.hit(failpoints.CAST_LOGGED)
-    index = next(i for i, e in zip(submitted.indices, submitted.events, strict=True)
-                 if type(e) in ev.VOTES)
-    return _finish(inst, ledger, body, ballot_id, member, command, index, principal, key)
+    finally:
+        with queue.guard:
+            successor = queue.pending[0] if queue.pending else None
+            if successor is not None:
+                successor.lead = True
+            else:
+                queue.leading = False
+        for item in group:
+            item.done.set()
+        if successor is not None:
+            successor.done.set()
+
+
+def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
+    """Write a group of tries to cast in one body, in steps, holding the body's lock in this
+    process: each try as :func:`_attempt` makes it, up to its claim; the claims inserted
+    (one registry transaction, :func:`_claim_group`); the votes logged (one ledger
+    transaction, one checkpoint, :func:`_log_group`); the casts finished (one registry
+    transaction, :func:`_finish_group`)."""
+    fresh: list[_Try] = []
+    for item in group:
+        try:
+            got = _attempt(inst, ledger, item.body, item.ballot, item.member, item.choice,
+                           item.key, item.principal, item.digest, item.started,
+                           stale=item.stale)
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        if isinstance(got, c.CastVote):
+            item.command = got
+            fresh.append(item)
+        else:
+            item.settle(got)
+    _finish_group(inst, ledger, _log_group(inst, ledger, _claim_group(inst, fresh)))
+
+
+def _claim(conn: Connection, items: list[_Try]) -> None:
+    """Insert the claims of ``items``: each cast's begun row and its key's request, with no
+    answer yet (an unanswered request under the same key goes first)."""
+    conn.execute(insert(CastRow), [
+        {"body": item.body, "ballot": item.ballot, "member": item.member,
+         "tracker": item.command.tracker, "entry": None, "receipt": None,
+         "created_at": item.command.at} for item in items if item.command is not None])
+    keyed = [item for item in items if item.key is not None and item.command is not None]
+    for item in keyed:
+        conn.execute(delete(IdempotencyRow).where(
+            IdempotencyRow.principal == item.principal, IdempotencyRow.key == item.key,
+            IdempotencyRow.status.is_(None)))
+    if keyed:
+        conn.execute(insert(IdempotencyRow), [
+            {"principal": item.principal, "key": item.key, "request_sha256": item.digest,
+             "status": None, "response": None,
+             "created_at": item.command.at if item.command is not None else ""}
+            for item in keyed])
+
+
+def _claim_group(inst: Instance, fresh: list[_Try]) -> list[_Try]:
+    """Claim the group's casts in one registry transaction; if a key or row refuses it
+    (another cast of a member, or under a key, began first), each claim alone, and a cast
+    whose claim is refused waits and tries again, as a lone try would. The claimed."""
+    if not fresh:
+        return []
+    try:
+        with write(inst.engine) as conn:
+            _claim(conn, fresh)
+        return fresh
+    except IntegrityError:
+        pass
+    claimed = []
+    for item in fresh:
+        try:
+            with write(inst.engine) as conn:
+                _claim(conn, [item])
+        except IntegrityError:
+            item.settle(None)  # another cast of this member (or under this key) began first
+            continue
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        claimed.append(item)
+    return claimed
+
+
+def _log_group(inst: Instance, ledger: Ledger, claimed: list[_Try]) -> list[_Try]:
+    """Log the claimed casts in one ledger transaction under one signed checkpoint
+    (:meth:`Ledger.submit_group`; a lone cast by :meth:`Ledger.submit`). A refused cast
+    has its claim forgotten and its error; if the transaction fails, the log says which
+    casts it holds (committed, then failed: those go on). Each logged cast reaches
+    ``CAST_LOGGED``. The logged, each with its entry's index."""
+    commands = [item.command for item in claimed if item.command is not None]
+    if not commands:
+        return []
+    try:
+        if len(commands) == 1:
+            answers: list[Any] = [ledger.submit(commands[0], sign=True)]
+        else:
+            answers = list(ledger.submit_group(commands))
+    except DomainError as refused:  # nothing written
+        for item in claimed:
+            _forget_try(inst, item, refused)
+        return []
+    except Exception as exc:
+        ledger.refresh()
+        logged = []
+        for item, command in zip(claimed, commands, strict=True):
+            index = _find_vote(ledger, item.ballot, item.member, command.tracker,
+                               command.choice)
+            if index is None:
+                _forget_try(inst, item, exc)
+            else:
+                item.index = index
+                logged.append(item)
+        return logged
+    logged = []
+    for item, answer in zip(claimed, answers, strict=True):
+        if isinstance(answer, DomainError):
+            _forget_try(inst, item, answer)
+            continue
+        item.index = next(i for i, e in zip(answer.indices, answer.events, strict=True)
+                          if type(e) in ev.VOTES)
+        try:
+            failpoints.hit(failpoints.CAST_LOGGED)
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        logged.append(item)
+    return logged
+
+
+def _forget_try(inst: Instance, item: _Try, error: BaseException) -> None:
+    """A claimed cast that was not logged: its claim goes, and the try fails with ``error``."""
+    try:
+        if item.command is not None:
+            _forget(inst, item.body, item.ballot, item.member, item.principal, item.key,
+                    item.command.tracker)
+    except Exception as exc:
+        error = exc
+    item.settle(error=error)
+
+
+def _finish_group(inst: Instance, ledger: Ledger, logged: list[_Try]) -> None:
+    """Finish the logged casts as :func:`_finish` finishes one, in one registry transaction
+    (rows read for update: the first receipt and answer kept stand); each then reaches
+    ``CAST_ANSWERED``. Should that transaction fail, each is finished alone."""
+    if not logged:
+        return
+    try:
+        for item in logged:
+            command = item.command
+            if command is None:  # cannot happen: only a claimed cast is logged
+                raise DomainError("a logged cast has no command")
+            item.receipt = ledger.receipt(item.index, tracker=command.tracker,
+                                          mark_key=command.mark_key,
+                                          member_key=ledger.member_key_of(command))
+        with write(inst.engine) as conn:
+            answers = [_finish_on(conn, item.body, item.ballot, item.member, item.command,
+                                  item.index, item.receipt, item.principal, item.key)
+                       for item in logged]
+    except Exception:
+        for item in logged:
+            try:
+                item.settle(_finish(inst, ledger, item.body, item.ballot, item.member,
+                                    item.command, item.index, item.principal, item.key))
+            except Exception as exc:
+                item.settle(error=exc)
+        return
+    for item, answer in zip(logged, answers, strict=True):
+        try:
+            failpoints.hit(failpoints.CAST_ANSWERED)
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        item.settle(answer)
 
 
 def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,
@@ -400,35 +646,45 @@ def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str,
     if command is not None:
         receipt = ledger.receipt(index, tracker=command.tracker, mark_key=command.mark_key,
                                  member_key=ledger.member_key_of(command))
-    where = (CastRow.body == body, CastRow.ballot == ballot, CastRow.member == member)
     with write(inst.engine) as conn:
-        row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt)
-                           .where(*where).with_for_update()).first()
-        if row is not None and row.entry is not None and row.receipt is not None:
-            tracker, index, receipt = row.tracker, row.entry, row.receipt  # finished already
-        elif receipt is None or command is None:
-            raise DomainError("the cast's receipt is not kept")  # cannot happen: see callers
-        elif row is None:  # its unfinished row was taken for a leftover: put it back
-            tracker = command.tracker
-            conn.execute(insert(CastRow).values(body=body, ballot=ballot, member=member,
-                                                tracker=tracker, entry=index,
-                                                receipt=receipt, created_at=command.at))
-        else:
-            tracker = command.tracker
-            conn.execute(update(CastRow).where(*where).values(entry=index, receipt=receipt))
-        answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
-                  "receipt": receipt}
-        if key is not None:
-            kept = conn.execute(select(IdempotencyRow.status, IdempotencyRow.response).where(
-                IdempotencyRow.principal == principal, IdempotencyRow.key == key)
-                .with_for_update()).first()
-            if kept is not None and kept.status is not None and kept.response is not None:
-                answer = json.loads(kept.response)
-            else:
-                conn.execute(update(IdempotencyRow).where(
-                    IdempotencyRow.principal == principal, IdempotencyRow.key == key)
-                    .values(status=201, response=json.dumps(answer)))
+        answer = _finish_on(conn, body, ballot, member, command, index, receipt, principal,
+                            key)
     failpoints.hit(failpoints.CAST_ANSWERED)
+    return answer
+
+
+def _finish_on(conn: Connection, body: str, ballot: str, member: str,
+               command: c.CastVote | None, index: int, receipt: str | None, principal: str,
+               key: str | None) -> dict[str, Any]:
+    """:func:`_finish`'s writes, on ``conn``: the cast's row finished, or the first receipt
+    it holds kept; the answer under the key kept, or the first one there answered."""
+    where = (CastRow.body == body, CastRow.ballot == ballot, CastRow.member == member)
+    row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt)
+                       .where(*where).with_for_update()).first()
+    if row is not None and row.entry is not None and row.receipt is not None:
+        tracker, index, receipt = row.tracker, row.entry, row.receipt  # finished already
+    elif receipt is None or command is None:
+        raise DomainError("the cast's receipt is not kept")  # cannot happen: see callers
+    elif row is None:  # its unfinished row was taken for a leftover: put it back
+        tracker = command.tracker
+        conn.execute(insert(CastRow).values(body=body, ballot=ballot, member=member,
+                                            tracker=tracker, entry=index,
+                                            receipt=receipt, created_at=command.at))
+    else:
+        tracker = command.tracker
+        conn.execute(update(CastRow).where(*where).values(entry=index, receipt=receipt))
+    answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
+              "receipt": receipt}
+    if key is not None:
+        kept = conn.execute(select(IdempotencyRow.status, IdempotencyRow.response).where(
+            IdempotencyRow.principal == principal, IdempotencyRow.key == key)
+            .with_for_update()).first()
+        if kept is not None and kept.status is not None and kept.response is not None:
+            answer = json.loads(kept.response)
+        else:
+            conn.execute(update(IdempotencyRow).where(
+                IdempotencyRow.principal == principal, IdempotencyRow.key == key)
+                .values(status=201, response=json.dumps(answer)))
     return answer
 
 
