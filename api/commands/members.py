@@ -38,6 +38,7 @@ from api.invites import (
     send_invite,
     set_email,
 )
+from api.names import skeleton
 from voting import commands as c
 from voting.decider import execute
 from voting.errors import DomainError
@@ -71,6 +72,10 @@ def check_rows(text: str, state: BodyState, *, by: str, at: str
         return [], errors
     reader.fieldnames = header
     commands: list[c.AdmitMember] = []
+    # names by their look-alike skeleton (api.names), so each row is checked in one lookup
+    shapes: dict[str, list[tuple[str, str]]] = {}
+    for member_id, member in state.members.items():
+        shapes.setdefault(skeleton(member.name), []).append((member_id, member.name))
     for number, row in enumerate(reader, start=2):
         if None in row:
             errors.append(f"row {number}: more cells than the header has columns")
@@ -98,6 +103,14 @@ def check_rows(text: str, state: BodyState, *, by: str, at: str
         except DomainError as exc:
             errors.append(f"row {number}: {exc}")
             continue
+        name = state.member(command.member).name  # as admitted (NFC)
+        twin = next((other for other, known in shapes.get(skeleton(name), ())
+                     if known != name), None)
+        if twin is not None:
+            errors.append(f"row {number}: name: {name!r} looks like the name of member "
+                          f"{twin!r} ({state.name_of(twin)}) without being it")
+            continue
+        shapes.setdefault(skeleton(name), []).append((command.member, name))
         commands.append(command)
     if not commands and not errors:
         errors.append("the file has no rows")

@@ -84,6 +84,18 @@ def test_members_import_checks_every_row_and_writes_nothing_on_error(tmp_path: P
     assert "nothing written" in result.output
     assert fingerprint(where) == before
 
+    alike = tmp_path / "alike.csv"  # a Cyrillic a (U+0430) in the secretary's name; 0 for O
+    alike.write_text("id,name\nm7,S\u0430m Secretary\nm8,Ann Other\nm9,Ann 0ther\n",
+                     encoding="utf-8")
+    result = CliRunner().invoke(main, ["members", "import", str(alike), "--body", "group",
+                                       "--instance", str(where)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith("row 2: name") and "'sec'" in line for line in lines)
+    assert any(line.startswith("row 4: name") and "'m8'" in line for line in lines)
+    assert not any(line.startswith("row 3") for line in lines)
+    assert fingerprint(where) == before
+
     header = tmp_path / "header.csv"
     header.write_text("id,nom\nm1,Ann\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["members", "import", str(header), "--body", "group",
