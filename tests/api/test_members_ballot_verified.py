@@ -5,8 +5,6 @@ the log alone (docs/counting.md, "Members' ballots")."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from api.storage import Store
 from audit.note import Ed25519Signer
 from audit.report import member_records
 from audit.signer import MemorySignerState
-from tests.conftest import ROOT
+from tests.api.verified import verified_elsewhere
 from voting import (
     AdmitMember,
     CastVote,
@@ -75,16 +73,7 @@ def test_members_ballots_verify_in_another_process(tmp_path: Path) -> None:
     opened = next(e for e in ledger.events() if isinstance(e, events.MembersBallotOpened))
     records = [r.summary for r in member_records(0, opened, "m4")]
     assert records == ["in the electorate of members' ballot named, weight 1"]
-    bundle = tmp_path / "bundle"
-    ledger.write_bundle(bundle)
-    ledger_key = ledger.vkey
-    ledger.close()
-    result = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "verify", str(bundle),
-         "--key", ledger_key, "--state-dir", str(tmp_path / "state")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "C-REPLAY" in result.stdout and "C-MINUTES" in result.stdout
+    bundle, _ = verified_elsewhere(ledger, tmp_path)
     text = "\n".join(p.read_text(encoding="utf-8") for p in (bundle / "minutes").glob("*.md"))
     assert "**Members' ballot** `named` (recorded)" in text
     assert "on the petition 'pet', which met its threshold" in text

@@ -4,8 +4,6 @@ with no registry of bodies or rules shared with the process that wrote it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from api.ledger import Ledger
 from api.storage import Store
 from audit.note import Ed25519Signer
 from audit.signer import MemorySignerState
-from tests.conftest import ROOT
+from tests.api.verified import verified_elsewhere
 from voting import (
     AdmitMember,
     CastVote,
@@ -96,16 +94,7 @@ def test_a_body_with_rules_of_its_own_verifies_in_another_process(tmp_path: Path
     assert ledger.state.motions["own"].state.value == "carried"
     assert ledger.state.motions["rem"].state.value == "remitted"
 
-    bundle = tmp_path / "bundle"
-    ledger.write_bundle(bundle)
-    ledger_key = ledger.vkey
-    ledger.close()
-    result = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "verify", str(bundle),
-         "--key", ledger_key, "--state-dir", str(tmp_path / "state")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "C-REPLAY" in result.stdout and "C-MINUTES" in result.stdout
+    bundle, _ = verified_elsewhere(ledger, tmp_path)
     minutes = next((bundle / "minutes").glob("*.md"))
     assert minutes.exists()
     text = "\n".join(p.read_text(encoding="utf-8") for p in (bundle / "minutes").glob("*.md"))
