@@ -402,16 +402,13 @@ def _register(w: _Writer, voters: Iterable[tuple[str, str]], where: str) -> None
     w.out(f"- Voted ({len(names)}): {', '.join(names) if names else 'nobody'}.")
 
 
-def _names(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
+def _names(w: _Writer, ballot_id: str, where: str, index: int, *, weights: bool = False
+           ) -> list[str]:
+    """Who voted on one side (``index`` of the split), by name; with ``weights`` (a card or
+    college vote) each with the weight they cast."""
     ballot = w.state.ballot(ballot_id)
-    return sorted(w.md_name(m, where) for m, split in ballot.votes.items() if split[index])
-
-
-def _cards(w: _Writer, ballot_id: str, where: str, index: int) -> list[str]:
-    """Who cast weight on one side of a card or college vote, by name, with the weight."""
-    ballot = w.state.ballot(ballot_id)
-    return sorted(f"{w.md_name(m, where)} ({split[index]})" for m, split in ballot.votes.items()
-                  if split[index])
+    return sorted(f"{w.md_name(m, where)} ({split[index]})" if weights else w.md_name(m, where)
+                  for m, split in ballot.votes.items() if split[index])
 
 
 def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str) -> None:
@@ -433,14 +430,11 @@ def _ballot_closed(w: _Writer, before: BodyState, e: ev.BallotClosed, where: str
         w.out(f"- Decided by `{ballot.threshold}`: it needed {ballot.result.needed}; "
               f"{e.for_votes} for, {e.against} against, {e.abstain} abstaining, of "
               f"{ballot.members} members on the roll and {ballot.present} present.")
-    if ballot.method == BallotMethod.RECORDED:
+    if ballot.method in (BallotMethod.RECORDED, BallotMethod.CARD, BallotMethod.COLLEGE):
+        weights = ballot.method != BallotMethod.RECORDED
         for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
-            names = _names(w, e.ballot, where, index)
+            names = _names(w, e.ballot, where, index, weights=weights)
             w.out(f"- {label} ({len(names)}): {', '.join(names) if names else 'none'}.")
-    if ballot.method in (BallotMethod.CARD, BallotMethod.COLLEGE):
-        for label, index in (("For", 0), ("Against", 1), ("Abstained", 2)):
-            cards = _cards(w, e.ballot, where, index)
-            w.out(f"- {label} ({len(cards)}): {', '.join(cards) if cards else 'none'}.")
     for name, share, yes, no, abstain, part_for, part_against in e.sections:
         cast = yes + no
         per_cent = f"{100 * yes / cast:.1f}% for" if cast else "no votes cast"
