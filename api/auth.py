@@ -18,7 +18,10 @@ the same statement that checks it is unused, so it works exactly once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -27,7 +30,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -225,20 +227,33 @@ def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
     lifetime was shortened, or by someone holding a key (RFC 9068 section 4: the
     resource server checks the token's validity window).
     """
+    return _verified(keys, token, issuer=issuer, leeway=leeway,
+                     max_lifetime=max_lifetime)[0]
+
+
+def _key_id(token: str) -> object:
+    """The ``kid`` a token's header names, read only to choose the key that must verify the
+    token (RFC 7515 section 4.1.4); PyJWT then checks the header, as signed, in full."""
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        segment = token.split(".", 1)[0]
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeError, binascii.Error):
         raise _unauthorized("the token is not a JWT") from None
-    if header.get("alg") != "EdDSA":
-        raise _unauthorized("the token is not signed with EdDSA")
-    if header.get("typ") != ACCESS_TYP:
-        raise _unauthorized("the token is not an access token")
-    kid = header.get("kid")
+    if not isinstance(header, dict):
+        raise _unauthorized("the token is not a JWT")
+    return header.get("kid")
+
+
+def _verified(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
+              max_lifetime: int | None) -> tuple[Claims, int, str]:
+    """:func:`verify_token`'s checks, parsing the token once: the claims, ``nbf`` and the
+    ``kid`` of the key that verified it (what :class:`TokenCache` keeps)."""
+    kid = _key_id(token)
     public = keys.public(kid) if isinstance(kid, str) else None
-    if public is None:
+    if public is None or not isinstance(kid, str):
         raise _unauthorized("the token names no key of this service")
     try:
-        claims: dict[str, Any] = jwt.decode(
+        decoded = jwt.api_jwt.decode_complete(
             token, public, algorithms=["EdDSA"], audience=AUDIENCE, issuer=issuer,
             leeway=leeway, options={"require": REQUIRED},
         )
@@ -246,12 +261,17 @@ def verify_token(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
         raise _unauthorized("the token has expired") from None
     except jwt.PyJWTError as exc:
         raise _unauthorized(f"the token is not valid: {exc}") from None
+    header, claims = decoded["header"], decoded["payload"]
+    if header.get("alg") != "EdDSA":  # cannot pass decode: the algorithms allowed are these
+        raise _unauthorized("the token is not signed with EdDSA")
+    if header.get("typ") != ACCESS_TYP:
+        raise _unauthorized("the token is not an access token")
     if max_lifetime is not None and int(claims["exp"]) - int(claims["iat"]) > max_lifetime:
         raise _unauthorized("the token claims to live longer than this service's tokens")
     subject, token_id = claims["sub"], claims["jti"]
     if not isinstance(subject, str) or not isinstance(token_id, str):
         raise _unauthorized("the token's sub and jti must be strings")
-    return Claims(subject, token_id, int(claims["exp"]))
+    return Claims(subject, token_id, int(claims["exp"])), int(claims["nbf"]), kid
 
 
 class TokenCache:
@@ -298,10 +318,8 @@ class TokenCache:
             if moment < not_before - leeway:  # cannot happen: it was valid when kept
                 raise _unauthorized("the token is not valid yet")
             return claims
-        claims = verify_token(keys, token, issuer=issuer, leeway=leeway,
-                              max_lifetime=max_lifetime)
-        not_before = int(jwt.decode(token, options={"verify_signature": False})["nbf"])
-        kid = str(jwt.get_unverified_header(token)["kid"])
+        claims, not_before, kid = _verified(keys, token, issuer=issuer, leeway=leeway,
+                                            max_lifetime=max_lifetime)
         with self._guard:
             if len(self._kept) >= self._size:
                 for old in list(self._kept)[: self._size // 2]:
