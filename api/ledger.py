@@ -183,6 +183,7 @@ class Ledger:
         self._waited_times = waited_times
         self._batch: _Batch | None = None
         self._mutex = threading.RLock()  # one thread of this process writes at a time
+        self._seen: int | None = None  # the store's version when last caught up (refresh)
         # The bulk of the log is read and folded without the write lock (other processes
         # go on writing meanwhile); what they add is caught up under it, below.
         stored = store.all_entries()
@@ -691,10 +692,13 @@ class Ledger:
             if self._batch is not None:
                 return 0  # a batch holds the write lock: nobody else has written
             before = self.size
-            if self.store.size() == before:  # the common case: one indexed read, no lock
-                return 0
-            with self.store.reader.connect() as conn:
-                self._catch_up(conn)
+            version = self.store.version()  # read first: a commit after it changes it
+            if version is not None and version == self._seen:
+                return 0  # nobody has committed since the last look: no read at all
+            if self.store.size() != before:  # else one indexed read, no lock
+                with self.store.reader.connect() as conn:
+                    self._catch_up(conn)
+            self._seen = version
             return self.size - before
 
     def _catch_up(self, conn: Connection) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -175,6 +176,9 @@ class Store:
         self._queue: int | None = None  # the lock file's descriptor (SQLite in a file)
         self._queued = 0  # how deep this process's writing thread holds it
         self._local = threading.RLock()
+        self._probe: tuple[int, sqlite3.Connection] | None = None  # (pid, connection)
+        self._probe_guard = threading.Lock()
+        self._database: str | None = None  # the SQLite file, for the probe
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -183,6 +187,7 @@ class Store:
             event.listen(self.reader, "begin", _sqlite_read_begin)
             database = self.engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
+                self._database = database
                 self._queue = os.open(f"{database}.lock",
                                       os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         metadata.create_all(self.engine)
@@ -224,6 +229,25 @@ class Store:
         with self._writer(), self.engine.begin() as conn:
             self.lock(conn)
             yield conn
+
+    def version(self) -> int | None:
+        """A number that changes whenever another connection (of this process or another)
+        has committed to the database since the last call: SQLite's ``PRAGMA data_version``
+        (sqlite.org/pragma.html#pragma_data_version), asked of a connection of its own that
+        never writes, so that "has anyone written?" costs no transaction. ``None`` where
+        there is no such probe (PostgreSQL, a database in memory): ask :meth:`size`.
+
+        Read it *before* reading what it guards: a commit after the reading changes it.
+        """
+        if self._database is None:
+            return None
+        with self._probe_guard:
+            probe = self._probe
+            if probe is None or probe[0] != os.getpid():  # never a connection of the parent
+                connection = sqlite3.connect(self._database, timeout=5.0, isolation_level=None,
+                                             check_same_thread=False)
+                probe = self._probe = (os.getpid(), connection)
+            return int(probe[1].execute("PRAGMA data_version").fetchone()[0])
 
     def size(self, conn: Connection | None = None) -> int:
         """The number of entries: the next ``seq``, read from the key's index (the entries are
@@ -306,6 +330,10 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
         self.reader.dispose()
+        with self._probe_guard:
+            probe, self._probe = self._probe, None
+            if probe is not None and probe[0] == os.getpid():
+                probe[1].close()
         with self._local:
             if self._queue is not None:
                 os.close(self._queue)

@@ -221,3 +221,55 @@ def test_a_failed_commit_after_growing_the_tree_leaves_nothing_and_rebuilds_it(
     assert again.log.root() == ledger.log.root() and again.state == ledger.state
     again.close()
     ledger.close()
+
+
+def test_a_ledger_asks_the_store_only_when_someone_has_committed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``refresh`` first asks SQLite's ``data_version`` (a connection of the store's own that
+    never writes): unchanged, it reads nothing; after another writer's commit it reads the
+    size and catches up, every time, however many looks came between."""
+    members = voters(3)
+    first = opener(tmp_path)
+    open_ballot_of(first, members)
+    second = opener(tmp_path)
+    assert first.refresh() == 0  # its own commits moved the version: one read, then quiet
+    reads: list[int] = []
+    size = first.store.size
+    monkeypatch.setattr(first.store, "size", lambda *a: reads.append(1) or size(*a))
+    for _ in range(5):
+        assert first.refresh() == 0
+    assert reads == []
+    second.submit(c.CastVote(AT, "v00", ballot="v1", choice="for"))
+    assert first.refresh() == 1 and reads == [1]
+    assert first.refresh() == 0 and reads == [1]
+    assert first.state == second.state
+    second.submit(c.CastVote(AT, "v01", ballot="v1", choice="for"))
+    second.submit(c.CastVote(AT, "v02", ballot="v1", choice="for"))
+    assert first.refresh() == 2 and first.log.root() == second.log.root()
+    first.close()
+    second.close()
+
+
+def test_the_store_s_version_moves_with_any_other_connection_s_commit(tmp_path: Path) -> None:
+    from sqlalchemy import insert
+
+    from api.storage import Store, checkpoints
+
+    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    mine, other = Store(url), Store(url)
+    before = mine.version()
+    assert before is not None and mine.version() == before
+    with other.transaction() as conn:
+        conn.execute(insert(checkpoints).values(size=1, note="other's"))
+    after = mine.version()
+    assert after != before
+    with mine.transaction() as conn:  # its own engine is another connection than the probe
+        conn.execute(insert(checkpoints).values(size=2, note="mine"))
+    settled = mine.version()
+    assert settled not in (before, after)
+    with other.transaction():
+        pass  # a transaction that commits nothing changes nothing
+    assert mine.version() == settled
+    assert Store("sqlite://").version() is None  # in memory: no probe, ask the size
+    mine.close()
+    other.close()
