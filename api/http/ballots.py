@@ -35,7 +35,7 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from api import failpoints
@@ -296,22 +296,16 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
 
 def _attempt(inst: Instance, ledger: Ledger, body: str, ballot_id: str, member: str,
              choice: str, key: str | None, principal: str, digest: str, started: str, *,
-             stale: bool) -> dict[str, Any] | c.CastVote | None:
+             stale: bool, earlier: Any, row: Any
+             ) -> dict[str, Any] | c.CastVote | None:
     """One try at a cast, holding the body's lock in this process, up to the claim: the
     answer when the registry or the log gives it already; ``None`` while another cast of
     this member is in flight (or, with ``stale``, after taking over its leftover); else
     the command to cast, decided on the state (a refusal raises and writes nothing), which
-    its group then claims, logs and finishes (:func:`_write_group`)."""
+    its group then claims, logs and finishes (:func:`_write_group`). ``earlier`` and ``row``
+    are what the registry held for the key and for the cast as the group began
+    (:func:`_registered`)."""
     engine = inst.engine
-    with engine.connect() as conn:
-        earlier = conn.execute(select(IdempotencyRow.request_sha256, IdempotencyRow.status,
-                                      IdempotencyRow.response).where(
-            IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first() \
-            if key is not None else None
-        row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt,
-                                  CastRow.created_at).where(
-            CastRow.body == body, CastRow.ballot == ballot_id,
-            CastRow.member == member)).first()
     mine = earlier is not None and earlier.request_sha256 == digest
     if earlier is not None:
         if not mine:
@@ -463,11 +457,20 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
     transaction, one checkpoint, :func:`_log_group`); the casts finished (one registry
     transaction, :func:`_finish_group`)."""
     fresh: list[_Try] = []
+    try:
+        earlier, rows = _registered(inst, group)
+    except Exception as exc:
+        for item in group:
+            item.settle(error=exc)
+        return
     for item in group:
         try:
             got = _attempt(inst, ledger, item.body, item.ballot, item.member, item.choice,
                            item.key, item.principal, item.digest, item.started,
-                           stale=item.stale)
+                           stale=item.stale,
+                           earlier=earlier.get((item.principal, item.key))
+                           if item.key is not None else None,
+                           row=rows.get((item.ballot, item.member)))
         except Exception as exc:
             item.settle(error=exc)
             continue
@@ -477,6 +480,26 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
         else:
             item.settle(got)
     _finish_group(inst, ledger, _log_group(inst, ledger, _claim_group(inst, fresh)))
+
+
+def _registered(inst: Instance, group: list[_Try]
+                ) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], Any]]:
+    """What the registry holds for a group's tries, in two reads for the whole group: the
+    requests made under their keys, by (principal, key), and the casts' rows, by (ballot,
+    member). A group's tries are of one body."""
+    body = group[0].body
+    keyed = sorted({(item.principal, item.key) for item in group if item.key is not None})
+    with inst.engine.connect() as conn:
+        earlier = {(r.principal, r.key): r for r in conn.execute(select(
+            IdempotencyRow.principal, IdempotencyRow.key, IdempotencyRow.request_sha256,
+            IdempotencyRow.status, IdempotencyRow.response).where(
+            tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(keyed)))} if keyed else {}
+        rows = {(r.ballot, r.member): r for r in conn.execute(select(
+            CastRow.ballot, CastRow.member, CastRow.entry, CastRow.tracker, CastRow.receipt,
+            CastRow.created_at).where(
+            CastRow.body == body, CastRow.ballot.in_(sorted({item.ballot for item in group})),
+            CastRow.member.in_(sorted({item.member for item in group}))))}
+    return earlier, rows
 
 
 def _claim(conn: Connection, items: list[_Try]) -> None:
@@ -598,9 +621,7 @@ def _finish_group(inst: Instance, ledger: Ledger, logged: list[_Try]) -> None:
                                           mark_key=command.mark_key,
                                           member_key=ledger.member_key_of(command))
         with write(inst.engine) as conn:
-            answers = [_finish_on(conn, item.body, item.ballot, item.member, item.command,
-                                  item.index, item.receipt, item.principal, item.key)
-                       for item in logged]
+            answers = _finish_many(conn, logged)
     except Exception:
         for item in logged:
             try:
@@ -686,6 +707,66 @@ def _finish_on(conn: Connection, body: str, ballot: str, member: str,
                 IdempotencyRow.principal == principal, IdempotencyRow.key == key)
                 .values(status=201, response=json.dumps(answer)))
     return answer
+
+
+def _finish_many(conn: Connection, items: list[_Try]) -> list[dict[str, Any]]:
+    """:func:`_finish_on` for a group's logged casts (of one body; each claimed, so no two
+    share a cast's row or a key), in at most five statements whatever their number: the
+    rows read for update, the missing put back, the unfinished finished; then the keys'
+    requests read for update and the unanswered answered. The answers, in order."""
+    body = items[0].body
+    rows = {(r.ballot, r.member): r for r in conn.execute(select(
+        CastRow.ballot, CastRow.member, CastRow.entry, CastRow.tracker, CastRow.receipt).where(
+        CastRow.body == body, CastRow.ballot.in_(sorted({item.ballot for item in items})),
+        CastRow.member.in_(sorted({item.member for item in items}))).with_for_update())}
+    answers: list[dict[str, Any]] = []
+    put_back: list[dict[str, Any]] = []
+    finished: list[dict[str, Any]] = []
+    for item in items:
+        row, command = rows.get((item.ballot, item.member)), item.command
+        if row is not None and row.entry is not None and row.receipt is not None:
+            tracker, index, receipt = row.tracker, row.entry, row.receipt  # finished already
+        elif command is None or not item.receipt:
+            raise DomainError("the cast's receipt is not kept")  # cannot happen: see caller
+        else:
+            tracker, index, receipt = command.tracker, item.index, item.receipt
+            if row is None:  # its unfinished row was taken for a leftover: put it back
+                put_back.append({"body": body, "ballot": item.ballot, "member": item.member,
+                                 "tracker": tracker, "entry": index, "receipt": receipt,
+                                 "created_at": command.at})
+            else:
+                finished.append({"b_ballot": item.ballot, "b_member": item.member,
+                                 "b_entry": index, "b_receipt": receipt})
+        answers.append({"ballot": item.ballot, "member": item.member, "entry": index,
+                        "tracker": tracker, "receipt": receipt})
+    if put_back:
+        conn.execute(insert(CastRow), put_back)
+    if finished:
+        conn.execute(update(CastRow).where(
+            CastRow.body == body, CastRow.ballot == bindparam("b_ballot"),
+            CastRow.member == bindparam("b_member")).values(
+            entry=bindparam("b_entry"), receipt=bindparam("b_receipt")), finished)
+    keyed = [(at, item) for at, item in enumerate(items) if item.key is not None]
+    if keyed:
+        kept = {(r.principal, r.key): r for r in conn.execute(select(
+            IdempotencyRow.principal, IdempotencyRow.key, IdempotencyRow.status,
+            IdempotencyRow.response).where(tuple_(IdempotencyRow.principal, IdempotencyRow.key)
+                                           .in_([(item.principal, item.key)
+                                                 for _, item in keyed])).with_for_update())}
+        answered: list[dict[str, Any]] = []
+        for at, item in keyed:
+            found = kept.get((item.principal, item.key))
+            if found is not None and found.status is not None and found.response is not None:
+                answers[at] = json.loads(found.response)
+            else:
+                answered.append({"b_principal": item.principal, "b_key": item.key,
+                                 "b_response": json.dumps(answers[at])})
+        if answered:
+            conn.execute(update(IdempotencyRow).where(
+                IdempotencyRow.principal == bindparam("b_principal"),
+                IdempotencyRow.key == bindparam("b_key")).values(
+                status=201, response=bindparam("b_response")), answered)
+    return answers
 
 
 def _forget_requests(conn: Connection, body: str, ballot: str, principal: str) -> None:

@@ -162,3 +162,19 @@ def test_after_a_group_the_queue_is_free_and_a_refused_cast_leaves_no_claim(
         members = sorted(conn.execute(select(CastRow.member)).scalars())
     assert members == ["v6", "v7"]
     assert not queue.pending and not queue.leading
+
+
+def test_a_group_of_keyed_casts_keeps_each_key_s_own_answer(
+        service: Service, ballot: dict[str, str]) -> None:
+    """The group's casts are finished together (one read of their rows and keys, one update
+    each of rows and keys): each key keeps its own cast's answer, and a retry under it gets
+    those bytes again, never a neighbour's."""
+    calls = [(ballot[m], {"choice": "for"}, {"Idempotency-Key": f"key-{m}"}) for m in VOTERS]
+    answers = grouped(service, calls)
+    assert [a.status_code for a in answers] == [201] * len(VOTERS), [a.json for a in answers]
+    assert len({parse_receipt(a.json["receipt"]).note for a in answers}) == 1
+    assert [a.json["member"] for a in answers] == VOTERS
+    for (token, body, headers), first in zip(calls, answers, strict=True):
+        again = service.app.test_client().post(f"{B}/ballots/b1/votes", json=body,
+                                               headers={**bearer(token), **headers})
+        assert again.status_code == 201 and again.data == first.data
