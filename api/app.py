@@ -199,7 +199,7 @@ def _authorize() -> None:
                                       issuer=current_app.config["ISSUER"],
                                       leeway=int(current_app.config["TOKEN_LEEWAY_SECONDS"]),
                                       max_lifetime=int(current_app.config["ACCESS_TOKEN_SECONDS"]))
-        principal = served.principal(claims.subject)
+        principal = claims.principal or served.principal(claims.subject)
     g.principal = principal
     g.roles = frozenset()
     body = (request.view_args or {}).get("body")

@@ -199,17 +199,33 @@ class Claims:
     subject: str
     token_id: str
     expires: int
+    principal: Principal | None = None  # a member's, as the token names it (MEMBER_CLAIM)
+
+
+MEMBER_CLAIM = "tellers_member"
+"""A private claim (RFC 7519 section 4.3) of a member's access token: ``[body, member]``, as
+the token's principal row says. A principal's row is never changed or removed, so a request
+with such a token needs no read of it; a token without it (or the admin's, which never has
+it) is looked up. Only a holder of a token key can write it, who could name any principal
+in ``sub`` as well."""
 
 
 def issue_token(keys: TokenKeys, *, issuer: str, subject: str, lifetime: int,
-                now: datetime) -> str:
-    """A signed access token for ``subject``, valid from ``now`` for ``lifetime`` seconds."""
+                now: datetime, principal: Principal | None = None) -> str:
+    """A signed access token for ``subject``, valid from ``now`` for ``lifetime`` seconds;
+    naming the member (:data:`MEMBER_CLAIM`) when ``principal``, whose id is ``subject``,
+    is a member."""
     kid, key = keys.signing()
     moment = int(now.timestamp())
-    claims = {
+    claims: dict[str, object] = {
         "iss": issuer, "aud": AUDIENCE, "sub": subject, "jti": secrets.token_urlsafe(16),
         "iat": moment, "nbf": moment, "exp": moment + lifetime,
     }
+    if principal is not None:
+        if principal.id != subject:
+            raise ValueError(f"the token's subject is {subject!r}, not {principal.id!r}")
+        if principal.kind == "member" and principal.body and principal.member:
+            claims[MEMBER_CLAIM] = [principal.body, principal.member]
     return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid, "typ": ACCESS_TYP})
 
 
@@ -271,7 +287,14 @@ def _verified(keys: TokenKeys, token: str, *, issuer: str, leeway: int,
     subject, token_id = claims["sub"], claims["jti"]
     if not isinstance(subject, str) or not isinstance(token_id, str):
         raise _unauthorized("the token's sub and jti must be strings")
-    return Claims(subject, token_id, int(claims["exp"])), int(claims["nbf"]), kid
+    named, member = claims.get(MEMBER_CLAIM), None
+    if named is not None:
+        if not (isinstance(named, list) and len(named) == 2
+                and all(isinstance(part, str) and part for part in named)):
+            raise _unauthorized(f"the token's {MEMBER_CLAIM} is not [body, member]")
+        member = Principal(subject, "member", named[0], named[1])
+    return (Claims(subject, token_id, int(claims["exp"]), member), int(claims["nbf"]),
+            kid)
 
 
 class TokenCache:

@@ -53,7 +53,7 @@ from sqlalchemy import (  # noqa: E402
 )
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 
-from api.auth import issue_token, rfc3339  # noqa: E402
+from api.auth import Principal, issue_token, rfc3339  # noqa: E402
 from api.commands.serve import listen, prepare, supervise  # noqa: E402
 from api.db import write  # noqa: E402
 from api.instance import Instance  # noqa: E402
@@ -189,8 +189,9 @@ def prepare_body(where: Path, body: str, members: int, database_url: str | None
         with write(inst.engine) as conn:
             for member in ids:
                 principal = inst.add_member_principal(conn, body, member, now=moment)
-                tokens[member] = issue_token(inst.keys, issuer="tellers", subject=principal,
-                                             lifetime=TOKEN_SECONDS, now=moment)
+                tokens[member] = issue_token(
+                    inst.keys, issuer="tellers", subject=principal, lifetime=TOKEN_SECONDS,
+                    now=moment, principal=Principal(principal, "member", body, member))
         return tokens
     finally:
         inst.close()
@@ -266,8 +267,9 @@ def prepare_large_body(where: Path, body: str, members: int, voters: int,
         with write(inst.engine) as conn:
             for member in ids[:voters]:
                 principal = inst.add_member_principal(conn, body, member, now=moment)
-                tokens[member] = issue_token(inst.keys, issuer="tellers", subject=principal,
-                                             lifetime=TOKEN_SECONDS, now=moment)
+                tokens[member] = issue_token(
+                    inst.keys, issuer="tellers", subject=principal, lifetime=TOKEN_SECONDS,
+                    now=moment, principal=Principal(principal, "member", body, member))
         return tokens, took
     finally:
         inst.close()

@@ -61,7 +61,8 @@ class Token(MethodView):
             principal = redeem_invite(conn, data["invite"], now=moment)
         lifetime = int(current_app.config["ACCESS_TOKEN_SECONDS"])
         token = issue_token(instance().keys, issuer=current_app.config["ISSUER"],
-                            subject=principal.id, lifetime=lifetime, now=moment)
+                            subject=principal.id, lifetime=lifetime, now=moment,
+                            principal=principal)
         csrf = csrf_token(token)
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime,
                   "body": principal.body, "member": principal.member,

@@ -184,3 +184,56 @@ def test_token_keys_are_readable_by_the_owner_only(service: Service) -> None:
     for path in keys:
         assert path.stat().st_mode & 0o077 == 0, path
     assert (service.instance.path / "keys").stat().st_mode & 0o077 == 0
+
+
+def test_a_member_s_token_names_the_member_and_is_not_looked_up(
+        service: Service, secretary: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's access token carries ``tellers_member`` ([body, member], as the principal's
+    row says), so a request with it reads no principal row; the claim gives the member's own
+    roles in that body and nothing anywhere else, and the admin's token never has it."""
+    from api.auth import MEMBER_CLAIM
+
+    member = service.admit("group", secretary, "m1")
+    payload = jwt.decode(member, options={"verify_signature": False})
+    assert payload[MEMBER_CLAIM] == ["group", "m1"]
+    assert MEMBER_CLAIM not in jwt.decode(service.admin(), options={"verify_signature": False})
+
+    def no_reads(_principal: str) -> None:
+        raise AssertionError("a member's token was looked up")
+
+    monkeypatch.setattr(service.instance, "principal", no_reads)
+    assert service.client.get(f"{B}/receipts", headers=bearer(member)).status_code == 200
+    refused = service.post(f"{B}/members", member, {"id": "m2", "name": "M Two"})
+    assert refused.status_code == 403  # a member is no officer, claim or not
+    other = service.client.post("/api/v1/bodies", headers=bearer(member), json={
+        "id": "other", "name": "Other", "secretary": {"id": "s", "name": "S"}})
+    assert other.status_code == 403
+
+
+def test_a_token_without_the_member_claim_is_looked_up(service: Service,
+                                                         secretary: str) -> None:
+    """Tokens issued before the claim existed (or by hand) still work: the principal's row
+    says who they speak for; one naming no principal is refused."""
+    from api.auth import MEMBER_CLAIM
+
+    payload = jwt.decode(secretary, options={"verify_signature": False})
+    plain = signed(service, claims(sub=payload["sub"]))
+    assert MEMBER_CLAIM not in jwt.decode(plain, options={"verify_signature": False})
+    assert service.post(f"{B}/members/sec/invites", plain).status_code == 201
+    assert service.post(f"{B}/members/sec/invites",
+                        signed(service, claims(sub="p-nobody"))).status_code == 401
+
+
+@pytest.mark.parametrize("named", [["group"], ["group", ""], ["group", 3], "group/sec",
+                                   {"body": "group", "member": "sec"}, ["group", "sec", "x"]])
+def test_a_malformed_member_claim_is_refused(service: Service, secretary: str,
+                                             named: Any) -> None:
+    from api.auth import MEMBER_CLAIM
+
+    sub = subject(service, secretary)
+    before = service.fingerprint("group")
+    response = service.post(f"{B}/members/sec/invites",
+                            signed(service, claims(sub=sub, **{MEMBER_CLAIM: named})))
+    assert response.status_code == 401, response.json
+    assert MEMBER_CLAIM in response.json["detail"]
+    assert service.fingerprint("group") == before
