@@ -687,17 +687,27 @@ class Ledger:
 
     def refresh(self) -> int:
         """Catch up with the entries other processes stored since this one last looked: fold
-        them into the state and the tree (never a full replay). Returns how many."""
+        them into the state and the tree (never a full replay). Returns how many.
+
+        The look itself takes no lock, so a reader never waits for a write of this process
+        in progress: when the store's version (:meth:`Store.version`) has not moved there is
+        nothing to read; else when the store holds no more entries than this ledger there
+        is nothing new either (a write in progress here holds the store's write lock, taken
+        after catching up, so no other process can have added one meanwhile: its own rows
+        are the only ones the tree may hold beyond the store). Only a catch-up takes the
+        ledger's lock."""
+        version = self.store.version()  # read first: a commit after it changes it
+        if version is not None and version == self._seen:
+            return 0  # nobody has committed since the last look: no read at all
+        if self.store.size() <= self.size:  # one indexed read
+            self._seen = version
+            return 0
         with self._mutex:
             if self._batch is not None:
                 return 0  # a batch holds the write lock: nobody else has written
             before = self.size
-            version = self.store.version()  # read first: a commit after it changes it
-            if version is not None and version == self._seen:
-                return 0  # nobody has committed since the last look: no read at all
-            if self.store.size() != before:  # else one indexed read, no lock
-                with self.store.reader.connect() as conn:
-                    self._catch_up(conn)
+            with self.store.reader.connect() as conn:  # what another thread left to read
+                self._catch_up(conn)
             self._seen = version
             return self.size - before
 
