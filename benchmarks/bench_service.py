@@ -54,7 +54,7 @@ from sqlalchemy import (  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 
 from api.auth import Principal, issue_token, rfc3339  # noqa: E402
-from api.commands.serve import listen, prepare, supervise  # noqa: E402
+from api.commands.serve import listen_each, prepare, supervise  # noqa: E402
 from api.db import write  # noqa: E402
 from api.instance import Instance  # noqa: E402
 from api.storage import Store, entries  # noqa: E402
@@ -127,13 +127,13 @@ def bare_server(url: str) -> Iterator[int]:
     engine = bare_engine(url)
     bare_metadata.create_all(engine)
     engine.dispose()
-    listener = listen("127.0.0.1", 0)
-    port = int(listener.getsockname()[1])
+    listeners = listen_each("127.0.0.1", 0, WORKERS)  # as tellers serve --workers 2
+    port = int(listeners[0].getsockname()[1])
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            supervise(lambda: bare_app(url), listener, THREADS, WORKERS)
+            supervise(lambda: bare_app(url), listeners, THREADS, WORKERS)
         except BaseException:
             import traceback
 
@@ -141,7 +141,8 @@ def bare_server(url: str) -> Iterator[int]:
             code = 1
         finally:
             os._exit(code)
-    listener.close()
+    for made in listeners:
+        made.close()
     try:
         for _ in range(200):
             probe = Client(port)

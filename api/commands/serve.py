@@ -9,9 +9,11 @@ commit and its signature (:meth:`api.ledger.Ledger.sign_head`), and settles the 
 crash cut off before they were answered (:func:`api.http.ballots.settle_casts`).
 
 The server is waitress (threads). With ``--workers N`` (N >= 2, on systems
-with ``fork``) the parent binds the listening socket once and forks N
-processes, each running waitress with its own threads on that one socket
-(the kernel hands each connection to one of them); each builds its own app
+with ``fork``) the parent binds the listening sockets and forks N
+processes, each running waitress with its own threads: on Linux each worker has
+its own socket on the port (``SO_REUSEPORT``), so the kernel spreads connections
+evenly over them (:func:`listen_each`); elsewhere they share one socket and the
+kernel hands each connection to one of them. Each builds its own app
 after the fork, so no database connection is shared between processes. Every
 worker keeps each body's state in memory and catches up from what the others
 stored (:mod:`api.ledger`). SIGTERM or SIGINT to the parent stops them all
@@ -34,7 +36,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +49,8 @@ from api.db import upgrade
 from api.http.ballots import settle_casts
 from api.instance import Instance
 
-__all__ = ["DEMO_BODY", "listen", "load_demo", "prepare", "run_app", "serve", "supervise"]
+__all__ = ["DEMO_BODY", "listen", "listen_each", "load_demo", "prepare", "run_app", "serve",
+           "supervise"]
 
 INVITE_SECONDS = 14 * 24 * 3600
 
@@ -129,6 +132,32 @@ def listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family, backlog=1024)
 
 
+BALANCED = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+"""Whether the kernel spreads connections over sockets sharing a port (Linux ``SO_REUSEPORT``)."""
+
+
+def listen_each(host: str, port: int, count: int) -> list[socket.socket]:
+    """One listening socket for each of ``count`` workers, all on one port: on Linux each
+    bound with ``SO_REUSEPORT``, so the kernel spreads new connections evenly over the
+    workers (socket(7)); on one socket they all accept from, a keep-alive connection goes to
+    whichever worker wakes first, and one worker may hold most of them while another idles.
+    Elsewhere (or for one worker) the one shared socket of :func:`listen`."""
+    if count < 2 or not BALANCED:
+        return [listen(host, port)]
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sockets.append(socket.create_server((host, port), family=family, backlog=1024,
+                                                reuse_port=True))
+            port = int(sockets[0].getsockname()[1])  # port 0: the one the first was given
+    except BaseException:
+        for made in sockets:
+            made.close()
+        raise
+    return sockets
+
+
 def _app_of(where: Path) -> Callable[[], Flask]:
     def make() -> Flask:
         from api.app import create_app
@@ -170,17 +199,25 @@ def _stop_gracefully(_signum: int, _frame: object) -> None:
     threading.Thread(target=later, name="tellers-stop", daemon=True).start()
 
 
-def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: int,
-              workers: int) -> None:
-    """Fork ``workers`` processes serving ``listener``; wait; stop them all together."""
+def supervise(make_app: Callable[[], Flask], listener: socket.socket | Sequence[socket.socket],
+              threads: int, workers: int) -> None:
+    """Fork ``workers`` processes serving ``listener`` (one socket all share, or one socket
+    each, :func:`listen_each`); wait; stop them all together."""
+    listeners = [listener] if isinstance(listener, socket.socket) else list(listener)
+    if len(listeners) not in (1, workers):
+        raise ValueError(f"{len(listeners)} listening sockets for {workers} workers")
     children: list[int] = []
-    for _ in range(workers):
+    for number in range(workers):
         pid = os.fork()
         if pid == 0:  # the worker
             code = 0
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                run_app(make_app, listener, threads)
+                own = listeners[number % len(listeners)]
+                for other in listeners:
+                    if other is not own:
+                        other.close()
+                run_app(make_app, own, threads)
             except KeyboardInterrupt:
                 pass
             except BaseException:
@@ -193,7 +230,8 @@ def supervise(make_app: Callable[[], Flask], listener: socket.socket, threads: i
                 sys.stderr.flush()
                 os._exit(code)
         children.append(pid)
-    listener.close()  # the workers hold it
+    for made in listeners:
+        made.close()  # the workers hold them
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -236,13 +274,15 @@ def serve(host: str, port: int, threads: int, workers: int, demo: bool,
         raise click.ClickException("--workers 2 or more needs fork (Linux, macOS, BSD); "
                                    "run one worker, with --threads, here")
     where = (instance_dir or default_instance()).resolve()
-    listener = listen(host, port)
+    listeners = listen_each(host, port, workers)
+    listener = listeners[0]
     port = int(listener.getsockname()[1])
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     try:
         prepare(where, base=base, demo=demo)
     except BaseException:
-        listener.close()
+        for made in listeners:
+            made.close()
         raise
     plural = "s" if workers > 1 else ""
     click.echo(f"serving   {base}/  ({workers} worker{plural} x {threads} threads; "
@@ -256,4 +296,4 @@ def serve(host: str, port: int, threads: int, workers: int, demo: bool,
         finally:
             listener.close()
         return
-    supervise(_app_of(where), listener, threads, workers)
+    supervise(_app_of(where), listeners, threads, workers)
