@@ -13,8 +13,11 @@ naive; a string compares correctly and means the same on both databases).
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from api.writers import WriterQueue
 from tallying.errors import TellersError
 
 __all__ = [
@@ -191,10 +195,31 @@ def _lazy_commit(conn: Connection) -> None:
     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
+_queues: weakref.WeakKeyDictionary[Engine, tuple[int, WriterQueue]] = \
+    weakref.WeakKeyDictionary()
+_queues_guard = threading.Lock()
+
+
+def _queue_of(engine: Engine) -> WriterQueue | None:
+    """The writers' queue of the SQLite file ``engine`` writes (:mod:`api.writers`): one per
+    engine and process (two engines on one file, durable or not, queue on its lock file
+    alike), gone with the engine; ``None`` when not writing a SQLite file."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    with _queues_guard:
+        found = _queues.get(engine)
+        if found is None or found[0] != os.getpid():  # never the lock file of the parent
+            found = _queues[engine] = (os.getpid(), WriterQueue(database))
+        return found[1]
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """One write transaction on the registry: committed on success, rolled back on error."""
-    with engine.connect() as conn:
+    """One write transaction on the registry: committed on success, rolled back on error. On
+    SQLite the writer first queues on the file's lock (:mod:`api.writers`)."""
+    queue = _queue_of(engine)
+    with queue.hold() if queue is not None else nullcontext(), engine.connect() as conn:
         conn.execution_options(tellers_write=True)
         with conn.begin():
             yield conn

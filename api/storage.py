@@ -20,7 +20,6 @@ as the notes, so every process serving the body shares it (docs/verifying.md,
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import threading
@@ -47,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import insert as sql_insert
 
+from api.writers import WriterQueue
 from audit.checkpoint import Checkpoint, parse_checkpoint
 from audit.errors import AuditError, StateError
 from audit.signer_state import FileSignerState
@@ -156,7 +156,6 @@ def _sqlite_read_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")  # deferred: a snapshot of what is committed, no lock
 
 
-_held = threading.local()  # the lock files' inodes this thread holds (Store._writer)
 
 
 class Store:
@@ -173,8 +172,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
         self.reader: Engine = self.engine
-        self._queue: int | None = None  # the lock file's descriptor (SQLite in a file)
-        self._queued = 0  # how deep this process's writing thread holds it
+        self._queue: WriterQueue | None = None  # its writers' queue (SQLite in a file)
         self._local = threading.RLock()
         self._probe: tuple[int, sqlite3.Connection] | None = None  # (pid, connection)
         self._probe_guard = threading.Lock()
@@ -188,32 +186,19 @@ class Store:
             database = self.engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
                 self._database = database
-                self._queue = os.open(f"{database}.lock",
-                                      os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                self._queue = WriterQueue(database)
         metadata.create_all(self.engine)
 
     @contextmanager
     def _writer(self) -> Iterator[None]:
         """One writing thread of this process at a time, and (SQLite) first in the queue of
-        the processes writing to the database."""
-        with self._local:
-            fd = self._queue if self._queued == 0 else None
-            if fd is not None:
-                inode = os.fstat(fd).st_ino
-                held: set[int] = _held.__dict__.setdefault("inodes", set())
-                if inode in held:  # this thread writes through another store of the file:
-                    fd = None  # waiting for itself would never end (BEGIN IMMEDIATE decides)
-                else:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                    held.add(inode)
-            self._queued += 1
-            try:
+        the processes writing to the database (:mod:`api.writers`)."""
+        if self._queue is None:
+            with self._local:
                 yield
-            finally:
-                self._queued -= 1
-                if fd is not None:
-                    held.discard(inode)
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+        with self._queue.hold():
+            yield
 
     def lock(self, conn: Connection) -> None:
         """Serialise this transaction with every other writer of the body: on SQLite the
@@ -334,10 +319,8 @@ class Store:
             probe, self._probe = self._probe, None
             if probe is not None and probe[0] == os.getpid():
                 probe[1].close()
-        with self._local:
-            if self._queue is not None:
-                os.close(self._queue)
-                self._queue = None
+        if self._queue is not None:
+            self._queue.close()
 
 
 class StoredSignerState:

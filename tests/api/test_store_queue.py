@@ -45,3 +45,42 @@ def test_a_second_writer_starts_after_the_first_commits(tmp_path: Path) -> None:
     assert first.all_checkpoints() == ["first", "second"]
     first.close()
     second.close()
+
+
+def test_registry_writers_queue_on_the_lock_file_too(tmp_path: Path) -> None:
+    """The registry's writes (``api.db.write``) queue as the stores' do: two engines on one
+    file, as two worker processes hold them; the second begins once the first commits, and
+    a durable and a lazy engine of one process queue on the same lock file."""
+    from datetime import UTC, datetime
+
+    from api.db import BodyRow, _queue_of, registry_engine, upgrade, write
+
+    url = f"sqlite:///{tmp_path / 'tellers.sqlite3'}"
+    first, second = registry_engine(url), registry_engine(url, durable=False)
+    upgrade(first)
+    queue = _queue_of(first)
+    assert queue is not None and queue is _queue_of(first) and queue is not _queue_of(second)
+    assert (tmp_path / "tellers.sqlite3.lock").exists()
+    seen: list[int] = []
+    holding = threading.Event()
+    moment = datetime.now(UTC).isoformat()
+
+    def later() -> None:
+        holding.wait()
+        with write(second) as conn:
+            seen.append(conn.execute(select(func.count()).select_from(BodyRow)).scalar_one())
+            conn.execute(insert(BodyRow).values(id="b", name="B", origin="o/b",
+                                                created_at=moment))
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    with write(first) as conn:
+        holding.set()
+        thread.join(0.3)
+        assert thread.is_alive()  # waiting for the first writer to commit
+        conn.execute(insert(BodyRow).values(id="a", name="A", origin="o/a", created_at=moment))
+    thread.join()
+    assert seen == [1]
+    assert _queue_of(registry_engine("sqlite://")) is None
+    first.dispose()
+    second.dispose()
