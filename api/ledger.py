@@ -158,6 +158,40 @@ def _event(entry: bytes) -> ev.Event:
     return from_entry(canonical_value(entry))[1]
 
 
+@dataclass(slots=True)
+class _Deferred:
+    """The rows a group's commands store, written at the group's end in one statement a
+    table (:meth:`Ledger.submit_group`): a command refused on the way then needs no savepoint
+    to leave nothing. Two papers of the group with one tracker for one question are refused
+    here, as the store's key would refuse them."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    papers: list[dict[str, str]] = field(default_factory=list)
+    rankings: list[dict[str, str]] = field(default_factory=list)
+    trackers: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def take(self, rows: list[dict[str, Any]], paper: dict[str, str] | None,
+             ranking: dict[str, str] | None) -> None:
+        held = [("ballot", paper["ballot"], paper["tracker"])] if paper is not None else []
+        if ranking is not None:
+            held.append(("election", ranking["election"], ranking["tracker"]))
+        if any(key in self.trackers for key in held):
+            raise DomainError("a sealed paper with this tracker is already held for this "
+                              "ballot or election: draw another tracker")
+        self.trackers.update(held)
+        self.entries.extend(rows)
+        self.papers.extend([paper] if paper is not None else [])
+        self.rankings.extend([ranking] if ranking is not None else [])
+
+    def write(self, conn: Connection) -> None:
+        if self.entries:
+            conn.execute(insert(entries), self.entries)
+        if self.papers:
+            conn.execute(insert(sealed_papers), self.papers)
+        if self.rankings:
+            conn.execute(insert(sealed_rankings), self.rankings)
+
+
 class Ledger:
     """One body's state, store and log."""
 
@@ -500,19 +534,25 @@ class Ledger:
                     if self._stored_size(conn) != self.log.size:  # never assume
                         raise DomainError(_ANOTHER_WRITER)
                 first, start_state = self.log.size, self.state
+                deferred = _Deferred()
                 for command in commands:
-                    answers.append(self._group_member(conn, command))
+                    answers.append(self._group_member(conn, command, deferred))
                     grown = grown or isinstance(answers[-1], Submitted)
+                deferred.write(conn)
                 if grown:
                     self._sign_group(conn, first, [
                         event for answer in answers if isinstance(answer, Submitted)
                         for event in answer.events], len(commands))
                 for _ in commands:  # a failpoint counts the commands reaching it
                     failpoints.hit(failpoints.BEFORE_COMMIT)
-        except BaseException:
+        except BaseException as exc:
             if grown:  # the tree and state hold what the store does not: rebuild from it
                 self.state = start_state
                 self._reload()
+            if isinstance(exc, IntegrityError):  # rolled back: only a tracker can clash
+                raise DomainError("a sealed paper of this group has a tracker already held "
+                                  "for its ballot or election: the group wrote nothing; "
+                                  "draw other trackers") from None
             raise
         for _ in commands:
             failpoints.hit(failpoints.AFTER_COMMIT)
@@ -526,20 +566,18 @@ class Ledger:
             self._after_commit(lambda: self._mirror_latest())
         return answers
 
-    def _group_member(self, conn: Connection, command: c.Command) -> Submitted | DomainError:
-        """One command of a group: decided and stored under a savepoint, its leaves added to
-        the tree and its events folded at once (the next command is decided on them); a
-        refusal is returned, having written nothing."""
+    def _group_member(self, conn: Connection, command: c.Command, deferred: _Deferred
+                      ) -> Submitted | DomainError:
+        """One command of a group: decided, its rows kept for the group's end (``deferred``),
+        its leaves added to the tree and its events folded at once (the next command is
+        decided on them); a refusal is returned, having written and kept nothing."""
         if isinstance(command, c.CloseBallot | c.CloseElection):
             return DomainError("a close is submitted on its own, not in a group")
-        try:
-            with conn.begin_nested():
-                submitted, rows, scrub = self._store(conn, command, size_known=True)
+        try:  # a refusal comes before the command writes anything: no savepoint needed
+            submitted, rows, scrub = self._store(conn, command, size_known=True,
+                                                 deferred=deferred)
         except DomainError as refused:
             return refused
-        except IntegrityError:
-            return DomainError("a sealed paper with this tracker is already held for this "
-                               "ballot or election: draw another tracker")
         if scrub:  # only a close deletes a secret, and a close is refused above
             raise DomainError("a command of a group deleted a secret")
         for row in rows:
@@ -586,7 +624,8 @@ class Ledger:
                 return replace(command, at=self.state.time)
         return command
 
-    def _store(self, conn: Connection, command: c.Command, *, size_known: bool = False
+    def _store(self, conn: Connection, command: c.Command, *, size_known: bool = False,
+               deferred: _Deferred | None = None
                ) -> tuple[Submitted, list[dict[str, Any]], bool]:
         """Decide ``command`` on the current state and write its rows on ``conn``; with
         whether a secret was deleted (so the store is to be scrubbed after the commit).
@@ -648,12 +687,15 @@ class Ledger:
         if not size_known and self._stored_size(conn) != first:  # the lock makes this
             # impossible; never assume (a group reads it once, before its first command)
             raise DomainError(_ANOTHER_WRITER)
-        if rows:
-            conn.execute(insert(entries), rows)
-        if paper is not None:
-            conn.execute(insert(sealed_papers).values(**paper))
-        if sealed_ranking is not None:
-            conn.execute(insert(sealed_rankings).values(**sealed_ranking))
+        if deferred is not None:  # a group's: its rows go in at its end (_Deferred)
+            deferred.take(rows, paper, sealed_ranking)
+        else:
+            if rows:
+                conn.execute(insert(entries), rows)
+            if paper is not None:
+                conn.execute(insert(sealed_papers).values(**paper))
+            if sealed_ranking is not None:
+                conn.execute(insert(sealed_rankings).values(**sealed_ranking))
         if opened is not None:
             conn.execute(insert(ballot_secrets).values(**opened))
         if drawn is not None:  # an unattributed meeting's secret, kept until its close

@@ -117,6 +117,42 @@ def test_a_sealed_group_keeps_each_paper_and_each_receipt_its_tracker(tmp_path: 
     ledger.close()
 
 
+def test_two_papers_of_a_group_with_one_tracker_the_second_is_refused_alone(
+        tmp_path: Path) -> None:
+    """A group stores its rows at its end, so a clash inside it is caught before the store's
+    key would see it: the second paper is refused, the others are logged."""
+    ledger = fresh(tmp_path, method="secret")
+    tracker = "ab" * 32
+    casts = [ledger.complete(c.CastVote(AT, m, ballot="v1", choice=x, tracker=t))
+             for m, x, t in (("a", "for", tracker), ("b", "against", tracker),
+                             ("c", "for", "cd" * 32))]  # b's seal differs: the key decides
+    answers = ledger.submit_group(casts)
+    assert isinstance(answers[0], Submitted) and isinstance(answers[2], Submitted)
+    assert isinstance(answers[1], DomainError) and "tracker" in str(answers[1])
+    assert sorted(t for t, _ in ledger.store.papers("v1")) == sorted([tracker, "cd" * 32])
+    assert len(ledger.state.ballots["v1"].marks) == 2
+    ledger.close()
+
+
+def test_a_group_whose_tracker_is_already_stored_writes_nothing(tmp_path: Path) -> None:
+    """A paper of a group whose tracker a stored paper of the question holds: the store's key
+    refuses the group's rows, so the whole group is refused, and the store, the state and
+    the tree are as they were."""
+    ledger = fresh(tmp_path, method="secret")
+    tracker = "ab" * 32
+    ledger.submit(c.CastVote(AT, "a", ballot="v1", choice="for", tracker=tracker))
+    before = (ledger.state, ledger.store.all_entries(), ledger.log.size, ledger.log.root(),
+              ledger.store.papers("v1"))
+    casts = [ledger.complete(c.CastVote(AT, m, ballot="v1", choice=x, tracker=t))
+             for m, x, t in (("b", "for", "cd" * 32), ("c", "against", tracker))]
+    with pytest.raises(DomainError, match="the group wrote nothing"):
+        ledger.submit_group(casts)
+    assert (ledger.state, ledger.store.all_entries(), ledger.log.size, ledger.log.root(),
+            ledger.store.papers("v1")) == before
+    assert isinstance(ledger.submit_group([casts[0]])[0], Submitted)
+    ledger.close()
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["s", "a", "b", "c", "x"]),
