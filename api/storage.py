@@ -226,13 +226,18 @@ class Store:
         """
         if self._database is None:
             return None
+        return int(self._ask("PRAGMA data_version"))
+
+    def _ask(self, query: str) -> Any:
+        """One value asked of the probe, the store's own connection that never writes (in
+        autocommit: each statement a snapshot of what is committed), made in this process."""
         with self._probe_guard:
             probe = self._probe
             if probe is None or probe[0] != os.getpid():  # never a connection of the parent
-                connection = sqlite3.connect(self._database, timeout=5.0, isolation_level=None,
-                                             check_same_thread=False)
+                connection = sqlite3.connect(self._database or "", timeout=5.0,
+                                             isolation_level=None, check_same_thread=False)
                 probe = self._probe = (os.getpid(), connection)
-            return int(probe[1].execute("PRAGMA data_version").fetchone()[0])
+            return probe[1].execute(query).fetchone()[0]
 
     def size(self, conn: Connection | None = None) -> int:
         """The number of entries: the next ``seq``, read from the key's index (the entries are
@@ -240,6 +245,8 @@ class Store:
         query = select(func.coalesce(func.max(entries.c.seq) + 1, 0))
         if conn is not None:
             return int(conn.execute(query).scalar_one())
+        if self._database is not None:  # asked of the probe: no pooled connection, no BEGIN
+            return int(self._ask("SELECT coalesce(max(seq) + 1, 0) FROM entries"))
         with self.reader.connect() as fresh:
             return int(fresh.execute(query).scalar_one())
 

@@ -429,7 +429,12 @@ def _lead(inst: Instance, queue: _Queue) -> None:
     with queue.guard:
         group, queue.pending = queue.pending[:MAX_GROUP], queue.pending[MAX_GROUP:]
     try:
-        with inst.writing(group[0].body) as ledger:
+        # the body's lock, without a look for other workers' entries first: the group's
+        # ledger transaction catches up under the store's lock in any case, and a try
+        # decided on a state a moment old is refused there or at its claim, as one racing
+        # another worker would be
+        ledger = inst.ledger(group[0].body)
+        with inst.lock(group[0].body):
             _write_group(inst, ledger, group)
     except BaseException as exc:
         for item in group:
