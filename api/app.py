@@ -87,8 +87,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """A configured app serving the instance's bodies (see the module docstring)."""
+def create_app(config: Mapping[str, Any] | None = None, *,
+               instance: Instance | None = None) -> Flask:
+    """A configured app serving the instance's bodies (see the module docstring); with
+    ``instance``, that one, already open (and its schema checked), instead of opening it
+    (``tellers serve`` forks its workers from an instance with every body open)."""
     overrides = dict(config or {})
     instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("TELLERS_INSTANCE_PATH")
     app = Flask("api", instance_relative_config=True, static_folder=None,
@@ -100,15 +103,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("CLOCK", _utcnow)
     app.config["STARTED"] = app.config["CLOCK"]()  # a cast row older is a leftover (ballots)
 
-    instance = Instance(Path(app.instance_path), database_url=app.config["DATABASE_URL"],
-                        origin_prefix=app.config["ORIGIN_PREFIX"])
-    status = instance.schema()
-    if status == "behind":
-        instance.close()
-        raise SchemaBehind(f"the database of {app.instance_path} is at an older schema: "
-                           "run `tellers db upgrade` first")
-    if status == "empty":
-        upgrade(instance.engine)
+    if instance is None:
+        instance = Instance(Path(app.instance_path), database_url=app.config["DATABASE_URL"],
+                            origin_prefix=app.config["ORIGIN_PREFIX"])
+        status = instance.schema()
+        if status == "behind":
+            instance.close()
+            raise SchemaBehind(f"the database of {app.instance_path} is at an older schema: "
+                               "run `tellers db upgrade` first")
+        if status == "empty":
+            upgrade(instance.engine)
     app.extensions["tellers"] = instance
 
     api = ProblemApi(app, spec_kwargs={

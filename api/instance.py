@@ -291,6 +291,17 @@ class Instance:
         with write(self.engine) as conn:
             return create_invite(conn, principal, lifetime=lifetime, now=now)
 
+    def release_connections(self) -> None:
+        """Close every database connection this process holds (the registry's, each open
+        ledger's), keeping the ledgers' states: before a fork, so that no connection is
+        shared with a child; each process makes its own on next use."""
+        self.engine.dispose()
+        self.lazy_engine.dispose()
+        with self._guard:
+            ledgers = list(self._ledgers.values())
+        for ledger in ledgers:
+            ledger.store.release_connections()
+
     def close(self) -> None:
         with self._guard:
             ledgers = list(self._ledgers.values())

@@ -319,6 +319,17 @@ class Store:
             finally:
                 raw.close()
 
+    def release_connections(self) -> None:
+        """Close the pooled connections and the probe (before a fork); the next use opens
+        new ones in the process that uses them. The writers' queue reopens its lock file in
+        a new process by itself."""
+        self.engine.dispose()
+        self.reader.dispose()
+        with self._probe_guard:
+            probe, self._probe = self._probe, None
+            if probe is not None and probe[0] == os.getpid():
+                probe[1].close()
+
     def close(self) -> None:
         self.engine.dispose()
         self.reader.dispose()

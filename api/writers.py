@@ -16,7 +16,7 @@ import fcntl
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["WriterQueue"]
@@ -26,21 +26,34 @@ _held = threading.local()  # the lock files' inodes this thread holds
 
 class WriterQueue:
     """The queue of the writers of the SQLite database ``database`` (a path), on the file
-    ``<database>.lock`` (the owner's only). Made in the process that uses it: a lock file
-    opened before a fork would be one lock for parent and child alike."""
+    ``<database>.lock`` (the owner's only). A process forked from the one that made it
+    opens the file again for itself: one open file shared across a fork would be one lock
+    for parent and child alike (flock(2))."""
 
     def __init__(self, database: str) -> None:
-        fd = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        self._fd: int | None = fd
-        self._inode = os.fstat(fd).st_ino
-        self._closing = weakref.finalize(self, os.close, fd)  # closed with the queue
+        self._path = f"{database}.lock"
+        self._fd: int | None = None
+        self._pid = 0
+        self._inode = 0
+        self._closing: Callable[[], object] | None = None
         self._depth = 0  # how deep this process's writing thread holds it
         self._local = threading.RLock()
+        self._open()
+
+    def _open(self) -> None:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._fd, self._pid, self._inode = fd, os.getpid(), os.fstat(fd).st_ino
+        self._closing = weakref.finalize(self, os.close, fd)  # closed with the queue
 
     @contextmanager
     def hold(self) -> Iterator[None]:
         """Hold the queue's head for a write transaction (re-entrant in one thread)."""
         with self._local:
+            if self._pid != os.getpid() and self._fd is not None:  # forked: its own file
+                if self._closing is not None:
+                    self._closing()  # this process's copy of the parent's
+                self._depth = 0
+                self._open()
             fd = self._fd if self._depth == 0 else None
             inode = self._inode
             held: set[int] = _held.__dict__.setdefault("inodes", set())
@@ -61,4 +74,5 @@ class WriterQueue:
     def close(self) -> None:
         with self._local:
             self._fd = None
-            self._closing()  # once: a second call does nothing
+            if self._closing is not None:
+                self._closing()  # once: a second call does nothing

@@ -29,6 +29,7 @@ and its secretary's invite.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -49,8 +50,8 @@ from api.db import upgrade
 from api.http.ballots import settle_casts
 from api.instance import Instance
 
-__all__ = ["DEMO_BODY", "listen", "listen_each", "load_demo", "prepare", "run_app", "serve",
-           "supervise"]
+__all__ = ["DEMO_BODY", "listen", "listen_each", "load_demo", "opened", "prepare", "run_app",
+           "serve", "supervise"]
 
 INVITE_SECONDS = 14 * 24 * 3600
 
@@ -77,6 +78,15 @@ def load_demo(instance: Instance, *, moment: datetime) -> str | None:
 def prepare(where: Path, *, base: str, echo: bool = True, demo: bool = False) -> str | None:
     """Create what a fresh instance needs; the admin's first invite when one was made now.
     With ``demo``, also the organising-group meeting as a body (:func:`load_demo`)."""
+    instance, invite = opened(where, base=base, echo=echo, demo=demo)
+    instance.close()
+    return invite
+
+
+def opened(where: Path, *, base: str, echo: bool = True, demo: bool = False
+           ) -> tuple[Instance, str | None]:
+    """:func:`prepare`, keeping the instance open: every body's ledger is open (each was
+    replayed to sign its head), for workers forked from this process to start from."""
     created = not where.exists()
     instance = Instance(where, database_url=os.environ.get("TELLERS_DATABASE_URL"))
     try:
@@ -121,9 +131,10 @@ def prepare(where: Path, *, base: str, echo: bool = True, demo: bool = False) ->
                 click.echo(f"  curl -s -X POST {base}/api/v1/auth/token "
                            f"-H 'Content-Type: application/json' "
                            f"-d '{{\"invite\": \"{invite}\"}}'")
-        return invite
-    finally:
+    except BaseException:
         instance.close()
+        raise
+    return instance, invite
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -279,21 +290,33 @@ def serve(host: str, port: int, threads: int, workers: int, demo: bool,
     port = int(listener.getsockname()[1])
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     try:
-        prepare(where, base=base, demo=demo)
+        instance, _ = opened(where, base=base, demo=demo)
     except BaseException:
         for made in listeners:
             made.close()
         raise
+    # Every body is open here (each replayed once, to sign its head): the workers start
+    # from these ledgers, forked, instead of each replaying every body again. No database
+    # connection crosses the fork; what the parent held is never touched by the GC again.
+    instance.release_connections()
+    gc.collect()
+    gc.freeze()
+
+    def make() -> Flask:
+        from api.app import create_app
+
+        return create_app({"INSTANCE_PATH": str(where)}, instance=instance)
+
     plural = "s" if workers > 1 else ""
     click.echo(f"serving   {base}/  ({workers} worker{plural} x {threads} threads; "
                "Ctrl-C stops)")
     sys.stdout.flush()
     if workers == 1:
         try:
-            run_app(_app_of(where), listener, threads)
+            run_app(make, listener, threads)
         except KeyboardInterrupt:
             pass  # Ctrl-C, or SIGTERM once the streams have ended
         finally:
             listener.close()
         return
-    supervise(_app_of(where), listeners, threads, workers)
+    supervise(make, listeners, threads, workers)
