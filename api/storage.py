@@ -174,7 +174,7 @@ class Store:
         self.reader: Engine = self.engine
         self._queue: WriterQueue | None = None  # its writers' queue (SQLite in a file)
         self._local = threading.RLock()
-        self._probe: tuple[int, sqlite3.Connection] | None = None  # (pid, connection)
+        self._probe: tuple[int, Any] | None = None  # (pid, a DB-API connection)
         self._probe_guard = threading.Lock()
         self._database: str | None = None  # the SQLite file, for the probe
         if self.engine.dialect.name == "sqlite":
@@ -229,15 +229,29 @@ class Store:
         return int(self._ask("PRAGMA data_version"))
 
     def _ask(self, query: str) -> Any:
-        """One value asked of the probe, the store's own connection that never writes (in
-        autocommit: each statement a snapshot of what is committed), made in this process."""
+        """One value asked of the probe, the store's own connection that never writes, in
+        autocommit (each statement sees what is committed; no BEGIN, no ROLLBACK, no pool),
+        made in this process: on SQLite its own connection to the file; on PostgreSQL one
+        taken from the engine (its schema set) and detached from the pool."""
         with self._probe_guard:
             probe = self._probe
             if probe is None or probe[0] != os.getpid():  # never a connection of the parent
-                connection = sqlite3.connect(self._database or "", timeout=5.0,
-                                             isolation_level=None, check_same_thread=False)
+                if self._database is not None:
+                    connection: Any = sqlite3.connect(self._database, timeout=5.0,
+                                                      isolation_level=None,
+                                                      check_same_thread=False)
+                else:
+                    pooled = self.engine.raw_connection()
+                    connection = pooled.dbapi_connection
+                    pooled.detach()  # ours now: the pool neither resets nor reuses it
+                    connection.autocommit = True
                 probe = self._probe = (os.getpid(), connection)
-            return probe[1].execute(query).fetchone()[0]
+            cursor = probe[1].cursor()
+            try:
+                cursor.execute(query)
+                return cursor.fetchone()[0]
+            finally:
+                cursor.close()
 
     def size(self, conn: Connection | None = None) -> int:
         """The number of entries: the next ``seq``, read from the key's index (the entries are
@@ -245,7 +259,8 @@ class Store:
         query = select(func.coalesce(func.max(entries.c.seq) + 1, 0))
         if conn is not None:
             return int(conn.execute(query).scalar_one())
-        if self._database is not None:  # asked of the probe: no pooled connection, no BEGIN
+        if self._database is not None or self.engine.dialect.name == "postgresql":
+            # asked of the probe: no pooled connection, no transaction
             return int(self._ask("SELECT coalesce(max(seq) + 1, 0) FROM entries"))
         with self.reader.connect() as fresh:
             return int(fresh.execute(query).scalar_one())
