@@ -1,7 +1,7 @@
 """The cast-vote route under load, beside a bare Flask + SQLAlchemy route, on loopback.
 
 Both servers run the same way: ``tellers serve --workers 2`` (two forked waitress
-processes sharing one socket, 8 threads each), and the bare app through the same
+processes, 16 threads each), and the bare app through the same
 supervisor (``api.commands.serve.supervise``). The bare route takes the member from
 the bearer header as it is (no token check), and inserts one row of the vote's shape
 (body, ballot, member, choice, time; the key on body, ballot and member) in a
@@ -67,7 +67,7 @@ from voting.decider import decide, evolve  # noqa: E402
 from voting.state import transient  # noqa: E402
 
 WORKERS = 2
-THREADS = 8
+THREADS = 16  # tellers serve's default (api.commands.serve.THREADS); the bare app the same
 TOKEN_SECONDS = 3600  # the service's default ACCESS_TOKEN_SECONDS: it refuses longer tokens
 
 bare_metadata = MetaData()

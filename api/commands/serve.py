@@ -55,6 +55,13 @@ __all__ = ["DEMO_BODY", "listen", "listen_each", "load_demo", "opened", "prepare
 
 INVITE_SECONDS = 14 * 24 * 3600
 
+THREADS = 16
+"""waitress threads in a worker by default. Casts that arrive together at a worker are written
+as one group (one claim, one ledger transaction and one signature, one finish:
+:mod:`api.http.ballots`), and a group holds at most one cast a thread, so threads are what a
+burst of votes is written with: 1,500 members voting at once were all receipted in 2.9 s with
+16 threads a worker and 6.3 s with 8 (BENCHMARKS.md)."""
+
 
 DEMO_BODY = "organising-group"
 """The id ``tellers serve --demo`` gives the organising-group meeting (``api.demo_meeting``)."""
@@ -271,8 +278,9 @@ def supervise(make_app: Callable[[], Flask], listener: socket.socket | Sequence[
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="The port (0: any free one).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="waitress threads in each worker process.")
+@click.option("--threads", default=THREADS, show_default=True, type=click.IntRange(1, 256),
+              help="waitress threads in each worker process (a worker writes the casts that "
+                   "arrive together as one group, at most one a thread).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes sharing the listening socket (2 or more need fork).")
 @click.option("--demo", is_flag=True, help=f"Also load the organising-group meeting as the "
