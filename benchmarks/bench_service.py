@@ -301,11 +301,10 @@ def bench_large(kind: str, members: int, voters: int, seconds: float) -> None:
             began = time.perf_counter()
             with Served(where, workers=WORKERS, threads=THREADS, env=env) as served:
                 started = time.perf_counter() - began
-                # the parent opens every body to sign its head (a replay), then each worker
-                # opens it on the first request naming it (the start-up probe, listing the
-                # bodies, does): two workers replaying at once on the machine's cores
+                # the parent opens every body to sign its head (a replay), then forks the
+                # workers, which start from the bodies it opened
                 print(f"server started and answering in {started:.1f} s (the parent's replay"
-                      ", then both workers' at once)")
+                      "; the workers forked from it)")
                 rss = []
                 for pid in _worker_pids(served):
                     status = Path(f"/proc/{pid}/status").read_text()
