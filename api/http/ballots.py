@@ -282,11 +282,14 @@ def cast(inst: Instance, body: str, ballot_id: str, member: str, choice: str,
     deadline = time.monotonic() + WAIT_SECONDS
     pause = 0.005
     started = rfc3339(current_app.config["STARTED"])
+    careful = key is not None  # a try under a key asks the registry first, always
     while True:
         answer = _queued(inst, _Try(body, ballot_id, member, choice, key, principal, digest,
-                                    started, stale=time.monotonic() > deadline))
+                                    started, stale=time.monotonic() > deadline,
+                                    careful=careful))
         if answer is not None:
             return answer
+        careful = True  # the registry holds something of this cast: ask it from now on
         if time.monotonic() > deadline + WAIT_SECONDS:  # never seen: a bound, not a hope
             raise Problem(409, "cast-in-progress", "another cast of this member on this "
                           "ballot is still being written: ask again later", field="ballot")
@@ -340,6 +343,11 @@ def _attempt(inst: Instance, ledger: Ledger, body: str, ballot_id: str, member: 
             if gone:  # and the unanswered requests that began it, under whatever key
                 _forget_requests(conn, body, ballot_id, principal)
         return None
+    return _decided(ledger, ballot_id, member, choice)
+
+
+def _decided(ledger: Ledger, ballot_id: str, member: str, choice: str) -> c.CastVote:
+    """The cast to claim, decided on the state (a refusal raises and writes nothing)."""
     ballot = ledger.state.ballot(ballot_id)
     # the paper's tracker, drawn here at random, and the mark key (over the member, or
     # their pseudonym in an unattributed meeting) as the ledger completes them
@@ -364,6 +372,7 @@ class _Try:
     digest: str
     started: str  # when this server started (rfc3339): an older claim is a leftover
     stale: bool = False
+    careful: bool = True  # ask the registry before deciding (:func:`_write_group`)
     command: c.CastVote | None = None  # the cast, once this try goes on to claim it
     index: int = -1
     receipt: str = ""
@@ -462,13 +471,27 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
     transaction, one checkpoint, :func:`_log_group`); the casts finished (one registry
     transaction, :func:`_finish_group`)."""
     fresh: list[_Try] = []
-    try:
-        earlier, rows = _registered(inst, group)
-    except Exception as exc:
-        for item in group:
+    careful = []
+    for item in group:  # the first try of an unkeyed cast: decided without a registry read
+        if item.careful:
+            careful.append(item)
+            continue
+        try:
+            item.command = _decided(ledger, item.ballot, item.member, item.choice)
+        except DomainError:  # what the registry holds may answer it: ask it, as a retry would
+            careful.append(item)
+            continue
+        except Exception as exc:
             item.settle(error=exc)
-        return
-    for item in group:
+            continue
+        fresh.append(item)
+    try:
+        earlier, rows = _registered(inst, careful) if careful else ({}, {})
+    except Exception as exc:
+        for item in careful:
+            item.settle(error=exc)
+        careful = []
+    for item in careful:
         try:
             got = _attempt(inst, ledger, item.body, item.ballot, item.member, item.choice,
                            item.key, item.principal, item.digest, item.started,

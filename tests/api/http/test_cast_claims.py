@@ -97,7 +97,13 @@ def test_a_cast_that_cannot_settle_its_claim_ends_with_a_conflict_not_a_hang(
         meeting: Meeting, monkeypatch: pytest.MonkeyPatch) -> None:
     service = meeting.service
     monkeypatch.setattr(ballots, "WAIT_SECONDS", 0.0)
-    monkeypatch.setattr(ballots, "_attempt", lambda *_args, **_kw: None)
+
+    def never_claimed(_inst: object, fresh: list[Any]) -> list[Any]:
+        for item in fresh:  # another cast of this member always holds the claim
+            item.settle(None)
+        return []
+
+    monkeypatch.setattr(ballots, "_claim_group", never_claimed)
     before = service.fingerprint("group")
     answer = service.post(f"{B}/ballots/b1/votes", meeting.voters["m1"], {"choice": "for"})
     assert answer.status_code == 409

@@ -178,3 +178,27 @@ def test_a_group_of_keyed_casts_keeps_each_key_s_own_answer(
         again = service.app.test_client().post(f"{B}/ballots/b1/votes", json=body,
                                                headers={**bearer(token), **headers})
         assert again.status_code == 201 and again.data == first.data
+
+
+def test_a_first_cast_without_a_key_is_decided_without_reading_the_registry(
+        service: Service, ballot: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common cast, a member's first, unkeyed, is decided on the state and claimed: the
+    claim's key refuses it if the registry holds anything of it. A cast under a key, or one
+    the state refuses, asks the registry first (a finished cast's answer is kept there)."""
+    from api.http import ballots as module
+
+    asked: list[list[str]] = []
+    registered = module._registered
+
+    def counting(inst: Any, group: list[Any]) -> Any:
+        asked.append([item.member for item in group])
+        return registered(inst, group)
+
+    monkeypatch.setattr(module, "_registered", counting)
+    answers = grouped(service, [(ballot[m], {"choice": "for"}, {}) for m in VOTERS[:4]])
+    assert [a.status_code for a in answers] == [201] * 4 and asked == []
+    keyed = grouped(service, [(ballot["v4"], {"choice": "for"}, {"Idempotency-Key": "k4"})])
+    assert keyed[0].status_code == 201 and asked == [["v4"]]
+    again = grouped(service, [(ballot["v0"], {"choice": "against"}, {})])
+    assert again[0].status_code == 409 and asked[-1] == ["v0"]  # refused: asked, then refused
+    assert again[0].json["type"] == "urn:tellers:problem:already-voted"
