@@ -66,8 +66,8 @@ class CreatedBodySchema(BodySchema):
 
 
 def describe(info: BodyInfo) -> dict[str, Any]:
+    state = instance().state(info.id)  # caught up with what other workers stored
     ledger = instance().ledger(info.id)
-    state = ledger.state
     return {"id": info.id, "name": state.name or info.name, "origin": info.origin,
             "vkey": ledger.vkey, "size": ledger.log.size, "members": len(state.members),
             "standing_orders": state.orders.name, "rules": dict(state.orders.differences()),

@@ -237,3 +237,21 @@ def test_a_malformed_member_claim_is_refused(service: Service, secretary: str,
     assert response.status_code == 401, response.json
     assert MEMBER_CLAIM in response.json["detail"]
     assert service.fingerprint("group") == before
+
+
+def test_a_body_s_description_is_caught_up_with_another_worker(service: Service,
+                                                                secretary: str) -> None:
+    """``GET /bodies/<body>`` (public: no role check, so no catch-up there) reads the body
+    as the store holds it, not as this worker last saw it: another worker's write shows."""
+    from api.app import create_app
+
+    other = create_app({"INSTANCE_PATH": str(service.instance.path), "TESTING": True})
+    try:
+        reader = other.test_client()
+        before = reader.get(B).json["size"]
+        service.admit("group", secretary, "m7")  # written by this worker, not the other
+        after = reader.get(B).json
+        assert after["size"] == service.instance.ledger("group").log.size > before
+        assert after["members"] == len(service.instance.ledger("group").state.members)
+    finally:
+        other.extensions["tellers"].close()
