@@ -346,12 +346,7 @@ class Store:
                 probe[1].close()
 
     def close(self) -> None:
-        self.engine.dispose()
-        self.reader.dispose()
-        with self._probe_guard:
-            probe, self._probe = self._probe, None
-            if probe is not None and probe[0] == os.getpid():
-                probe[1].close()
+        self.release_connections()
         if self._queue is not None:
             self._queue.close()
 

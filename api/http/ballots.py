@@ -690,58 +690,24 @@ def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str,
     The registry keeps the first receipt made for a vote and the first answer given under a
     key (rows read for update): a request finishing a cast another already finished answers
     with what that one kept, so every answer under one key is the same, byte for byte.
-    ``command`` is ``None`` when the row holds the receipt already."""
-    receipt = None
+    ``command`` is ``None`` when the row holds the receipt already. One cast finished as a
+    group's are (:func:`_finish_many`)."""
+    one = _Try(body, ballot, member, "", key, principal, "", "", command=command, index=index)
     if command is not None:
-        receipt = ledger.receipt(index, tracker=command.tracker, mark_key=command.mark_key,
-                                 member_key=ledger.member_key_of(command))
+        one.receipt = ledger.receipt(index, tracker=command.tracker, mark_key=command.mark_key,
+                                     member_key=ledger.member_key_of(command))
     with write(inst.engine) as conn:
-        answer = _finish_on(conn, body, ballot, member, command, index, receipt, principal,
-                            key)
+        answer = _finish_many(conn, [one])[0]
     failpoints.hit(failpoints.CAST_ANSWERED)
     return answer
 
 
-def _finish_on(conn: Connection, body: str, ballot: str, member: str,
-               command: c.CastVote | None, index: int, receipt: str | None, principal: str,
-               key: str | None) -> dict[str, Any]:
-    """:func:`_finish`'s writes, on ``conn``: the cast's row finished, or the first receipt
-    it holds kept; the answer under the key kept, or the first one there answered."""
-    where = (CastRow.body == body, CastRow.ballot == ballot, CastRow.member == member)
-    row = conn.execute(select(CastRow.entry, CastRow.tracker, CastRow.receipt)
-                       .where(*where).with_for_update()).first()
-    if row is not None and row.entry is not None and row.receipt is not None:
-        tracker, index, receipt = row.tracker, row.entry, row.receipt  # finished already
-    elif receipt is None or command is None:
-        raise DomainError("the cast's receipt is not kept")  # cannot happen: see callers
-    elif row is None:  # its unfinished row was taken for a leftover: put it back
-        tracker = command.tracker
-        conn.execute(insert(CastRow).values(body=body, ballot=ballot, member=member,
-                                            tracker=tracker, entry=index,
-                                            receipt=receipt, created_at=command.at))
-    else:
-        tracker = command.tracker
-        conn.execute(update(CastRow).where(*where).values(entry=index, receipt=receipt))
-    answer = {"ballot": ballot, "member": member, "entry": index, "tracker": tracker,
-              "receipt": receipt}
-    if key is not None:
-        kept = conn.execute(select(IdempotencyRow.status, IdempotencyRow.response).where(
-            IdempotencyRow.principal == principal, IdempotencyRow.key == key)
-            .with_for_update()).first()
-        if kept is not None and kept.status is not None and kept.response is not None:
-            answer = json.loads(kept.response)
-        else:
-            conn.execute(update(IdempotencyRow).where(
-                IdempotencyRow.principal == principal, IdempotencyRow.key == key)
-                .values(status=201, response=json.dumps(answer)))
-    return answer
-
-
 def _finish_many(conn: Connection, items: list[_Try]) -> list[dict[str, Any]]:
-    """:func:`_finish_on` for a group's logged casts (of one body; each claimed, so no two
-    share a cast's row or a key), in at most five statements whatever their number: the
-    rows read for update, the missing put back, the unfinished finished; then the keys'
-    requests read for update and the unanswered answered. The answers, in order."""
+    """Finish logged casts (of one body; no two sharing a cast's row or a key) on ``conn``, in
+    at most five statements whatever their number: the rows read for update; a finished
+    row's receipt kept as it is, a missing row (taken for a leftover) put back, the others
+    finished; then the keys' requests read for update, the first answer under a key kept
+    and the unanswered answered. The answers, in order."""
     body = items[0].body
     rows = {(r.ballot, r.member): r for r in conn.execute(select(
         CastRow.ballot, CastRow.member, CastRow.entry, CastRow.tracker, CastRow.receipt).where(
