@@ -176,14 +176,6 @@ def listen_each(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _app_of(where: Path) -> Callable[[], Flask]:
-    def make() -> Flask:
-        from api.app import create_app
-
-        return create_app({"INSTANCE_PATH": str(where)})
-    return make
-
-
 def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int) -> None:
     """One worker: its own app (built here, after any fork: its own database connections),
     waitress with ``threads`` threads on the shared socket."""

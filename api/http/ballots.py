@@ -35,7 +35,7 @@ from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from api import failpoints
@@ -466,7 +466,8 @@ def _lead(inst: Instance, queue: _Queue) -> None:
 
 def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
     """Write a group of tries to cast in one body, in steps, holding the body's lock in this
-    process: each try as :func:`_attempt` makes it, up to its claim; the claims inserted
+    process: each try decided up to its claim (a first unkeyed try on the state alone, any
+    other as :func:`_attempt` makes it from what the registry holds); the claims inserted
     (one registry transaction, :func:`_claim_group`); the votes logged (one ledger
     transaction, one checkpoint, :func:`_log_group`); the casts finished (one registry
     transaction, :func:`_finish_group`)."""
@@ -515,7 +516,6 @@ def _registered(inst: Instance, group: list[_Try]
     """What the registry holds for a group's tries, in two reads for the whole group: the
     requests made under their keys, by (principal, key), and the casts' rows, by (ballot,
     member). A group's tries are of one body."""
-    body = group[0].body
     keyed = sorted({(item.principal, item.key) for item in group if item.key is not None})
     with inst.engine.connect() as conn:
         earlier = {(r.principal, r.key): r for r in conn.execute(select(
@@ -524,10 +524,16 @@ def _registered(inst: Instance, group: list[_Try]
             tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(keyed)))} if keyed else {}
         rows = {(r.ballot, r.member): r for r in conn.execute(select(
             CastRow.ballot, CastRow.member, CastRow.entry, CastRow.tracker, CastRow.receipt,
-            CastRow.created_at).where(
-            CastRow.body == body, CastRow.ballot.in_(sorted({item.ballot for item in group})),
-            CastRow.member.in_(sorted({item.member for item in group}))))}
+            CastRow.created_at).where(*_their_rows(group)))}
     return earlier, rows
+
+
+def _their_rows(items: list[_Try]) -> tuple[ColumnElement[bool], ...]:
+    """Where the registry keeps the casts' rows of ``items`` (of one body): every row of
+    their ballots and members, which the caller picks by (ballot, member)."""
+    return (CastRow.body == items[0].body,
+            CastRow.ballot.in_(sorted({item.ballot for item in items})),
+            CastRow.member.in_(sorted({item.member for item in items})))
 
 
 def _claim(conn: Connection, items: list[_Try]) -> None:
@@ -711,8 +717,7 @@ def _finish_many(conn: Connection, items: list[_Try]) -> list[dict[str, Any]]:
     body = items[0].body
     rows = {(r.ballot, r.member): r for r in conn.execute(select(
         CastRow.ballot, CastRow.member, CastRow.entry, CastRow.tracker, CastRow.receipt).where(
-        CastRow.body == body, CastRow.ballot.in_(sorted({item.ballot for item in items})),
-        CastRow.member.in_(sorted({item.member for item in items}))).with_for_update())}
+        *_their_rows(items)).with_for_update())}
     answers: list[dict[str, Any]] = []
     put_back: list[dict[str, Any]] = []
     finished: list[dict[str, Any]] = []
