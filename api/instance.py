@@ -79,6 +79,7 @@ class Instance:
         self._ledgers: dict[str, Ledger] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
+        self._registry_schema: str | None = None
 
     @property
     def postgres(self) -> bool:
@@ -87,6 +88,17 @@ class Instance:
     def schema(self) -> str:
         """``current``, ``empty`` or ``behind`` (see :func:`api.db.schema_status`)."""
         return schema_status(self.engine)
+
+    def registry_schema(self) -> str:
+        """On PostgreSQL, the schema holding the registry's tables (the first of its
+        connections' search path), asked once: a statement on a body's store connection,
+        whose search path names the body's schema alone, names it (``schema_translate_map``)
+        to write the registry in the same transaction as the body's log."""
+        if self._registry_schema is None:
+            with self.engine.connect() as conn:
+                self._registry_schema = str(conn.execute(text("SELECT current_schema()"))
+                                            .scalar_one())
+        return self._registry_schema
 
     # -- bodies ----------------------------------------------------------------------
 

@@ -19,10 +19,15 @@ head with the entries, :meth:`Ledger.submit`). The signer's memory of the last h
 signed is shared by every process through the store (:class:`api.storage.StoredSignerState`).
 
 Group commit (:meth:`Ledger.submit_group`): the casts that reach one process together
-are decided one after another in ONE such transaction (a savepoint each, so a refused
-one leaves nothing and stops nothing), and ONE checkpoint covering them all is signed
-and committed with them; each voter's receipt proves its own entry under it. One commit,
-one fsync and one signature for the group, where one cast at a time paid each of them.
+are decided one after another in ONE such transaction (a command is refused before it
+writes, so a refused one leaves nothing and stops nothing), and ONE checkpoint covering
+them all is signed and committed with them; each voter's receipt proves its own entry
+under it. One commit, one fsync and one signature for the group, where one cast at a time
+paid each of them.
+A group may bring a *companion* (:class:`Companion`): rows of other tables in the same
+database, claimed before the group's commands are decided and finished after its
+checkpoint is signed, in the same transaction (the service's registry of casts on
+PostgreSQL, ``api/http/ballots.py``).
 
 Checkpoint policy (docs/verifying.md, "Which checkpoints a bundle carries"):
 a checkpoint is *published* (kept in ``checkpoints``, carried by every bundle
@@ -51,7 +56,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -91,7 +96,7 @@ from voting.seal import mark_key, ranking_choice
 from voting.state import BallotMethod, BodyState, ElectionStage, transient
 from voting.times import TimeGoesBack, check_time
 
-__all__ = ["CHECKPOINT_EVERY", "Ledger", "Submitted"]
+__all__ = ["CHECKPOINT_EVERY", "Companion", "Ledger", "Submitted", "Unclaimed"]
 
 _log = logging.getLogger(__name__)
 
@@ -126,6 +131,26 @@ class Submitted:
 
 
 _C = TypeVar("_C", bound=c.Command)  # a command, completed as the same kind
+
+
+class Unclaimed(DomainError):
+    """A command of a group whose companion refused its claim (:class:`Companion`): it was
+    not decided, and nothing of it was written."""
+
+
+class Companion(Protocol):
+    """What a group's transaction writes beside the log (:meth:`Ledger.submit_group`), on the
+    same connection, so that both commit or neither does."""
+
+    def claim(self, conn: Connection, commands: Sequence[c.Command]) -> Sequence[bool]:
+        """Before any command of the group is decided: which of them may go on. A refused
+        claim must leave nothing written; its command's answer is :class:`Unclaimed`."""
+        ...
+
+    def finish(self, conn: Connection, answers: Sequence[Submitted | DomainError]) -> None:
+        """After the group's entries are stored and its checkpoint signed, before the commit:
+        ``answers`` as :meth:`Ledger.submit_group` will return them."""
+        ...
 
 _REBUILD_STEP = 65_536  # leaves added to the rebuilt tree at a time
 
@@ -499,11 +524,12 @@ class Ledger:
             self._after_commit(self.store.scrub)
         return done
 
-    def submit_group(self, commands: Sequence[c.Command]) -> list[Submitted | DomainError]:
+    def submit_group(self, commands: Sequence[c.Command], *, companion: Companion | None = None
+                     ) -> list[Submitted | DomainError]:
         """Submit several commands in ONE transaction under ONE signature (group commit).
 
-        Each command is decided on the state the ones before it left, under a savepoint,
-        so a refused one leaves no row and does not stop the others: its place in the
+        Each command is decided on the state the ones before it left, and refused before
+        it writes, so a refused one leaves no row and does not stop the others: its place in the
         answer holds its :class:`DomainError`. The entries of those accepted are stored,
         one checkpoint covering them all is signed, and its note and the signer's head are
         committed with them: one commit (one fsync) for the group, as :meth:`submit` with
@@ -513,6 +539,11 @@ class Ledger:
         closes something (docs/verifying.md, "Which checkpoints a bundle carries"): the
         published checkpoint then comes at the group's end, past the multiple.
 
+        A ``companion`` claims its rows under the body's lock once the ledger has caught
+        up, before the first command is decided (a command whose claim it refuses is
+        answered :class:`Unclaimed`), and finishes them after the signature, all in this
+        transaction: an error of either rolls the whole group back.
+
         An error of the transaction itself (the commit) raises for the whole group, and
         the in-memory tree and state are rebuilt from the store; an error after the
         commit is logged, not raised (the entries stand).
@@ -520,9 +551,10 @@ class Ledger:
         with self._mutex:
             if self._batch is not None:
                 raise DomainError("submit_group cannot run inside submit_many")
-            return self._submit_group(list(commands))
+            return self._submit_group(list(commands), companion)
 
-    def _submit_group(self, commands: list[c.Command]) -> list[Submitted | DomainError]:
+    def _submit_group(self, commands: list[c.Command], companion: Companion | None
+                      ) -> list[Submitted | DomainError]:
         answers: list[Submitted | DomainError] = []
         grown = False
         first = self.log.size
@@ -535,14 +567,19 @@ class Ledger:
                         raise DomainError(_ANOTHER_WRITER)
                 first, start_state = self.log.size, self.state
                 deferred = _Deferred()
-                for command in commands:
-                    answers.append(self._group_member(conn, command, deferred))
+                claimed = list(companion.claim(conn, commands)) if companion is not None \
+                    else [True] * len(commands)
+                for command, go in zip(commands, claimed, strict=True):
+                    answers.append(self._group_member(conn, command, deferred) if go else
+                                   Unclaimed("another request holds this command's claim"))
                     grown = grown or isinstance(answers[-1], Submitted)
                 deferred.write(conn)
                 if grown:
                     self._sign_group(conn, first, [
                         event for answer in answers if isinstance(answer, Submitted)
                         for event in answer.events], len(commands))
+                if companion is not None:
+                    companion.finish(conn, answers)
                 for _ in commands:  # a failpoint counts the commands reaching it
                     failpoints.hit(failpoints.BEFORE_COMMIT)
         except BaseException as exc:

@@ -15,7 +15,8 @@ gate, the rules are the inner one.
 
 from __future__ import annotations
 
-__all__ = ["ADMIN", "OFFICERS", "PUBLIC", "ROLES", "ROUTES", "SESSION", "VOTERS"]
+__all__ = ["ADMIN", "DECIDED_IN_THE_LOG", "OFFICERS", "PUBLIC", "ROLES", "ROUTES", "SESSION",
+           "VOTERS"]
 
 ROLES = frozenset({"admin", "secretary", "chair", "member", "observer"})
 PUBLIC: frozenset[str] = frozenset({"public"})
@@ -133,3 +134,14 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/bodies/<body>/meetings/<meeting>/paper/vote/<ballot>"): SESSION,
     ("POST", "/bodies/<body>/meetings/<meeting>/paper/rank/<election>"): SESSION,
 }
+
+DECIDED_IN_THE_LOG: frozenset[tuple[str, str]] = frozenset({
+    ("POST", f"{B}/ballots/<ballot>/votes"),
+})
+"""Routes whose every effect follows from one logged act that the ledger decides again under
+the body's lock, on a state caught up with every worker's entries, before anything is
+written (a cast's claim and receipt are kept only for a logged vote). Their gate answers
+from the roles as the worker last saw them, when those allow the route, without looking
+for other workers' entries first: a role taken away meanwhile refuses the act there
+instead (a suspended member's vote: ``NotEntitled``). A role newly given is looked for
+as on every other route."""

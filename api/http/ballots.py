@@ -28,6 +28,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from api import failpoints
@@ -45,7 +47,7 @@ from api.db import CastRow, IdempotencyRow, PrincipalRow, write
 from api.errors import Problem
 from api.http.common import AcceptedSchema, Id, Int, accept, at, fresh_id, me
 from api.instance import Instance
-from api.ledger import Ledger
+from api.ledger import Ledger, Submitted, Unclaimed
 from voting import chatham
 from voting import commands as c
 from voting import events as ev
@@ -487,6 +489,8 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
             continue
         fresh.append(item)
     try:
+        if careful:  # a refusal, or an answer, is never given on a state behind the log
+            ledger.refresh()  # (the gate may not have looked: DECIDED_IN_THE_LOG)
         earlier, rows = _registered(inst, careful) if careful else ({}, {})
     except Exception as exc:
         for item in careful:
@@ -508,7 +512,10 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
             fresh.append(item)
         else:
             item.settle(got)
-    _finish_group(inst, ledger, _log_group(inst, ledger, _claim_group(inst, fresh)))
+    if inst.postgres:  # the registry and the log share the database: one transaction
+        _write_together(inst, ledger, fresh)
+    else:
+        _finish_group(inst, ledger, _log_group(inst, ledger, _claim_group(inst, fresh)))
 
 
 def _registered(inst: Instance, group: list[_Try]
@@ -671,6 +678,163 @@ def _finish_group(inst: Instance, ledger: Ledger, logged: list[_Try]) -> None:
             item.settle(error=exc)
             continue
         item.settle(answer)
+
+
+@dataclass(slots=True)
+class _Together:
+    """The registry's part of a group written in ONE transaction with its votes (PostgreSQL,
+    where the registry and the body's log are one database; :class:`api.ledger.Companion`).
+
+    Under the body's lock, before any vote is decided, each try's cast row is claimed, and
+    its key's request (an unanswered request under the same key goes first), each with
+    ``ON CONFLICT DO NOTHING``: a try whose row or key is held already (another cast of the
+    member, or under the key, came first) is not claimed, writes nothing, and waits and
+    tries again as a lone try would. After the votes are stored and the checkpoint signed,
+    the claimed casts are finished (receipt and answer kept) and the refused ones' claims
+    deleted. So the registry never holds a begun cast: a crash leaves all of a group or
+    none of it."""
+
+    items: list[_Try]
+    ledger: Ledger
+    schema: str  # the registry's (Instance.registry_schema)
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by place in items
+
+    def _run(self, conn: Connection, statement: Any, rows: Any = None) -> Any:
+        """``statement`` on the store's connection, its tables in the registry's schema."""
+        return conn.execute(statement, rows,
+                            execution_options={"schema_translate_map": {None: self.schema}})
+
+    def claim(self, conn: Connection, commands: Sequence[c.Command]) -> list[bool]:
+        items, body = self.items, self.items[0].body
+        casts: dict[tuple[str, str], int] = {}  # the first try of each cast in the group
+        rows = []
+        for at_, item in enumerate(items):
+            if item.command is not None and (item.ballot, item.member) not in casts:
+                casts[(item.ballot, item.member)] = at_
+                rows.append({"body": body, "ballot": item.ballot, "member": item.member,
+                             "tracker": item.command.tracker, "entry": None, "receipt": None,
+                             "created_at": item.command.at})
+        got = {(r.ballot, r.member) for r in self._run(conn, pg_insert(CastRow).values(rows)
+               .on_conflict_do_nothing().returning(CastRow.ballot, CastRow.member))}
+        claimed = [casts.get((item.ballot, item.member)) == at_
+                   and (item.ballot, item.member) in got for at_, item in enumerate(items)]
+        keys: dict[tuple[str, str], int] = {}
+        for at_, item in enumerate(items):
+            if claimed[at_] and item.key is not None:
+                keys.setdefault((item.principal, item.key), at_)
+        if not keys:
+            return claimed
+        self._run(conn, delete(IdempotencyRow).where(
+            tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(sorted(keys)),
+            IdempotencyRow.status.is_(None)))
+        held = {(r.principal, r.key) for r in self._run(conn, pg_insert(IdempotencyRow).values([
+            {"principal": items[at_].principal, "key": items[at_].key,
+             "request_sha256": items[at_].digest, "status": None, "response": None,
+             "created_at": commands[at_].at} for at_ in keys.values()])
+            .on_conflict_do_nothing().returning(IdempotencyRow.principal, IdempotencyRow.key))}
+        lost = [at_ for at_, item in enumerate(items) if claimed[at_] and item.key is not None
+                and (keys.get((item.principal, item.key)) != at_
+                     or (item.principal, item.key) not in held)]
+        if lost:  # its cast's row was claimed, its key not: the row goes again
+            self._run(conn, delete(CastRow).where(
+                CastRow.body == body, tuple_(CastRow.ballot, CastRow.member).in_(
+                    [(items[at_].ballot, items[at_].member) for at_ in lost])))
+            for at_ in lost:
+                claimed[at_] = False
+        return claimed
+
+    def finish(self, conn: Connection, answers: Sequence[Submitted | DomainError]) -> None:
+        items, ledger, body = self.items, self.ledger, self.items[0].body
+        finished: list[dict[str, Any]] = []
+        answered: list[dict[str, Any]] = []
+        dropped: list[_Try] = []
+        for at_, (item, answer) in enumerate(zip(items, answers, strict=True)):
+            command = item.command
+            if isinstance(answer, Unclaimed) or command is None:
+                continue
+            if isinstance(answer, DomainError):
+                dropped.append(item)
+                continue
+            item.index = next(i for i, e in zip(answer.indices, answer.events, strict=True)
+                              if type(e) in ev.VOTES)
+            item.receipt = ledger.receipt(item.index, tracker=command.tracker,
+                                          mark_key=command.mark_key,
+                                          member_key=ledger.member_key_of(command))
+            self.answers[at_] = {"ballot": item.ballot, "member": item.member,
+                                 "entry": item.index, "tracker": command.tracker,
+                                 "receipt": item.receipt}
+            finished.append({"b_ballot": item.ballot, "b_member": item.member,
+                             "b_entry": item.index, "b_receipt": item.receipt})
+            if item.key is not None:
+                answered.append({"b_principal": item.principal, "b_key": item.key,
+                                 "b_response": json.dumps(self.answers[at_])})
+        if finished:
+            self._run(conn, update(CastRow).where(
+                CastRow.body == body, CastRow.ballot == bindparam("b_ballot"),
+                CastRow.member == bindparam("b_member")).values(
+                entry=bindparam("b_entry"), receipt=bindparam("b_receipt")), finished)
+        if answered:
+            self._run(conn, update(IdempotencyRow).where(
+                IdempotencyRow.principal == bindparam("b_principal"),
+                IdempotencyRow.key == bindparam("b_key")).values(
+                status=201, response=bindparam("b_response")), answered)
+        if dropped:  # refused by the log: their claims go
+            self._run(conn, delete(CastRow).where(
+                CastRow.body == body, CastRow.entry.is_(None), tuple_(
+                    CastRow.ballot, CastRow.member).in_(
+                    [(item.ballot, item.member) for item in dropped])))
+            keyed = [(item.principal, item.key) for item in dropped if item.key is not None]
+            if keyed:
+                self._run(conn, delete(IdempotencyRow).where(
+                    tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(keyed),
+                    IdempotencyRow.status.is_(None)))
+
+
+def _write_together(inst: Instance, ledger: Ledger, fresh: list[_Try]) -> None:
+    """Claim, log and finish a group's casts in ONE transaction (:class:`_Together`): one
+    commit for the whole of it, where the registry on SQLite, a database of its own, takes
+    two more (:func:`_claim_group`, :func:`_finish_group`). Each logged cast then reaches
+    ``CAST_LOGGED`` and ``CAST_ANSWERED``, its receipt already kept. If the transaction
+    fails, a cast is answered only if the registry holds the very receipt made for it
+    (the commit went through); otherwise it fails with the error."""
+    if not fresh:
+        return
+    commands = [item.command for item in fresh if item.command is not None]
+    if len(commands) != len(fresh):  # cannot happen: a fresh try has its command
+        raise DomainError("a cast of a group has no command")
+    together = _Together(fresh, ledger, inst.registry_schema())
+    try:
+        answers = ledger.submit_group(commands, companion=together)
+    except DomainError as refused:  # rolled back: nothing written (a tracker's clash)
+        for item in fresh:
+            item.settle(error=refused)
+        return
+    except Exception as exc:
+        try:
+            _, rows = _registered(inst, fresh)
+        except Exception:
+            rows = {}
+        for at_, item in enumerate(fresh):
+            kept, row = together.answers.get(at_), rows.get((item.ballot, item.member))
+            if kept is not None and row is not None and row.receipt == kept["receipt"]:
+                item.settle(kept)  # committed, though the commit reported an error
+            else:
+                item.settle(error=exc)
+        return
+    for at_, (item, answer) in enumerate(zip(fresh, answers, strict=True)):
+        if isinstance(answer, Unclaimed):
+            item.settle(None)  # another cast of this member, or under this key, came first
+            continue
+        if isinstance(answer, DomainError):
+            item.settle(error=answer)
+            continue
+        try:
+            failpoints.hit(failpoints.CAST_LOGGED)
+            failpoints.hit(failpoints.CAST_ANSWERED)
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        item.settle(together.answers[at_])
 
 
 def _forget(inst: Instance, body: str, ballot: str, member: str, principal: str,

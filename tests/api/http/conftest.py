@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from api import create_app
 from api.db import Base
 from api.instance import Instance
+from tests.postgres import postgres_server
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -82,6 +83,33 @@ class Service:
 def service(tmp_path: Path) -> Iterator[Service]:
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True})
     # a program's client: the bearer token only (the browser's cookie has its own tests)
+    yield Service(app, app.test_client(use_cookies=False))
+    app.extensions["tellers"].close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole run, started from the local binaries when a test
+    first asks for it."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    """The service on SQLite, then on PostgreSQL (a database of its own on the run's server),
+    where the cast's registry and the body's log share one database and one transaction."""
+    config: dict[str, Any] = {"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True}
+    if request.param == "postgres":
+        server: str = request.getfixturevalue("postgres_url")
+        name = "s_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:50]
+        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        config["DATABASE_URL"] = f"{server}/{name}"
+    app = create_app(config)
     yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()
 

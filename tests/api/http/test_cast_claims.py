@@ -26,6 +26,12 @@ pytestmark = pytest.mark.api
 
 
 @pytest.fixture
+def service(any_service: Service) -> Service:
+    """Every test here on SQLite and on PostgreSQL."""
+    return any_service
+
+
+@pytest.fixture
 def meeting(service: Service) -> Meeting:
     """The refusals' meeting: in business, with the recorded ballot b1 open."""
     made: Meeting = test_refusals.meeting.__wrapped__(service)
@@ -103,7 +109,12 @@ def test_a_cast_that_cannot_settle_its_claim_ends_with_a_conflict_not_a_hang(
             item.settle(None)
         return []
 
+    def never_claimed_together(_self: object, _conn: object, commands: list[Any]
+                               ) -> list[bool]:
+        return [False] * len(commands)  # the same, where the claim is in the group's transaction
+
     monkeypatch.setattr(ballots, "_claim_group", never_claimed)
+    monkeypatch.setattr(ballots._Together, "claim", never_claimed_together)
     before = service.fingerprint("group")
     answer = service.post(f"{B}/ballots/b1/votes", meeting.voters["m1"], {"choice": "for"})
     assert answer.status_code == 409

@@ -22,8 +22,22 @@ VOTERS = [f"v{n}" for n in range(8)]
 
 
 @pytest.fixture
+def service(any_service: Service) -> Service:
+    """Every test here on SQLite and on PostgreSQL (where a group is one transaction)."""
+    return any_service
+
+
+@pytest.fixture
 def ballot(service: Service) -> dict[str, str]:
     """A recorded ballot open, every voter present; the voters' tokens."""
+    chair, voters = debating(service)
+    open_ballot(service, chair)
+    return voters
+
+
+def debating(service: Service) -> tuple[str, dict[str, str]]:
+    """The body with every voter present and a motion under debate; the chair's token and
+    the voters'."""
     secretary = service.body("group", "sec")
     chair = service.admit("group", secretary, "chair", ("chair", "member"))
     voters = {m: service.admit("group", secretary, m) for m in VOTERS}
@@ -37,12 +51,18 @@ def ballot(service: Service) -> dict[str, str]:
                                         "text": "That we meet monthly."}),
         (f"{B}/motions/mo/second", voters["v1"], None),
         (f"{B}/motions/mo/debate", chair, None),
-        (f"{B}/ballots", chair, {"id": "b1", "subject": "mo", "method": "recorded"}),
     ]
     for path, token, body in steps:
         response = service.post(path, token, body)
         assert response.status_code == 201, (path, response.json)
-    return voters
+    return chair, voters
+
+
+def open_ballot(service: Service, chair: str) -> None:
+    """The chair opens the recorded ballot ``b1`` on the motion."""
+    response = service.post(f"{B}/ballots", chair, {"id": "b1", "subject": "mo",
+                                                    "method": "recorded"})
+    assert response.status_code == 201, response.json
 
 
 def grouped(service: Service, calls: list[tuple[str, dict[str, Any], dict[str, str]]]
