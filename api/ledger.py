@@ -487,8 +487,8 @@ class Ledger:
         grown = False
         try:
             with self._transaction() as conn:
-                self._catch_up(conn)
-                done, rows, scrub = self._store(conn, command)
+                self._catch_up_locked(conn)
+                done, rows, scrub = self._store(conn, command, size_known=True)
                 if sign and rows:
                     grown = True
                     for row in rows:
@@ -561,10 +561,7 @@ class Ledger:
         start_state = self.state
         try:
             with self.store.transaction() as conn:
-                if self._stored_size(conn) != self.log.size:  # one read when nobody wrote
-                    self._catch_up(conn)
-                    if self._stored_size(conn) != self.log.size:  # never assume
-                        raise DomainError(_ANOTHER_WRITER)
+                self._catch_up_locked(conn)
                 first, start_state = self.log.size, self.state
                 deferred = _Deferred()
                 claimed = list(companion.claim(conn, commands)) if companion is not None \
@@ -722,7 +719,7 @@ class Ledger:
                 }
             )
         if not size_known and self._stored_size(conn) != first:  # the lock makes this
-            # impossible; never assume (a group reads it once, before its first command)
+            # impossible; never assume (a write checks it as it catches up: _catch_up_locked)
             raise DomainError(_ANOTHER_WRITER)
         if deferred is not None:  # a group's: its rows go in at its end (_Deferred)
             deferred.take(rows, paper, sealed_ranking)
@@ -793,7 +790,24 @@ class Ledger:
     def _catch_up(self, conn: Connection) -> None:
         """Fold the entries stored from :attr:`size` on (read on ``conn``) into the state,
         the tree and the election seeds: what other writers committed."""
-        later = self.store.entries_from(self.size, conn)
+        self._fold_stored(self.store.entries_from(self.size, conn))
+
+    def _catch_up_locked(self, conn: Connection) -> None:
+        """:meth:`_catch_up` on a write transaction holding the body's lock, in one read: the
+        entry at the last place this ledger holds, and every later one. That entry must be
+        stored (else the store is behind this ledger: never assume, INV-DENSE); the later
+        ones are folded in. The store then holds exactly :attr:`size` entries, for no other
+        writer commits while the lock is held."""
+        size = self.size
+        start = max(size - 1, 0)
+        stored = self.store.entries_from(start, conn)
+        if size and (not stored or stored[0][0] != start):
+            raise DomainError(_ANOTHER_WRITER)
+        self._fold_stored(stored[1:] if size else stored)
+
+    def _fold_stored(self, later: list[tuple[int, bytes, bytes]]) -> None:
+        """Fold stored (seq, entry, leaf hash) rows, from :attr:`size` on, into the state, the
+        tree and the election seeds, each checked against its leaf hash."""
         if not later:
             return
         if self._batch is not None and self._batch.rows:

@@ -714,8 +714,8 @@ class _Together:
                 rows.append({"body": body, "ballot": item.ballot, "member": item.member,
                              "tracker": item.command.tracker, "entry": None, "receipt": None,
                              "created_at": item.command.at})
-        got = {(r.ballot, r.member) for r in self._run(conn, pg_insert(CastRow).values(rows)
-               .on_conflict_do_nothing().returning(CastRow.ballot, CastRow.member))}
+        got = {(r.ballot, r.member) for r in self._run(conn, pg_insert(CastRow)
+               .on_conflict_do_nothing().returning(CastRow.ballot, CastRow.member), rows)}
         claimed = [casts.get((item.ballot, item.member)) == at_
                    and (item.ballot, item.member) in got for at_, item in enumerate(items)]
         keys: dict[tuple[str, str], int] = {}
@@ -727,11 +727,12 @@ class _Together:
         self._run(conn, delete(IdempotencyRow).where(
             tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(sorted(keys)),
             IdempotencyRow.status.is_(None)))
-        held = {(r.principal, r.key) for r in self._run(conn, pg_insert(IdempotencyRow).values([
-            {"principal": items[at_].principal, "key": items[at_].key,
-             "request_sha256": items[at_].digest, "status": None, "response": None,
-             "created_at": commands[at_].at} for at_ in keys.values()])
-            .on_conflict_do_nothing().returning(IdempotencyRow.principal, IdempotencyRow.key))}
+        held = {(r.principal, r.key) for r in self._run(
+            conn, pg_insert(IdempotencyRow).on_conflict_do_nothing().returning(
+                IdempotencyRow.principal, IdempotencyRow.key),
+            [{"principal": items[at_].principal, "key": items[at_].key,
+              "request_sha256": items[at_].digest, "status": None, "response": None,
+              "created_at": commands[at_].at} for at_ in keys.values()])}
         lost = [at_ for at_, item in enumerate(items) if claimed[at_] and item.key is not None
                 and (keys.get((item.principal, item.key)) != at_
                      or (item.principal, item.key) not in held)]

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete
 
 from api.ledger import Ledger, Submitted
+from api.storage import entries
 from audit.receipt import parse_receipt, verify_receipt
 from tests.api.races import AT, open_ballot
 from voting import commands as c
@@ -177,3 +179,27 @@ def test_groups_log_what_one_by_one_would(tmp_path_factory: pytest.TempPathFacto
     assert len(notes(grouped)[1]) - kept <= len(groups)
     alone.close()
     grouped.close()
+
+
+def test_a_write_catches_up_with_another_writer_and_refuses_a_store_behind_it(
+        tmp_path: Path) -> None:
+    """Under the write lock a write reads, in one query, the last entry this ledger holds
+    and every later one: another writer's entries are folded in before deciding, and a
+    store that lost entries this ledger holds (a restore, a hand's delete) refuses the
+    write, writing nothing."""
+    ledger = fresh(tmp_path)
+    other = Ledger.open(tmp_path, origin=ORIGIN)
+    other.submit(c.CastVote(AT, "a", ballot="v1", choice="for"))
+    answers = ledger.submit_group([c.CastVote(AT, "a", ballot="v1", choice="against"),
+                                   c.CastVote(AT, "b", ballot="v1", choice="for")])
+    assert isinstance(answers[0], AlreadyVoted) and isinstance(answers[1], Submitted)
+    assert ledger.log.size == other.log.size + 1
+    with ledger.store.engine.begin() as conn:  # the store loses its last entry
+        conn.execute(delete(entries).where(entries.c.seq == ledger.log.size - 1))
+    size = ledger.store.size()
+    for write in (lambda: ledger.submit(c.CastVote(AT, "c", ballot="v1", choice="for")),
+                  lambda: ledger.submit_group([c.CastVote(AT, "c", ballot="v1",
+                                                          choice="for")])):
+        with pytest.raises(DomainError, match="another writer"):
+            write()
+        assert ledger.store.size() == size
