@@ -142,9 +142,12 @@ class Companion(Protocol):
     """What a group's transaction writes beside the log (:meth:`Ledger.submit_group`), on the
     same connection, so that both commit or neither does."""
 
-    def claim(self, conn: Connection, commands: Sequence[c.Command]) -> Sequence[bool]:
-        """Before any command of the group is decided: which of them may go on. A refused
-        claim must leave nothing written; its command's answer is :class:`Unclaimed`."""
+    def claim(self, conn: Connection, commands: Sequence[c.Command]
+              ) -> Sequence[c.Command | None]:
+        """Before any command of the group is decided, the ledger caught up: the commands to
+        decide, each of ``commands`` (``None`` for one whose claim is refused: it must leave
+        nothing written, and its answer is :class:`Unclaimed`), then any that join the
+        group here."""
         ...
 
     def finish(self, conn: Connection, answers: Sequence[Submitted | DomainError]) -> None:
@@ -541,7 +544,8 @@ class Ledger:
 
         A ``companion`` claims its rows under the body's lock once the ledger has caught
         up, before the first command is decided (a command whose claim it refuses is
-        answered :class:`Unclaimed`), and finishes them after the signature, all in this
+        answered :class:`Unclaimed`; commands it adds are decided after the others, and
+        answered after them), and finishes them after the signature, all in this
         transaction: an error of either rolls the whole group back.
 
         An error of the transaction itself (the commit) raises for the whole group, and
@@ -564,20 +568,21 @@ class Ledger:
                 self._catch_up_locked(conn)
                 first, start_state = self.log.size, self.state
                 deferred = _Deferred()
-                claimed = list(companion.claim(conn, commands)) if companion is not None \
-                    else [True] * len(commands)
-                for command, go in zip(commands, claimed, strict=True):
-                    answers.append(self._group_member(conn, command, deferred) if go else
+                claimed: list[c.Command | None] = list(commands) if companion is None \
+                    else list(companion.claim(conn, commands))
+                for command in claimed:
+                    answers.append(self._group_member(conn, command, deferred)
+                                   if command is not None else
                                    Unclaimed("another request holds this command's claim"))
                     grown = grown or isinstance(answers[-1], Submitted)
                 deferred.write(conn)
                 if grown:
                     self._sign_group(conn, first, [
                         event for answer in answers if isinstance(answer, Submitted)
-                        for event in answer.events], len(commands))
+                        for event in answer.events], len(answers))
                 if companion is not None:
                     companion.finish(conn, answers)
-                for _ in commands:  # a failpoint counts the commands reaching it
+                for _ in answers:  # a failpoint counts the commands reaching it
                     failpoints.hit(failpoints.BEFORE_COMMIT)
         except BaseException as exc:
             if grown:  # the tree and state hold what the store does not: rebuild from it
@@ -588,7 +593,7 @@ class Ledger:
                                   "for its ballot or election: the group wrote nothing; "
                                   "draw other trackers") from None
             raise
-        for _ in commands:
+        for _ in answers:
             failpoints.hit(failpoints.AFTER_COMMIT)
         done = [answer for answer in answers if isinstance(answer, Submitted)]
         for submitted in done:

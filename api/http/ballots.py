@@ -446,7 +446,7 @@ def _lead(inst: Instance, queue: _Queue) -> None:
         # another worker would be
         ledger = inst.ledger(group[0].body)
         with inst.lock(group[0].body):
-            _write_group(inst, ledger, group)
+            _write_group(inst, ledger, group, queue)
     except BaseException as exc:
         for item in group:
             if not item.settled:
@@ -466,7 +466,7 @@ def _lead(inst: Instance, queue: _Queue) -> None:
             successor.done.set()
 
 
-def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
+def _write_group(inst: Instance, ledger: Ledger, group: list[_Try], queue: _Queue) -> None:
     """Write a group of tries to cast in one body, in steps, holding the body's lock in this
     process: each try decided up to its claim (a first unkeyed try on the state alone, any
     other as :func:`_attempt` makes it from what the registry holds); the claims inserted
@@ -513,7 +513,7 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try]) -> None:
         else:
             item.settle(got)
     if inst.postgres:  # the registry and the log share the database: one transaction
-        _write_together(inst, ledger, fresh)
+        _write_together(inst, ledger, fresh, group, queue)
     else:
         _finish_group(inst, ledger, _log_group(inst, ledger, _claim_group(inst, fresh)))
 
@@ -694,55 +694,98 @@ class _Together:
     deleted. So the registry never holds a begun cast: a crash leaves all of a group or
     none of it."""
 
-    items: list[_Try]
+    items: list[_Try]  # the tries to claim, then those that join (:meth:`_join`)
     ledger: Ledger
     schema: str  # the registry's (Instance.registry_schema)
+    group: list[_Try]  # the leader's group: every try in it is released as it ends
+    queue: _Queue
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by place in items
+
+    def _join(self) -> None:
+        """Under the body's lock, the ledger caught up: the first tries of casts that reached
+        this process's queue while the group waited for the lock join it, each decided on
+        the caught-up state, so that one commit serves them too. A try that state refuses
+        waits and tries again, in a later group, asking the registry first (as a retry
+        does); a try under a key, or a retry, waits for a later group."""
+        with self.queue.guard:
+            room = MAX_GROUP - len(self.group)
+            joining = [item for item in self.queue.pending if not item.careful][:max(room, 0)]
+            if not joining:
+                return
+            taken = {id(item) for item in joining}
+            self.queue.pending = [item for item in self.queue.pending
+                                  if id(item) not in taken]
+            self.group.extend(joining)  # released with the group (_lead)
+        for item in joining:
+            try:
+                item.command = _decided(self.ledger, item.ballot, item.member, item.choice)
+            except DomainError:
+                item.settle(None)
+                continue
+            except Exception as exc:
+                item.settle(error=exc)
+                continue
+            self.items.append(item)
 
     def _run(self, conn: Connection, statement: Any, rows: Any = None) -> Any:
         """``statement`` on the store's connection, its tables in the registry's schema."""
         return conn.execute(statement, rows,
                             execution_options={"schema_translate_map": {None: self.schema}})
 
-    def claim(self, conn: Connection, commands: Sequence[c.Command]) -> list[bool]:
-        items, body = self.items, self.items[0].body
-        casts: dict[tuple[str, str], int] = {}  # the first try of each cast in the group
+    def claim(self, conn: Connection, commands: Sequence[c.Command]
+              ) -> list[c.Command | None]:
+        self._join()
+        claimed = self._claim_casts(conn)
+        self._claim_keys(conn, claimed)
+        return [item.command if go else None
+                for item, go in zip(self.items, claimed, strict=True)]
+
+    def _claim_casts(self, conn: Connection) -> list[bool]:
+        """Each try's cast row, begun (the first try of a cast in the group only): which
+        the registry took."""
+        body, first = self.items[0].body, {}
         rows = []
-        for at_, item in enumerate(items):
-            if item.command is not None and (item.ballot, item.member) not in casts:
-                casts[(item.ballot, item.member)] = at_
+        for at_, item in enumerate(self.items):
+            if item.command is not None and (item.ballot, item.member) not in first:
+                first[(item.ballot, item.member)] = at_
                 rows.append({"body": body, "ballot": item.ballot, "member": item.member,
                              "tracker": item.command.tracker, "entry": None, "receipt": None,
                              "created_at": item.command.at})
         got = {(r.ballot, r.member) for r in self._run(conn, pg_insert(CastRow)
                .on_conflict_do_nothing().returning(CastRow.ballot, CastRow.member), rows)}
-        claimed = [casts.get((item.ballot, item.member)) == at_
-                   and (item.ballot, item.member) in got for at_, item in enumerate(items)]
-        keys: dict[tuple[str, str], int] = {}
-        for at_, item in enumerate(items):
-            if claimed[at_] and item.key is not None:
-                keys.setdefault((item.principal, item.key), at_)
-        if not keys:
-            return claimed
+        return [first.get((item.ballot, item.member)) == at_ and (item.ballot, item.member)
+                in got for at_, item in enumerate(self.items)]
+
+    def _claim_keys(self, conn: Connection, claimed: list[bool]) -> None:
+        """The request under each claimed try's key, unanswered (an unanswered one under
+        the key goes first; the first try of a key in the group only): a try whose key the
+        registry does not take loses its claim, and its cast row goes again."""
+        body, first = self.items[0].body, {}
+        rows = []
+        for at_, item in enumerate(self.items):
+            if claimed[at_] and item.key is not None and item.command is not None \
+                    and (item.principal, item.key) not in first:
+                first[(item.principal, item.key)] = at_
+                rows.append({"principal": item.principal, "key": item.key,
+                             "request_sha256": item.digest, "status": None, "response": None,
+                             "created_at": item.command.at})
+        if not rows:
+            return
         self._run(conn, delete(IdempotencyRow).where(
-            tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(sorted(keys)),
+            tuple_(IdempotencyRow.principal, IdempotencyRow.key).in_(sorted(first)),
             IdempotencyRow.status.is_(None)))
-        held = {(r.principal, r.key) for r in self._run(
-            conn, pg_insert(IdempotencyRow).on_conflict_do_nothing().returning(
-                IdempotencyRow.principal, IdempotencyRow.key),
-            [{"principal": items[at_].principal, "key": items[at_].key,
-              "request_sha256": items[at_].digest, "status": None, "response": None,
-              "created_at": commands[at_].at} for at_ in keys.values()])}
-        lost = [at_ for at_, item in enumerate(items) if claimed[at_] and item.key is not None
-                and (keys.get((item.principal, item.key)) != at_
-                     or (item.principal, item.key) not in held)]
-        if lost:  # its cast's row was claimed, its key not: the row goes again
+        held = {(r.principal, r.key) for r in self._run(conn, pg_insert(IdempotencyRow)
+                .on_conflict_do_nothing().returning(IdempotencyRow.principal,
+                                                    IdempotencyRow.key), rows)}
+        lost = [at_ for at_, item in enumerate(self.items) if claimed[at_]
+                and item.key is not None and (first.get((item.principal, item.key)) != at_
+                                              or (item.principal, item.key) not in held)]
+        if lost:
             self._run(conn, delete(CastRow).where(
                 CastRow.body == body, tuple_(CastRow.ballot, CastRow.member).in_(
-                    [(items[at_].ballot, items[at_].member) for at_ in lost])))
+                    [(self.items[at_].ballot, self.items[at_].member) for at_ in lost])))
             for at_ in lost:
                 claimed[at_] = False
-        return claimed
 
     def finish(self, conn: Connection, answers: Sequence[Submitted | DomainError]) -> None:
         items, ledger, body = self.items, self.ledger, self.items[0].body
@@ -791,7 +834,8 @@ class _Together:
                     IdempotencyRow.status.is_(None)))
 
 
-def _write_together(inst: Instance, ledger: Ledger, fresh: list[_Try]) -> None:
+def _write_together(inst: Instance, ledger: Ledger, fresh: list[_Try], group: list[_Try],
+                    queue: _Queue) -> None:
     """Claim, log and finish a group's casts in ONE transaction (:class:`_Together`): one
     commit for the whole of it, where the registry on SQLite, a database of its own, takes
     two more (:func:`_claim_group`, :func:`_finish_group`). Each logged cast then reaches
@@ -803,26 +847,26 @@ def _write_together(inst: Instance, ledger: Ledger, fresh: list[_Try]) -> None:
     commands = [item.command for item in fresh if item.command is not None]
     if len(commands) != len(fresh):  # cannot happen: a fresh try has its command
         raise DomainError("a cast of a group has no command")
-    together = _Together(fresh, ledger, inst.registry_schema())
+    together = _Together(list(fresh), ledger, inst.registry_schema(), group, queue)
     try:
         answers = ledger.submit_group(commands, companion=together)
     except DomainError as refused:  # rolled back: nothing written (a tracker's clash)
-        for item in fresh:
+        for item in together.items:
             item.settle(error=refused)
         return
     except Exception as exc:
         try:
-            _, rows = _registered(inst, fresh)
+            _, rows = _registered(inst, together.items)
         except Exception:
             rows = {}
-        for at_, item in enumerate(fresh):
+        for at_, item in enumerate(together.items):
             kept, row = together.answers.get(at_), rows.get((item.ballot, item.member))
             if kept is not None and row is not None and row.receipt == kept["receipt"]:
                 item.settle(kept)  # committed, though the commit reported an error
             else:
                 item.settle(error=exc)
         return
-    for at_, (item, answer) in enumerate(zip(fresh, answers, strict=True)):
+    for at_, (item, answer) in enumerate(zip(together.items, answers, strict=True)):
         if isinstance(answer, Unclaimed):
             item.settle(None)  # another cast of this member, or under this key, came first
             continue

@@ -110,8 +110,8 @@ def test_a_cast_that_cannot_settle_its_claim_ends_with_a_conflict_not_a_hang(
         return []
 
     def never_claimed_together(_self: object, _conn: object, commands: list[Any]
-                               ) -> list[bool]:
-        return [False] * len(commands)  # the same, where the claim is in the group's transaction
+                               ) -> list[None]:
+        return [None] * len(commands)  # the same, where the claim is in the group's transaction
 
     monkeypatch.setattr(ballots, "_claim_group", never_claimed)
     monkeypatch.setattr(ballots._Together, "claim", never_claimed_together)
