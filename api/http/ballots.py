@@ -17,7 +17,10 @@ Casts that arrive together at one body in one process are written together (grou
 :func:`_queued`): each still makes its own claim, but the claims of a group are inserted in
 one registry transaction, its votes are logged in one ledger transaction under one signed
 checkpoint (each receipt proves its own entry under it), and its casts are recorded
-finished in one registry transaction.
+finished in one registry transaction. On PostgreSQL, where the registry and the body's log
+are one database, those three are ONE transaction (:class:`_Together`): a group's claims,
+votes, checkpoint and receipts commit together or not at all, so no cast is ever left begun;
+and the first tries that reach the queue while the group waits for the body's lock join it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import secrets
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -515,7 +518,8 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try], queue: _Queu
     if inst.postgres:  # the registry and the log share the database: one transaction
         _write_together(inst, ledger, fresh, group, queue)
     else:
-        _finish_group(inst, ledger, _log_group(inst, ledger, _claim_group(inst, fresh)))
+        claimed = _claim_group(inst, fresh, lambda: _joining(ledger, group, queue))
+        _finish_group(inst, ledger, _log_group(inst, ledger, claimed))
 
 
 def _registered(inst: Instance, group: list[_Try]
@@ -563,14 +567,47 @@ def _claim(conn: Connection, items: list[_Try]) -> None:
             for item in keyed])
 
 
-def _claim_group(inst: Instance, fresh: list[_Try]) -> list[_Try]:
-    """Claim the group's casts in one registry transaction; if a key or row refuses it
-    (another cast of a member, or under a key, began first), each claim alone, and a cast
-    whose claim is refused waits and tries again, as a lone try would. The claimed."""
+def _joining(ledger: Ledger, group: list[_Try], queue: _Queue) -> list[_Try]:
+    """The first tries of casts that reached this process's queue while ``group`` waited for
+    a write lock, taken into it (so released as it ends, :func:`_lead`) and decided on the
+    ledger's state: the decided, to claim with the group, so that its commits serve them
+    too. A try that state refuses waits and tries again, in a later group, asking the
+    registry first (as a retry does); a try under a key, or a retry, waits for a later
+    group."""
+    with queue.guard:
+        room = MAX_GROUP - len(group)
+        joining = [item for item in queue.pending if not item.careful][:max(room, 0)]
+        if not joining:
+            return []
+        taken = {id(item) for item in joining}
+        queue.pending = [item for item in queue.pending if id(item) not in taken]
+        group.extend(joining)
+    decided = []
+    for item in joining:
+        try:
+            item.command = _decided(ledger, item.ballot, item.member, item.choice)
+        except DomainError:
+            item.settle(None)
+            continue
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        decided.append(item)
+    return decided
+
+
+def _claim_group(inst: Instance, fresh: list[_Try], join: Callable[[], list[_Try]]
+                 ) -> list[_Try]:
+    """Claim the group's casts in one registry transaction, with those that ``join`` it once
+    that transaction holds the registry's write lock (:func:`_joining`); if a key or row
+    refuses it (another cast of a member, or under a key, began first), each claim alone,
+    and a cast whose claim is refused waits and tries again, as a lone try would. The
+    claimed."""
     if not fresh:
         return []
     try:
         with write(inst.engine) as conn:
+            fresh.extend(join())
             _claim(conn, fresh)
         return fresh
     except IntegrityError:
@@ -694,38 +731,12 @@ class _Together:
     deleted. So the registry never holds a begun cast: a crash leaves all of a group or
     none of it."""
 
-    items: list[_Try]  # the tries to claim, then those that join (:meth:`_join`)
+    items: list[_Try]  # the tries to claim, then those that join (:func:`_joining`)
     ledger: Ledger
     schema: str  # the registry's (Instance.registry_schema)
     group: list[_Try]  # the leader's group: every try in it is released as it ends
     queue: _Queue
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by place in items
-
-    def _join(self) -> None:
-        """Under the body's lock, the ledger caught up: the first tries of casts that reached
-        this process's queue while the group waited for the lock join it, each decided on
-        the caught-up state, so that one commit serves them too. A try that state refuses
-        waits and tries again, in a later group, asking the registry first (as a retry
-        does); a try under a key, or a retry, waits for a later group."""
-        with self.queue.guard:
-            room = MAX_GROUP - len(self.group)
-            joining = [item for item in self.queue.pending if not item.careful][:max(room, 0)]
-            if not joining:
-                return
-            taken = {id(item) for item in joining}
-            self.queue.pending = [item for item in self.queue.pending
-                                  if id(item) not in taken]
-            self.group.extend(joining)  # released with the group (_lead)
-        for item in joining:
-            try:
-                item.command = _decided(self.ledger, item.ballot, item.member, item.choice)
-            except DomainError:
-                item.settle(None)
-                continue
-            except Exception as exc:
-                item.settle(error=exc)
-                continue
-            self.items.append(item)
 
     def _run(self, conn: Connection, statement: Any, rows: Any = None) -> Any:
         """``statement`` on the store's connection, its tables in the registry's schema."""
@@ -734,7 +745,7 @@ class _Together:
 
     def claim(self, conn: Connection, commands: Sequence[c.Command]
               ) -> list[c.Command | None]:
-        self._join()
+        self.items.extend(_joining(self.ledger, self.group, self.queue))
         claimed = self._claim_casts(conn)
         self._claim_keys(conn, claimed)
         return [item.command if go else None

@@ -104,7 +104,7 @@ def test_a_cast_that_cannot_settle_its_claim_ends_with_a_conflict_not_a_hang(
     service = meeting.service
     monkeypatch.setattr(ballots, "WAIT_SECONDS", 0.0)
 
-    def never_claimed(_inst: object, fresh: list[Any]) -> list[Any]:
+    def never_claimed(_inst: object, fresh: list[Any], _join: object) -> list[Any]:
         for item in fresh:  # another cast of this member always holds the claim
             item.settle(None)
         return []

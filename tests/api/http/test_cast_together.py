@@ -8,8 +8,6 @@ the log and registry then say, leaving nothing."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +19,7 @@ from api import create_app, failpoints
 from api.auth import rfc3339
 from api.db import CastRow, IdempotencyRow
 from api.http import ballots
-from audit.receipt import parse_receipt, verify_receipt
+from audit.receipt import verify_receipt
 from tests.api.http.conftest import Service, bearer
 from tests.api.http.test_cast_groups import VOTERS, grouped
 from tests.api.http.test_cast_groups import ballot as _ballot
@@ -167,67 +165,3 @@ def test_a_cast_claimed_then_refused_by_the_log_leaves_no_claim(
     with inst.engine.connect() as conn:
         assert conn.execute(select(CastRow)).all() == []
 
-
-def _while_the_lock_is_held(service: Service, calls: list[tuple[str, dict[str, str]]]
-                            ) -> list[Any]:
-    """Cast ``calls`` (token, headers) one after another while another writer holds the
-    body's lock: the first leads a group that waits for it, the others wait in the queue
-    behind; then the lock is let go. The responses, in order."""
-    inst = service.instance
-    queue = ballots._queue(inst, "group")
-    answers: list[Any] = [None] * len(calls)
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with inst.ledger("group").store.transaction():
-            held.set()
-            release.wait(60)
-
-    def run(position: int) -> None:
-        token, headers = calls[position]
-        answers[position] = service.app.test_client().post(
-            f"{B}/ballots/b1/votes", json={"choice": "for"}, headers={**bearer(token),
-                                                                     **headers})
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(30)
-    threads = []
-    for position in range(len(calls)):
-        threads.append(threading.Thread(target=run, args=(position,)))
-        threads[-1].start()
-        deadline = time.monotonic() + 30
-        while True:  # in order: the first leads, each later one waits in the queue
-            with queue.guard:
-                if queue.leading and len(queue.pending) == position:
-                    break
-            assert time.monotonic() < deadline, "the cast never reached the queue"
-            time.sleep(0.005)
-    release.set()
-    holder.join()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
-def test_casts_arriving_while_a_group_waits_for_the_lock_join_it(
-        service: Service, ballot: dict[str, str]) -> None:
-    """The group's one commit serves them: the same checkpoint in every receipt. A try
-    under a key waits for the next group (it asks the registry first); a second try of a
-    member who joined is refused as already voted, once the group is written."""
-    store = service.instance.ledger("group").store.engine
-    logged = _commits(store)
-    answers = _while_the_lock_is_held(service, [
-        (ballot["v0"], {}), (ballot["v1"], {}), (ballot["v2"], {}),
-        (ballot["v3"], {"Idempotency-Key": "k3"}), (ballot["v1"], {})])
-    statuses = [a.status_code for a in answers]
-    assert statuses == [201, 201, 201, 201, 409], [a.json for a in answers]
-    assert answers[4].json["type"] == "urn:tellers:problem:already-voted"
-    notes = [parse_receipt(a.json["receipt"]).note for a in answers[:4]]
-    assert notes[0] == notes[1] == notes[2] != notes[3]
-    assert len(logged) == 3  # the lock's holder, the group of three, the keyed cast
-    ledger = service.instance.ledger("group")
-    data = ledger.entry_bytes()
-    for answer in answers[:4]:
-        index = answer.json["entry"]
-        assert verify_receipt(answer.json["receipt"], data[index], ledger.vkey).index == index
