@@ -153,17 +153,13 @@ class IdempotencyRow(Base):
     created_at: Mapped[str] = mapped_column(String(40))
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # BEGIN is issued in _sqlite_begin
     cursor = dbapi_connection.cursor()
-    for pragma in ("PRAGMA journal_mode=WAL", f"PRAGMA synchronous={synchronous}",
+    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                    "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"):
         cursor.execute(pragma)
     cursor.close()
-
-
-def _sqlite_connect_lazy(dbapi_connection: Any, record: Any) -> None:
-    _sqlite_connect(dbapi_connection, record, "NORMAL")
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -173,26 +169,14 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def registry_engine(url: str, *, durable: bool = True) -> Engine:
+def registry_engine(url: str) -> Engine:
     """An engine on the instance database; on SQLite every write transaction (:func:`write`,
-    :func:`upgrade`) is ``BEGIN IMMEDIATE``, and a read a deferred ``BEGIN``.
-
-    Not ``durable``: its commits are not flushed to the disk one by one (SQLite WAL with
-    ``synchronous=NORMAL``; PostgreSQL ``synchronous_commit`` off for its transactions), so
-    the last of them may be lost if the machine (not the process) stops; they are atomic
-    and in order all the same. Only for what can be made again from what is durable.
-    """
+    :func:`upgrade`) is ``BEGIN IMMEDIATE``, and a read a deferred ``BEGIN``."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_connect if durable else _sqlite_connect_lazy)
+        event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
-    elif not durable:
-        event.listen(engine, "begin", _lazy_commit)
     return engine
-
-
-def _lazy_commit(conn: Connection) -> None:
-    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 _queues: weakref.WeakKeyDictionary[Engine, tuple[int, WriterQueue]] = \
@@ -202,7 +186,7 @@ _queues_guard = threading.Lock()
 
 def _queue_of(engine: Engine) -> WriterQueue | None:
     """The writers' queue of the SQLite file ``engine`` writes (:mod:`api.writers`): one per
-    engine and process (two engines on one file, durable or not, queue on its lock file
+    engine and process (two engines on one file queue on its lock file
     alike), gone with the engine; ``None`` when not writing a SQLite file."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:" or database.startswith("file:"):

@@ -69,8 +69,6 @@ class Instance:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.database_url = database_url or f"sqlite:///{path / 'tellers.sqlite3'}"
         self.engine: Engine = registry_engine(self.database_url)
-        # for what a durable record makes again if lost (a cast's finish: api.http.ballots)
-        self.lazy_engine: Engine = registry_engine(self.database_url, durable=False)
         self.keys = TokenKeys.ensure(path / "keys")
         self.tokens = TokenCache()  # access tokens verified once (api.auth.TokenCache)
         self._known_bodies: dict[str, BodyInfo] = {}  # bodies are never removed or changed
@@ -308,7 +306,6 @@ class Instance:
         ledger's), keeping the ledgers' states: before a fork, so that no connection is
         shared with a child; each process makes its own on next use."""
         self.engine.dispose()
-        self.lazy_engine.dispose()
         with self._guard:
             ledgers = list(self._ledgers.values())
         for ledger in ledgers:
@@ -321,4 +318,3 @@ class Instance:
         for ledger in ledgers:
             ledger.close()
         self.engine.dispose()
-        self.lazy_engine.dispose()

@@ -519,7 +519,7 @@ def bench(kind: str, seconds: float, members: int, burst_size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--members", type=int, default=12_000,
+    parser.add_argument("--members", type=int, default=20_000,
                         help="members of each load body (the most votes a run can cast)")
     parser.add_argument("--burst", type=int, default=1_500)
     parser.add_argument("--databases", default="sqlite,postgresql",

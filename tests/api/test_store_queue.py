@@ -49,14 +49,13 @@ def test_a_second_writer_starts_after_the_first_commits(tmp_path: Path) -> None:
 
 def test_registry_writers_queue_on_the_lock_file_too(tmp_path: Path) -> None:
     """The registry's writes (``api.db.write``) queue as the stores' do: two engines on one
-    file, as two worker processes hold them; the second begins once the first commits, and
-    a durable and a lazy engine of one process queue on the same lock file."""
+    file, as two worker processes hold them; the second begins once the first commits."""
     from datetime import UTC, datetime
 
     from api.db import BodyRow, _queue_of, registry_engine, upgrade, write
 
     url = f"sqlite:///{tmp_path / 'tellers.sqlite3'}"
-    first, second = registry_engine(url), registry_engine(url, durable=False)
+    first, second = registry_engine(url), registry_engine(url)
     upgrade(first)
     queue = _queue_of(first)
     assert queue is not None and queue is _queue_of(first) and queue is not _queue_of(second)
