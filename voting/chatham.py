@@ -215,6 +215,7 @@ COMMAND_MEMBERS: Mapping[type[cmd.Command], tuple[str, ...]] = {
     cmd.MoveAmendment: ("by",),
     cmd.SecondAmendment: ("by",),
     cmd.MoveProcedural: ("by", "seconder"),
+    cmd.SecondProcedural: ("by",),
     cmd.CastVote: ("by", "on_behalf_of"),
 }
 """The fields of a command that name a member acting as a member (not as an officer)."""
@@ -252,6 +253,7 @@ EVENT_MEMBERS: Mapping[type[ev.Event], tuple[str, ...]] = {
     ev.AmendmentMoved: ("mover",),
     ev.AmendmentSeconded: ("seconder",),
     ev.ProceduralMoved: ("mover", "seconder"),
+    ev.ProceduralSeconded: ("seconder",),
     ev.ConsentGiven: ("member",),
     ev.VoteCast: ("voter", "member"),
 }

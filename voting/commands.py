@@ -43,6 +43,7 @@ __all__ = [
     "SecondAmendment",
     "SecondMotion",
     "SecondNomination",
+    "SecondProcedural",
     "SetPublication",
     "SignPetition",
     "StartBusiness",
@@ -276,14 +277,26 @@ class MoveProcedural(Command):
     orders need the mover's consent to a remit, the mover gives it with
     :class:`GiveConsent` first. ``mover_consents`` is no longer read and is refused if set:
     consent is the consenting member's own act, not a flag of someone else's command.
+
+    Without ``seconder`` the procedural motion waits for a member to second it by their
+    own act (:class:`SecondProcedural`); a ``seconder`` named here is for a record kept by
+    whoever holds the pen in the room, where the seconder speaks for themself.
     """
 
     procedural: str
     kind: str
     target: str
-    seconder: str
+    seconder: str = ""
     mover_consents: bool = False  # deprecated: refused when true (use GiveConsent)
     to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecondProcedural(Command):
+    """``by`` seconds the procedural motion ``procedural``, moved and awaiting a seconder:
+    the seconder's own act."""
+
+    procedural: str
 
 
 @dataclass(frozen=True, slots=True)

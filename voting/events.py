@@ -55,6 +55,7 @@ __all__ = [
     "PetitionOpened",
     "PetitionSigned",
     "ProceduralMoved",
+    "ProceduralSeconded",
     "ProxyAppointed",
     "PublicationSet",
     "QuestionToBePut",
@@ -359,7 +360,9 @@ class MotionDisposed(Event):
 
 @dataclass(frozen=True, slots=True)
 class ProceduralMoved(Event):
-    """A procedural motion is moved (and seconded) on a motion or amendment."""
+    """A procedural motion is moved on a motion or amendment: seconded at once (a seconder
+    recorded by whoever holds the pen), or, with ``seconder`` empty, awaiting a member's own
+    act (:class:`ProceduralSeconded`)."""
 
     TYPE: ClassVar[str] = "procedural_moved"
     procedural: str
@@ -373,6 +376,15 @@ class ProceduralMoved(Event):
     # remit without ``to``) holds it as the flag the command gave.
     mover_consents: bool
     to: str = ""  # a remit: the committee or body the motion is remitted to
+
+
+@dataclass(frozen=True, slots=True)
+class ProceduralSeconded(Event):
+    """A procedural motion moved without a seconder is seconded: the seconder's own act."""
+
+    TYPE: ClassVar[str] = "procedural_seconded"
+    procedural: str
+    seconder: str
 
 
 @dataclass(frozen=True, slots=True)

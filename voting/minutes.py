@@ -317,8 +317,16 @@ def _procedural(w: _Writer, before: BodyState, e: ev.ProceduralMoved, where: str
         f"- {_time(e.at)} Procedural motion **{e.kind.replace('_', ' ')}** on "
         f"{md(_label(w.state, e.target)) if e.target not in w.state.meetings else 'the meeting'}"
         f"{to}{consent}: moved by {w.md_name(e.mover, where)}, "
-        f"seconded by {w.md_name(e.seconder, where)}."
+        + (f"seconded by {w.md_name(e.seconder, where)}." if e.seconder else
+           "awaiting a seconder.")
     )
+
+
+def _procedural_seconded(w: _Writer, before: BodyState, e: ev.ProceduralSeconded,
+                         where: str) -> None:
+    kind = w.state.procedurals[e.procedural].kind.replace("_", " ")
+    w.out(f"- {_time(e.at)} Procedural motion **{kind}** seconded by "
+          f"{w.md_name(e.seconder, where)}.")
 
 
 def _question_put(w: _Writer, before: BodyState, e: ev.QuestionToBePut, where: str) -> None:
@@ -565,6 +573,7 @@ RENDERERS: dict[type[ev.Event], Renderer] = {
     ev.MotionTextAmended: _text_amended,
     ev.MotionDisposed: _disposed,
     ev.ProceduralMoved: _procedural,
+    ev.ProceduralSeconded: _procedural_seconded,
     ev.QuestionToBePut: _question_put,
     ev.RulingOverturned: _overturned,
     ev.BallotOpened: _ballot_opened,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from voting import events as ev
 from voting.amendment import target_text
-from voting.commands import MoveProcedural
+from voting.commands import MoveProcedural, SecondProcedural
 from voting.derived import Derived, make
 from voting.edit import check
 from voting.errors import (
@@ -26,6 +26,7 @@ from voting.errors import (
     EditNoLongerApplies,
     InconsistentEvent,
     NotEntitled,
+    NotFound,
     OutOfOrder,
 )
 from voting.ids import check_id
@@ -35,7 +36,8 @@ from voting.motion import dependants_fall
 from voting.standing_orders import ProceduralKind
 from voting.state import BodyState, Meeting, Procedural, put, with_
 
-__all__ = ["RULES", "ProceduralRule", "carried_effects", "derive_moved", "move_procedural"]
+__all__ = ["RULES", "ProceduralRule", "carried_effects", "derive_moved", "evolve_seconded",
+           "move_procedural", "second_procedural"]
 
 K = ProceduralKind
 UD = frozenset({MotionState.UNDER_DEBATE})
@@ -100,18 +102,9 @@ def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
     if not meeting.started:
         raise OutOfOrder("business has not started")
     state.require_voting_member_present(meeting, cmd.by, "move a procedural motion")
-    state.require_voting_member_present(meeting, cmd.seconder, "second a procedural motion")
-    if cmd.seconder == cmd.by:
-        raise NotEntitled("the mover cannot second their own procedural motion")
-    for other in state.procedurals.values():
-        if other.meeting == meeting.id and other.state in {MotionState.SECONDED, MotionState.PUT}:
-            raise OutOfOrder(
-                f"the procedural motion {_describe_kind(ProceduralKind(other.kind))!r} "
-                "is still before the meeting"
-            )
-    for ballot in state.ballots.values():
-        if ballot.meeting == meeting.id and not ballot.closed:
-            raise OutOfOrder("a vote is in progress")
+    if cmd.seconder:
+        _require_seconder(state, meeting, cmd.seconder, cmd.by)
+    _require_floor(state, meeting)
     if kind == K.ADJOURN_MEETING:
         require_elections_declared(state, meeting.id)
     if rule.by_target_mover:
@@ -144,6 +137,54 @@ def move_procedural(state: BodyState, cmd: MoveProcedural) -> list[ev.Event]:
             mover=cmd.by, seconder=cmd.seconder, mover_consents=consents, to=cmd.to,
         )
     ]  # fmt: skip
+
+
+def _require_seconder(state: BodyState, meeting: Meeting, seconder: str, mover: str) -> None:
+    state.require_voting_member_present(meeting, seconder, "second a procedural motion")
+    if seconder == mover:
+        raise NotEntitled("the mover cannot second their own procedural motion")
+
+
+def _require_floor(state: BodyState, meeting: Meeting) -> None:
+    """One procedural motion before the meeting at a time, and none while a vote is on."""
+    for other in state.procedurals.values():
+        if other.meeting == meeting.id and other.state in {MotionState.SECONDED, MotionState.PUT}:
+            raise OutOfOrder(
+                f"the procedural motion {_describe_kind(ProceduralKind(other.kind))!r} "
+                "is still before the meeting"
+            )
+    for ballot in state.ballots.values():
+        if ballot.meeting == meeting.id and not ballot.closed:
+            raise OutOfOrder("a vote is in progress")
+
+
+def second_procedural(state: BodyState, cmd: SecondProcedural) -> list[ev.Event]:
+    """The seconder's own act puts a procedural motion moved without one before the
+    meeting, if it is still in order there: its target as the rules need it (still under
+    debate, say), no other procedural motion before the meeting and no vote in progress."""
+    procedural = state.procedurals.get(cmd.procedural)
+    if procedural is None:
+        raise NotFound(f"there is no procedural motion {cmd.procedural!r}")
+    kind = ProceduralKind(procedural.kind)
+    if procedural.state != MotionState.PROPOSED:
+        raise OutOfOrder(f"the procedural motion {_describe_kind(kind)!r} is not awaiting a "
+                         "seconder")
+    meeting = _target_meeting(state, procedural.target, RULES[kind], kind)
+    _require_seconder(state, meeting, cmd.by, procedural.mover)
+    _require_floor(state, meeting)
+    return [ev.ProceduralSeconded(cmd.at, cmd.procedural, cmd.by)]
+
+
+def evolve_seconded(state: BodyState, e: ev.ProceduralSeconded) -> BodyState:
+    procedural = state.procedurals.get(e.procedural)
+    if procedural is None or procedural.state != MotionState.PROPOSED:
+        raise InconsistentEvent(f"procedural_seconded: {e.procedural!r} is not a procedural "
+                                "motion awaiting a seconder")
+    if e.seconder == procedural.mover:
+        raise InconsistentEvent("procedural_seconded: the mover cannot second their own "
+                                "procedural motion")
+    seconded = with_(procedural, seconder=e.seconder, state=MotionState.SECONDED)
+    return with_(state, procedurals=put(state.procedurals, e.procedural, seconded))
 
 
 def _check_destination(kind: ProceduralKind, to: str) -> None:
@@ -250,7 +291,7 @@ def _target_meeting(
 def evolve_moved(state: BodyState, e: ev.ProceduralMoved) -> BodyState:
     procedural = Procedural(
         e.procedural, e.meeting, e.kind, e.target, e.mover, e.seconder, e.mover_consents,
-        to=e.to,
+        state=MotionState.SECONDED if e.seconder else MotionState.PROPOSED, to=e.to,
     )
     return with_(state, procedurals=put(state.procedurals, e.procedural, procedural))
 

@@ -75,6 +75,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     # procedural motions
     ("POST", f"{B}/procedurals"): VOTERS,
     ("GET", f"{B}/procedurals/<procedural>"): PUBLIC,
+    ("POST", f"{B}/procedurals/<procedural>/second"): VOTERS,
     # petitions
     ("POST", f"{B}/petitions"): VOTERS,
     ("GET", f"{B}/petitions/<petition>"): PUBLIC,

@@ -1,9 +1,11 @@
 """``/api/v1/bodies/<body>/procedurals``: procedural motions moved during debate.
 
 A member moves one (closure, next business, adjourning, referring back, a challenge
-to the chair's ruling, ...) on a motion or amendment, naming the seconder as the rules
-record it; the chair then puts it to the vote like any question (``POST .../ballots``
-with the procedural's id as the subject), and its effects follow its result in the log.
+to the chair's ruling, ...) on a motion or amendment; another member present seconds it by
+their own act, under their own token (``POST .../procedurals/<procedural>/second``): nobody
+names another member as its seconder. The chair then puts it to the vote like any question
+(``POST .../ballots`` with the procedural's id as the subject), and its effects follow its
+result in the log.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ class NewProceduralSchema(Schema):
     kind = fields.String(required=True,
                          validate=validate.OneOf([kind.value for kind in ProceduralKind]))
     target = Id(required=True, metadata={"description": "The motion or amendment it is on"})
-    seconder = Id(required=True)
     to = fields.String(load_default="", validate=validate.Length(0, 200), metadata={
         "description": "A remit: the committee or body the motion is remitted to"})
     mover_consents = Bool(load_default=False, metadata={
@@ -46,8 +47,10 @@ class ProceduralSchema(Schema):
     kind = fields.String(required=True)
     target = fields.String(required=True)
     mover = fields.String(required=True)
-    seconder = fields.String(required=True)
-    state = fields.String(required=True)
+    seconder = fields.String(required=True, metadata={
+        "description": "Empty while it awaits a seconder"})
+    state = fields.String(required=True, metadata={
+        "description": "proposed (awaiting a seconder), seconded, put, carried, lost, ..."})
     to = fields.String(required=True, metadata={"description": "A remit: where it goes"})
 
 
@@ -75,11 +78,12 @@ class Procedurals(MethodView):
     @blp.response(201, MovedProceduralSchema)
     @blp.doc(security=[{"bearer": []}])
     def post(self, data: dict[str, Any], body: str) -> dict[str, Any]:
-        """Move a procedural motion on a motion or amendment under debate."""
+        """Move a procedural motion on a motion or amendment under debate; it awaits a
+        seconder."""
         procedural = data.get("id") or fresh_id("procedural")
         where = accept(body, c.MoveProcedural(
             at(), me(), procedural=procedural, kind=data["kind"], target=data["target"],
-            seconder=data["seconder"], mover_consents=data["mover_consents"], to=data["to"]))
+            mover_consents=data["mover_consents"], to=data["to"]))
         return {**where, "procedural": show(_find(body, procedural))}
 
 
@@ -89,3 +93,13 @@ class OneProcedural(MethodView):
     def get(self, body: str, procedural: str) -> dict[str, Any]:
         """A procedural motion and where it stands."""
         return show(_find(body, procedural))
+
+
+@blp.route("/<procedural>/second")
+class SecondProcedural(MethodView):
+    @blp.response(201, MovedProceduralSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, body: str, procedural: str) -> dict[str, Any]:
+        """Second a procedural motion awaiting a seconder (the caller is the seconder)."""
+        where = accept(body, c.SecondProcedural(at(), me(), procedural=procedural))
+        return {**where, "procedural": show(_find(body, procedural))}

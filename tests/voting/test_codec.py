@@ -39,7 +39,8 @@ def tour() -> list[ev.Event]:
     room.carry("p1", "b1")
     room.take("a3")
     room.do(c.MoveProcedural, "m3", procedural="p2", kind="that_the_question_be_now_put",
-            target="a3", seconder="m4")  # fmt: skip
+            target="a3")  # fmt: skip
+    room.do(c.SecondProcedural, "m4", procedural="p2")
     room.carry("p2", "b2")
     room.vote("a3", "b3", method="card", votes={"m1": "for", "m2": "against", "m3": "against"})
     room.take("a1")

@@ -8,8 +8,10 @@ import pytest
 
 from voting import commands as c
 from voting import events as ev
-from voting.errors import DomainError, NotEntitled, OutOfOrder
+from voting.decider import replay
+from voting.errors import DomainError, InconsistentEvent, NotEntitled, OutOfOrder
 from voting.lifecycle import MotionState
+from voting.minutes import render_minutes
 
 from .builders import CHAIR, MEETING, MOTION, Room
 
@@ -171,3 +173,53 @@ def test_the_closure_needs_the_threshold_the_standing_orders_give(
     assert closed.outcome == outcome
     assert room.state.motions[MOTION].closure is (outcome == "carried")
     assert [type(e) for e in effects] == ([ev.QuestionToBePut] if outcome == "carried" else [])
+
+
+def test_a_procedural_motion_moved_alone_waits_for_the_seconder_s_own_act() -> None:
+    """Moved without a seconder it is proposed, not before the meeting: it cannot be put
+    until a member present seconds it by their own act; the log holds both acts, the
+    replay rebuilds the same state, and the minutes say who did what."""
+    room = debating()
+    room.do(c.MoveProcedural, "m3", procedural="p1", kind="refer_back", target=MOTION)
+    assert room.log[-1] == ev.ProceduralMoved(room.log[-1].at, "p1", MEETING, "refer_back",
+                                              MOTION, "m3", "", False)
+    assert room.state.procedurals["p1"].state == MotionState.PROPOSED
+    put = room.refuse(OutOfOrder, c.OpenBallot, CHAIR, ballot="b1", subject="p1")
+    assert "not waiting to be put" in str(put)
+    room.do(c.SecondProcedural, "m4", procedural="p1")
+    assert room.log[-1] == ev.ProceduralSeconded(room.log[-1].at, "p1", "m4")
+    seconded = room.state.procedurals["p1"]
+    assert (seconded.state, seconded.seconder) == (MotionState.SECONDED, "m4")
+    again = room.refuse(OutOfOrder, c.SecondProcedural, "m5", procedural="p1")
+    assert "not awaiting a seconder" in str(again)
+    room.carry("p1", "b1")
+    assert room.state.motions[MOTION].state == MotionState.REFERRED_BACK
+    assert room.replayed() == room.state
+    minutes = render_minutes(room.state, room.log)
+    assert "moved by Member m3, awaiting a seconder." in minutes
+    assert "Procedural motion **refer back** seconded by Member m4." in minutes
+
+
+def test_seconding_is_refused_once_the_procedural_motion_is_out_of_order() -> None:
+    """The seconder's act is decided on the meeting as it stands then: another procedural
+    motion before the meeting, or a target no longer under debate, refuses it."""
+    room = debating()
+    room.do(c.MoveProcedural, "m3", procedural="p1", kind="refer_back", target=MOTION)
+    room.do(c.MoveProcedural, "m5", procedural="p2", kind="adjourn_the_debate", target=MOTION,
+            seconder="m6")
+    floor = room.refuse(OutOfOrder, c.SecondProcedural, "m4", procedural="p1")
+    assert "still before the meeting" in str(floor)
+    room.carry("p2", "b1")  # the debate is adjourned: the motion is no longer under debate
+    gone = room.refuse(OutOfOrder, c.SecondProcedural, "m4", procedural="p1")
+    assert "not under debate" in str(gone)
+
+
+def test_a_forged_seconding_is_refused_on_replay() -> None:
+    """A log naming the mover as the seconder, or seconding what awaits no seconder, does
+    not replay (the verifier's C-REPLAY)."""
+    room = debating()
+    room.do(c.MoveProcedural, "m3", procedural="p1", kind="refer_back", target=MOTION)
+    for forged in (ev.ProceduralSeconded(room.log[-1].at, "p1", "m3"),
+                   ev.ProceduralSeconded(room.log[-1].at, "p9", "m4")):
+        with pytest.raises(InconsistentEvent, match="procedural_seconded"):
+            replay([*room.log, forged])

@@ -102,6 +102,16 @@ MEMBERS = members_arena().state
 ELECTING = electing_arena(polling=False).state
 POLLING = electing_arena(polling=True).state
 VOTING = voting_arena().state
+
+
+def proposed_arena() -> Room:
+    """The debating arena with a procedural motion 'pp' moved by m3, awaiting a seconder."""
+    room = debating_arena()
+    room.do(c.MoveProcedural, "m3", procedural="pp", kind="refer_back", target=MOTION)
+    return room
+
+
+PROPOSED = proposed_arena().state
 SIMPLE = Room.founded().members(3).meeting().motion().state  # a motion ready to be put
 FRESH = BodyState()
 AT = "2025-03-12T12:00:00Z"
@@ -311,6 +321,12 @@ CASES = [
     case("procedural during a vote", c.MoveProcedural, "m3", OutOfOrder, V,
          "vote is in progress", VOTING, procedural="p", kind="refer_back", target=MOTION,
          seconder="m4"),
+    case("second a procedural nobody moved", c.SecondProcedural, "m4", NotFound, L,
+         "no procedural motion", procedural="nope"),
+    case("second one's own procedural", c.SecondProcedural, "m3", NotEntitled, P,
+         "cannot second their own", PROPOSED, procedural="pp"),
+    case("second a procedural from outside the room", c.SecondProcedural, "m6", NotEntitled,
+         P, "not recorded as present", PROPOSED, procedural="pp"),
     # -- ballots
     case("unknown method", c.OpenBallot, CHAIR, DomainError, V, "method is one of",
          ballot="x", subject="a2", method="acclamation"),

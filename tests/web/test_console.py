@@ -254,13 +254,22 @@ def test_a_ruling_and_a_procedural_motion_from_the_console(service: Service,
     assert service.instance.state("group").amendment(amendment).state == "out_of_order"
     page = chair.get(f"{PAGE}/console").text
     assert "It would leave the motion saying nothing." in page
-    # the secretary moves the closure, seconded by m2; the chair puts it
+    # the secretary moves the closure; m2 seconds it, by their own act; the chair puts it
     secretary, stoken = who["sec"]
     r = secretary.post(f"{PAGE}/act/procedural", data={
         "csrf": stoken, "back": "console", "kind": "that_the_question_be_now_put",
-        "target_id": motion, "seconder": "m2"})
+        "target_id": motion})
     assert r.status_code == 303, r.text
     procedural = next(iter(service.instance.state("group").procedurals))
+    assert f'<option value="{procedural}">' not in chair.get(f"{PAGE}/console").text
+    page = chair.get(f"{PAGE}/console").text  # an officer sees it await, and may second it
+    assert "Procedural motions awaiting a seconder" in page and "act-second-procedural" in page
+    assert "act-second-procedural" not in secretary.get(f"{PAGE}/console").text  # the mover
+    assert "Second the procedural motion" in m2.get(f"{PAGE}/paper").text  # a member, too
+    r = m2.post(f"{PAGE}/act/second-procedural", data={
+        "csrf": token2, "back": "paper", "target": procedural})
+    assert r.status_code == 303, r.text
+    assert service.instance.state("group").procedurals[procedural].seconder == "m2"
     page = chair.get(f"{PAGE}/console").text
     assert f'<option value="{procedural}">Procedural: that the question be now put' in page
     r = chair.post(f"{PAGE}/act/open-ballot", data={

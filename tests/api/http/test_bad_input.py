@@ -29,7 +29,8 @@ MIB = 1 << 20
 PROBLEM = "application/problem+json"
 
 IDS = {"body": "group", "meeting": "agm", "motion": "mo", "amendment": "am", "ballot": "b1",
-       "election": "el", "member": "m1", "candidate": "m2", "petition": "pe"}
+       "election": "el", "member": "m1", "candidate": "m2", "petition": "pe",
+       "procedural": "pr"}
 
 WRITE_ROUTES = sorted(path for method, path in ROUTES  # the API; the pages take forms
                       if method == "POST" and path.startswith("/api/v1/"))

@@ -401,6 +401,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", f"{BB}/amendments/<amendment>/consent"): VOT,
     ("POST", f"{BB}/procedurals"): VOT,
     ("GET", f"{BB}/procedurals/<procedural>"): PUB,
+    ("POST", f"{BB}/procedurals/<procedural>/second"): VOT,
     ("POST", f"{BB}/petitions"): VOT,
     ("GET", f"{BB}/petitions/<petition>"): PUB,
     ("POST", f"{BB}/petitions/<petition>/signatures"): VOT,

@@ -35,10 +35,15 @@ def test_a_ruling_challenged_and_overturned(debating: tuple) -> None:
     assert r.status_code == 201, r.json
     assert service.client.get(f"{B}/amendments/a1").json["state"] == "out_of_order"
     r = service.post(f"{B}/procedurals", tokens["m3"], {
-        "id": "p1", "kind": "challenge_to_the_chair", "target": "a1", "seconder": "m4"})
+        "id": "p1", "kind": "challenge_to_the_chair", "target": "a1"})
     assert r.status_code == 201, r.json
     assert r.json["procedural"]["kind"] == "challenge_to_the_chair"
     assert r.json["procedural"]["mover"] == "m3"
+    assert (r.json["procedural"]["state"], r.json["procedural"]["seconder"]) == ("proposed", "")
+    r = service.post(f"{B}/procedurals/p1/second", tokens["m4"])
+    assert r.status_code == 201, r.json
+    assert (r.json["procedural"]["state"], r.json["procedural"]["seconder"]) == ("seconded",
+                                                                               "m4")
     r = service.post(f"{B}/ballots", chair, {"id": "b1", "subject": "p1",
                                              "method": "recorded"})
     assert r.status_code == 201, r.json
@@ -62,13 +67,37 @@ def test_ruling_and_procedural_refusals_write_nothing(debating: tuple) -> None:
     r = service.post(f"{B}/amendments/zz/ruling", chair, {"ground": "other", "reason": "No."})
     assert r.status_code == 404
     r = service.post(f"{B}/procedurals", tokens["m3"], {
-        "kind": "filibuster", "target": "mo", "seconder": "m4"})
+        "kind": "filibuster", "target": "mo"})
     assert r.status_code == 422 and r.json["field"] == "kind"
     r = service.post(f"{B}/procedurals", tokens["m3"], {
-        "kind": "next_business", "target": "nothing", "seconder": "m4"})
+        "kind": "next_business", "target": "nothing"})
     assert r.status_code == 422 and "nothing" in r.json["detail"], r.json  # the domain's word
-    r = service.post(f"{B}/procedurals", None, {
-        "kind": "next_business", "target": "mo", "seconder": "m4"})
+    r = service.post(f"{B}/procedurals", None, {"kind": "next_business", "target": "mo"})
     assert r.status_code == 401
     assert service.client.get(f"{B}/procedurals/p9").status_code == 404
+    r = service.post(f"{B}/procedurals/p9/second", tokens["m4"])
+    assert r.status_code == 404, r.json
     assert service.fingerprint("group") == before
+
+
+def test_nobody_names_another_member_as_the_seconder(debating: tuple) -> None:
+    """Seconding is the seconder's own act: a request naming a seconder is refused and
+    writes nothing; the mover cannot second their own; a second seconding is refused."""
+    service, _chair, tokens = debating
+    before = service.fingerprint("group")
+    r = service.post(f"{B}/procedurals", tokens["m3"], {
+        "kind": "adjourn_the_debate", "target": "mo", "seconder": "m4"})
+    assert r.status_code == 422 and r.json["field"] == "seconder", r.json
+    assert service.fingerprint("group") == before
+    r = service.post(f"{B}/procedurals", tokens["m3"], {
+        "id": "p2", "kind": "adjourn_the_debate", "target": "mo"})
+    assert r.status_code == 201, r.json
+    moved = service.fingerprint("group")
+    r = service.post(f"{B}/procedurals/p2/second", tokens["m3"])
+    assert r.status_code == 403 and "cannot second" in r.json["detail"], r.json
+    assert service.fingerprint("group") == moved
+    assert service.post(f"{B}/procedurals/p2/second", tokens["m1"]).status_code == 201
+    seconded = service.fingerprint("group")
+    r = service.post(f"{B}/procedurals/p2/second", tokens["m2"])
+    assert r.status_code == 409 and "not awaiting a seconder" in r.json["detail"], r.json
+    assert service.fingerprint("group") == seconded

@@ -41,15 +41,16 @@ def test_own_rule_orders_motion_consent_and_remit(service: Service) -> None:
     assert service.post(f"{B}/motions/mo/debate", chair).status_code == 201
     # The remit: the mover's own consent first, then the procedural naming where it goes.
     r = service.post(f"{B}/procedurals", tokens["m3"], {
-        "id": "p1", "kind": "remit", "target": "mo", "seconder": "m4", "to": "the executive"})
+        "id": "p1", "kind": "remit", "target": "mo", "to": "the executive"})
     assert r.status_code == 409 and "consent of its mover" in r.json["detail"], r.json
     r = service.post(f"{B}/motions/mo/consent", tokens["m3"], {"act": "remit"})
     assert r.status_code == 403 and "only the mover or the seconder" in r.json["detail"], r.json
     assert service.post(f"{B}/motions/mo/consent", tokens["m1"], {"act": "remit"}).status_code \
         == 201
     r = service.post(f"{B}/procedurals", tokens["m3"], {
-        "id": "p1", "kind": "remit", "target": "mo", "seconder": "m4", "to": "the executive"})
+        "id": "p1", "kind": "remit", "target": "mo", "to": "the executive"})
     assert r.status_code == 201 and r.json["procedural"]["to"] == "the executive", r.json
+    assert service.post(f"{B}/procedurals/p1/second", tokens["m4"]).status_code == 201
     r = service.post(f"{B}/ballots", chair, {"id": "b1", "subject": "p1", "method": "recorded"})
     assert r.status_code == 201, r.json
     for member in tokens:
