@@ -447,20 +447,14 @@ def database(kind: str, scratch: Path) -> Iterator[tuple[str | None, str]]:
     if kind == "sqlite":
         yield None, f"sqlite:///{scratch / 'bare.sqlite3'}"
         return
-    from sqlalchemy import text
 
-    from tests.postgres import missing_binaries, postgres_server
+    from tests.postgres import fresh_database, missing_binaries, postgres_server
 
     if missing_binaries():
         print(f"(no PostgreSQL server binaries: {missing_binaries()})")
         return
     with postgres_server() as url:
-        admin = create_engine(f"{url}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for name in ("tellers", "bare"):
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        yield f"{url}/tellers", f"{url}/bare"
+        yield fresh_database(url, "tellers"), fresh_database(url, "bare")
 
 
 def bench(kind: str, seconds: float, members: int, burst_size: int) -> None:

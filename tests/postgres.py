@@ -119,3 +119,24 @@ def postgres_server() -> Iterator[str]:
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def fresh_database(server: str, name: str) -> str:
+    """A new, empty database ``name`` on ``server`` (one of the same name dropped first); its
+    URL."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return f"{server}/{name}"
+
+
+def database_name(prefix: str, request: pytest.FixtureRequest) -> str:
+    """A database name of the test ``request`` runs: ``prefix`` and its name's letters and
+    digits (PostgreSQL names are at most 63 bytes)."""
+    return prefix + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:50]

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from api.demo_meeting import commands
 from api.ledger import Ledger
 from audit.canonical import parse
 from tests.api.races import one_vote_wins
 from tests.api.workers import every_vote_in_one_tree
-from tests.postgres import postgres_server, require_server
+from tests.postgres import database_name, fresh_database, postgres_server, require_server
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
@@ -34,13 +33,7 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def database(server: str, request: pytest.FixtureRequest) -> str:
-    name = "t_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:50]
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{server}/{name}"
+    return fresh_database(server, database_name("t_", request))
 
 
 def open_ledger(path: Path, url: str) -> Ledger:

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from api import create_app
 from api.db import Base
 from api.instance import Instance
-from tests.postgres import postgres_server
+from tests.postgres import database_name, fresh_database, postgres_server
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -101,14 +101,8 @@ def any_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Serv
     where the cast's registry and the body's log share one database and one transaction."""
     config: dict[str, Any] = {"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True}
     if request.param == "postgres":
-        server: str = request.getfixturevalue("postgres_url")
-        name = "s_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:50]
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        config["DATABASE_URL"] = f"{server}/{name}"
+        config["DATABASE_URL"] = fresh_database(request.getfixturevalue("postgres_url"),
+                                                database_name("s_", request))
     app = create_app(config)
     yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()

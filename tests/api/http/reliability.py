@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from api.commands.verify import read_source
 from audit.checkpoint import parse_checkpoint
 from audit.known import KnownState
@@ -25,7 +23,7 @@ from audit.note import Ed25519Verifier, open_note
 from audit.receipt import parse_receipt
 from audit.report import Report
 from audit.verify import canonical_value, verify
-from tests.postgres import postgres_server, require_server
+from tests.postgres import fresh_database, postgres_server, require_server
 
 DATABASES = ("sqlite", "postgres")
 
@@ -154,8 +152,4 @@ def database(kind: str, name: str) -> Iterator[dict[str, str]]:
         return
     require_server()
     with postgres_server() as server:
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        yield {"TELLERS_DATABASE_URL": f"{server}/{name}"}
+        yield {"TELLERS_DATABASE_URL": fresh_database(server, name)}

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from api import create_app
 from tests.api.http.conftest import Service
 from tests.api.http.test_meeting import hold_meeting
-from tests.postgres import postgres_server
+from tests.postgres import database_name, fresh_database, postgres_server
 
 pytestmark = pytest.mark.postgres
 
@@ -24,14 +24,8 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def pg_service(server: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
-    name = "s_" + "".join(ch for ch in request.node.name.lower() if ch.isalnum())[:50]
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
-                      "DATABASE_URL": f"{server}/{name}"})
+                      "DATABASE_URL": fresh_database(server, database_name("s_", request))})
     yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()
 
