@@ -476,21 +476,9 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try], queue: _Queu
     (one registry transaction, :func:`_claim_group`); the votes logged (one ledger
     transaction, one checkpoint, :func:`_log_group`); the casts finished (one registry
     transaction, :func:`_finish_group`)."""
-    fresh: list[_Try] = []
-    careful = []
-    for item in group:  # the first try of an unkeyed cast: decided without a registry read
-        if item.careful:
-            careful.append(item)
-            continue
-        try:
-            item.command = _decided(ledger, item.ballot, item.member, item.choice)
-        except DomainError:  # what the registry holds may answer it: ask it, as a retry would
-            careful.append(item)
-            continue
-        except Exception as exc:
-            item.settle(error=exc)
-            continue
-        fresh.append(item)
+    fresh, refused = _decide_first(ledger, [item for item in group if not item.careful])
+    ask = {id(item) for item in refused}  # what the registry holds may answer them
+    careful = [item for item in group if item.careful or id(item) in ask]
     try:
         if careful:  # a refusal, or an answer, is never given on a state behind the log
             ledger.refresh()  # (the gate may not have looked: DECIDED_IN_THE_LOG)
@@ -520,6 +508,25 @@ def _write_group(inst: Instance, ledger: Ledger, group: list[_Try], queue: _Queu
     else:
         claimed = _claim_group(inst, fresh, lambda: _joining(ledger, group, queue))
         _finish_group(inst, ledger, _log_group(inst, ledger, claimed))
+
+
+def _decide_first(ledger: Ledger, items: list[_Try]) -> tuple[list[_Try], list[_Try]]:
+    """First tries of unkeyed casts, decided on the ledger's state without a registry read
+    (:func:`_decided`): those decided, each with its command, and those the state refuses
+    (what the registry holds may answer them, as a retry's would); a try that fails
+    otherwise is settled with its error."""
+    decided, refused = [], []
+    for item in items:
+        try:
+            item.command = _decided(ledger, item.ballot, item.member, item.choice)
+        except DomainError:
+            refused.append(item)
+            continue
+        except Exception as exc:
+            item.settle(error=exc)
+            continue
+        decided.append(item)
+    return decided, refused
 
 
 def _registered(inst: Instance, group: list[_Try]
@@ -582,17 +589,9 @@ def _joining(ledger: Ledger, group: list[_Try], queue: _Queue) -> list[_Try]:
         taken = {id(item) for item in joining}
         queue.pending = [item for item in queue.pending if id(item) not in taken]
         group.extend(joining)
-    decided = []
-    for item in joining:
-        try:
-            item.command = _decided(ledger, item.ballot, item.member, item.choice)
-        except DomainError:
-            item.settle(None)
-            continue
-        except Exception as exc:
-            item.settle(error=exc)
-            continue
-        decided.append(item)
+    decided, refused = _decide_first(ledger, joining)
+    for item in refused:
+        item.settle(None)
     return decided
 
 
@@ -673,6 +672,14 @@ def _log_group(inst: Instance, ledger: Ledger, claimed: list[_Try]) -> list[_Try
     return logged
 
 
+def _receipt_of(ledger: Ledger, index: int, command: c.CastVote) -> str:
+    """The voter's receipt for entry ``index``, which logs ``command`` (completed): a sealed
+    vote's carries its tracker and mark key, an act in an unattributed meeting the member's
+    key (:meth:`Ledger.receipt`)."""
+    return ledger.receipt(index, tracker=command.tracker, mark_key=command.mark_key,
+                          member_key=ledger.member_key_of(command))
+
+
 def _forget_try(inst: Instance, item: _Try, error: BaseException) -> None:
     """A claimed cast that was not logged: its claim goes, and the try fails with ``error``."""
     try:
@@ -695,9 +702,7 @@ def _finish_group(inst: Instance, ledger: Ledger, logged: list[_Try]) -> None:
             command = item.command
             if command is None:  # cannot happen: only a claimed cast is logged
                 raise DomainError("a logged cast has no command")
-            item.receipt = ledger.receipt(item.index, tracker=command.tracker,
-                                          mark_key=command.mark_key,
-                                          member_key=ledger.member_key_of(command))
+            item.receipt = _receipt_of(ledger, item.index, command)
         with write(inst.engine) as conn:
             answers = _finish_many(conn, logged)
     except Exception:
@@ -812,9 +817,7 @@ class _Together:
                 continue
             item.index = next(i for i, e in zip(answer.indices, answer.events, strict=True)
                               if type(e) in ev.VOTES)
-            item.receipt = ledger.receipt(item.index, tracker=command.tracker,
-                                          mark_key=command.mark_key,
-                                          member_key=ledger.member_key_of(command))
+            item.receipt = _receipt_of(ledger, item.index, command)
             self.answers[at_] = {"ballot": item.ballot, "member": item.member,
                                  "entry": item.index, "tracker": command.tracker,
                                  "receipt": item.receipt}
@@ -823,16 +826,8 @@ class _Together:
             if item.key is not None:
                 answered.append({"b_principal": item.principal, "b_key": item.key,
                                  "b_response": json.dumps(self.answers[at_])})
-        if finished:
-            self._run(conn, update(CastRow).where(
-                CastRow.body == body, CastRow.ballot == bindparam("b_ballot"),
-                CastRow.member == bindparam("b_member")).values(
-                entry=bindparam("b_entry"), receipt=bindparam("b_receipt")), finished)
-        if answered:
-            self._run(conn, update(IdempotencyRow).where(
-                IdempotencyRow.principal == bindparam("b_principal"),
-                IdempotencyRow.key == bindparam("b_key")).values(
-                status=201, response=bindparam("b_response")), answered)
+        _keep_finished(lambda statement, rows: self._run(conn, statement, rows), body,
+                       finished, answered)
         if dropped:  # refused by the log: their claims go
             self._run(conn, delete(CastRow).where(
                 CastRow.body == body, CastRow.entry.is_(None), tuple_(
@@ -920,8 +915,7 @@ def _finish(inst: Instance, ledger: Ledger, body: str, ballot: str, member: str,
     group's are (:func:`_finish_many`)."""
     one = _Try(body, ballot, member, "", key, principal, "", "", command=command, index=index)
     if command is not None:
-        one.receipt = ledger.receipt(index, tracker=command.tracker, mark_key=command.mark_key,
-                                     member_key=ledger.member_key_of(command))
+        one.receipt = _receipt_of(ledger, index, command)
     with write(inst.engine) as conn:
         answer = _finish_many(conn, [one])[0]
     failpoints.hit(failpoints.CAST_ANSWERED)
@@ -960,11 +954,7 @@ def _finish_many(conn: Connection, items: list[_Try]) -> list[dict[str, Any]]:
                         "tracker": tracker, "receipt": receipt})
     if put_back:
         conn.execute(insert(CastRow), put_back)
-    if finished:
-        conn.execute(update(CastRow).where(
-            CastRow.body == body, CastRow.ballot == bindparam("b_ballot"),
-            CastRow.member == bindparam("b_member")).values(
-            entry=bindparam("b_entry"), receipt=bindparam("b_receipt")), finished)
+    answered: list[dict[str, Any]] = []
     keyed = [(at, item) for at, item in enumerate(items) if item.key is not None]
     if keyed:
         kept = {(r.principal, r.key): r for r in conn.execute(select(
@@ -972,7 +962,6 @@ def _finish_many(conn: Connection, items: list[_Try]) -> list[dict[str, Any]]:
             IdempotencyRow.response).where(tuple_(IdempotencyRow.principal, IdempotencyRow.key)
                                            .in_([(item.principal, item.key)
                                                  for _, item in keyed])).with_for_update())}
-        answered: list[dict[str, Any]] = []
         for at, item in keyed:
             found = kept.get((item.principal, item.key))
             if found is not None and found.status is not None and found.response is not None:
@@ -980,12 +969,25 @@ def _finish_many(conn: Connection, items: list[_Try]) -> list[dict[str, Any]]:
             else:
                 answered.append({"b_principal": item.principal, "b_key": item.key,
                                  "b_response": json.dumps(answers[at])})
-        if answered:
-            conn.execute(update(IdempotencyRow).where(
-                IdempotencyRow.principal == bindparam("b_principal"),
-                IdempotencyRow.key == bindparam("b_key")).values(
-                status=201, response=bindparam("b_response")), answered)
+    _keep_finished(conn.execute, body, finished, answered)
     return answers
+
+
+def _keep_finished(execute: Callable[[Any, list[dict[str, Any]]], Any], body: str,
+                   finished: list[dict[str, Any]], answered: list[dict[str, Any]]) -> None:
+    """Through ``execute``, one statement each: the cast rows of ``body`` finished
+    (``b_ballot``, ``b_member``: ``b_entry``, ``b_receipt``), and the keys' requests
+    answered (``b_principal``, ``b_key``: ``b_response``, status 201)."""
+    if finished:
+        execute(update(CastRow).where(
+            CastRow.body == body, CastRow.ballot == bindparam("b_ballot"),
+            CastRow.member == bindparam("b_member")).values(
+            entry=bindparam("b_entry"), receipt=bindparam("b_receipt")), finished)
+    if answered:
+        execute(update(IdempotencyRow).where(
+            IdempotencyRow.principal == bindparam("b_principal"),
+            IdempotencyRow.key == bindparam("b_key")).values(
+            status=201, response=bindparam("b_response")), answered)
 
 
 def _forget_requests(conn: Connection, body: str, ballot: str, principal: str) -> None:
@@ -1029,9 +1031,7 @@ def settle_casts(inst: Instance) -> tuple[int, int]:
             command = ledger.complete(c.CastVote(row.created_at, row.member,
                                                  ballot=row.ballot, choice=choice,
                                                  tracker=row.tracker))
-            receipt = ledger.receipt(index, tracker=command.tracker,
-                                     mark_key=command.mark_key,
-                                     member_key=ledger.member_key_of(command))
+            receipt = _receipt_of(ledger, index, command)
             conn.execute(update(CastRow).where(*where).values(entry=index, receipt=receipt))
             finished += 1
     return finished, forgotten
