@@ -491,7 +491,7 @@ class Ledger:
         try:
             with self._transaction() as conn:
                 self._catch_up_locked(conn)
-                done, rows, scrub = self._store(conn, command, size_known=True)
+                done, rows, scrub = self._store(conn, command)
                 if sign and rows:
                     grown = True
                     for row in rows:
@@ -613,8 +613,7 @@ class Ledger:
         if isinstance(command, c.CloseBallot | c.CloseElection):
             return DomainError("a close is submitted on its own, not in a group")
         try:  # a refusal comes before the command writes anything: no savepoint needed
-            submitted, rows, scrub = self._store(conn, command, size_known=True,
-                                                 deferred=deferred)
+            submitted, rows, scrub = self._store(conn, command, deferred=deferred)
         except DomainError as refused:
             return refused
         if scrub:  # only a close deletes a secret, and a close is refused above
@@ -663,13 +662,13 @@ class Ledger:
                 return replace(command, at=self.state.time)
         return command
 
-    def _store(self, conn: Connection, command: c.Command, *, size_known: bool = False,
+    def _store(self, conn: Connection, command: c.Command, *,
                deferred: _Deferred | None = None
                ) -> tuple[Submitted, list[dict[str, Any]], bool]:
         """Decide ``command`` on the current state and write its rows on ``conn``; with
-        whether a secret was deleted (so the store is to be scrubbed after the commit).
-        ``size_known``: this transaction has read the stored size already (a group's catch-up
-        under the lock), so it is not read again for each command."""
+        whether a secret was deleted (so the store is to be scrubbed after the commit). The
+        transaction has caught up under the lock already (:meth:`_catch_up_locked`), which
+        checked that the store holds exactly :attr:`size` entries."""
         command = self.in_order(command)
         sealed = self._sealed(command)
         command, drawn = self._meeting_secret(command, conn)
@@ -723,9 +722,6 @@ class Ledger:
                     "leaf_hash": leaf_hash(data),
                 }
             )
-        if not size_known and self._stored_size(conn) != first:  # the lock makes this
-            # impossible; never assume (a write checks it as it catches up: _catch_up_locked)
-            raise DomainError(_ANOTHER_WRITER)
         if deferred is not None:  # a group's: its rows go in at its end (_Deferred)
             deferred.take(rows, paper, sealed_ranking)
         else:
@@ -913,9 +909,6 @@ class Ledger:
             self.store.lock(batch.conn)  # held to the stretch's commit
         with batch.conn.begin_nested():
             yield batch.conn
-
-    def _stored_size(self, conn: Connection) -> int:
-        return self.store.size(conn)
 
     def _logged(self, rows: list[dict[str, Any]], events: tuple[ev.Event, ...],
                 first: int) -> None:
