@@ -125,3 +125,14 @@ def meeting_under_way(service: Service, publication: str = "open"
                             {"member": member}).status_code == 201
     assert service.post(f"{body}/meetings/agm/start", chair).status_code == 201
     return chair, tokens
+
+
+@pytest.fixture
+def second_worker(service: Service) -> Iterator[Service]:
+    """Another worker on the same instance and database as ``service``: its own ledgers,
+    behind until it looks."""
+    config = {key: value for key, value in service.app.config.items()
+              if key in ("INSTANCE_PATH", "DATABASE_URL")}
+    app = create_app({**config, "TESTING": True})
+    yield Service(app, app.test_client(use_cookies=False))
+    app.extensions["tellers"].close()

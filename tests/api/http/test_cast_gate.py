@@ -7,13 +7,11 @@ worker is looked for and let in; every other route still looks first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from api import create_app
 from api.auth import rfc3339
 from api.db import PrincipalRow
 from tests.api.http.conftest import Service, bearer
@@ -31,15 +29,6 @@ ballot = _ballot
 @pytest.fixture
 def service(any_service: Service) -> Service:
     return any_service
-
-
-@pytest.fixture
-def second_worker(service: Service) -> Iterator[Service]:
-    config = {key: value for key, value in service.app.config.items()
-              if key in ("INSTANCE_PATH", "DATABASE_URL")}
-    app = create_app({**config, "TESTING": True})
-    yield Service(app, app.test_client(use_cookies=False))
-    app.extensions["tellers"].close()
 
 
 def _looks(service: Service, monkeypatch: pytest.MonkeyPatch) -> list[int]:

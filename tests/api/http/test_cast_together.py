@@ -8,14 +8,13 @@ the log and registry then say, leaving nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
-from api import create_app, failpoints
+from api import failpoints
 from api.auth import rfc3339
 from api.db import CastRow, IdempotencyRow
 from api.http import ballots
@@ -109,16 +108,6 @@ def test_a_commit_reported_failed_that_went_through_answers_its_receipt(
     assert retry.status_code == 201 and retry.data == answers[1].data
     other = service.post(f"{B}/ballots/b1/votes", ballot["v2"], {"choice": "for"})
     assert other.status_code == 409, other.json
-
-
-@pytest.fixture
-def second_worker(service: Service) -> Iterator[Service]:
-    """Another worker on the same instance and database: its own ledgers, behind until it
-    looks."""
-    config = {key: service.app.config[key] for key in ("INSTANCE_PATH", "DATABASE_URL")}
-    app = create_app({**config, "TESTING": True})
-    yield Service(app, app.test_client(use_cookies=False))
-    app.extensions["tellers"].close()
 
 
 def _stays_behind(ledger: Any, monkeypatch: pytest.MonkeyPatch) -> None:
