@@ -273,3 +273,30 @@ def test_a_consequence_left_out_of_the_middle_of_the_log(tmp_path: Path) -> None
     check, entry, detail = refusal(make_bundle(tmp_path / "forged", events))
     assert (check, entry) == (Check.REPLAY, amended)
     assert "where the rules give motion_text_amended next" in detail
+
+
+def test_a_procedural_motion_seconded_by_its_own_mover(tmp_path: Path) -> None:
+    """The operator logs a procedural motion as moved without a seconder, then has its mover
+    second it (no member seconded it), and re-signs: C-REPLAY refuses the seconding."""
+    events = run_meeting()
+    debated = index_of(events, ev.DebateOpened)
+    state = BodyState()
+    for event in events[:debated + 1]:
+        state = decider.evolve(state, event)
+    motion = events[debated].motion  # type: ignore[attr-defined]
+    mover = next(iter(sorted(state.meeting(state.motion(motion).meeting).present)))
+    at = events[debated].at
+    moved = ev.ProceduralMoved(at, "p-forged", state.motion(motion).meeting, "refer_back",
+                               motion, mover, "", False)
+    forged = [*events[:debated + 1], moved, ev.ProceduralSeconded(at, "p-forged", mover),
+              *events[debated + 1:]]
+    check, entry, detail = refusal(forged_bundle(tmp_path / "mover", forged))
+    assert (check, entry) == (Check.REPLAY, debated + 2)
+    assert "procedural_seconded" in detail and "mover" in detail
+    # the control: seconded by another member present, that entry replays (what refuses
+    # this log comes later: a procedural motion left before the meeting, never put)
+    other = sorted(state.meeting(state.motion(motion).meeting).present)[1]
+    control = [*forged[:debated + 2], ev.ProceduralSeconded(at, "p-forged", other),
+               *forged[debated + 3:]]
+    _, later, _ = refusal(forged_bundle(tmp_path / "other", control))
+    assert later is not None and later > debated + 2
