@@ -181,6 +181,8 @@ def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int
     waitress with ``threads`` threads on the shared socket."""
     import waitress
 
+    from api import epoll_loop
+
     # "Task queue depth is N" is waitress saying its threads are busy: the load, not news.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = make_app()
@@ -188,9 +190,13 @@ def run_app(make_app: Callable[[], Flask], listener: socket.socket, threads: int
         signal.signal(signal.SIGTERM, _stop_gracefully)
     # The app refuses a body over MAX_CONTENT_LENGTH with a problem document (413);
     # waitress, which would answer in plain text, only stops one over twice that.
-    waitress.serve(app, sockets=[listener], threads=threads, ident="tellers",
-                   max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
-                   backlog=1024, connection_limit=1000, _quiet=True)
+    adjustments = dict(sockets=[listener], threads=threads, ident="tellers",
+                       max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"],
+                       backlog=1024, connection_limit=1000)
+    if epoll_loop.AVAILABLE:
+        epoll_loop.serve(app, **adjustments)
+    else:  # poll(2), not select(2): a descriptor past 1,023 is fine (api.epoll_loop)
+        waitress.serve(app, asyncore_use_poll=True, _quiet=True, **adjustments)
 
 
 STREAM_GRACE_SECONDS = 2.0
