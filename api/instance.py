@@ -32,7 +32,6 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, text
-from sqlalchemy.engine import make_url
 
 from api.auth import Principal, TokenCache, TokenKeys, create_invite, load_principal, rfc3339
 from api.db import BodyRow, PrincipalRow, registry_engine, schema_status, write
@@ -165,13 +164,12 @@ class Instance:
         """The PostgreSQL schema of a body's log (ids have no ``_``, so none collide)."""
         return "body_" + self.body_folder(body_id).name.replace("-", "_")
 
-    def _store_url(self, body_id: str) -> str | None:
-        """The body's store: ``None`` for SQLite in its folder; on PostgreSQL, its own schema."""
+    def _store(self, body_id: str) -> tuple[str | None, str | None]:
+        """Where the body's store is (database URL and schema, :meth:`Ledger.open`): SQLite in
+        its folder, or on PostgreSQL the instance's database, in a schema of its own."""
         if not self.postgres:
-            return None
-        options = f"-csearch_path={self._schema(body_id)}"
-        url = make_url(self.database_url).update_query_dict({"options": options})
-        return url.render_as_string(hide_password=False)
+            return None, None
+        return self.database_url, self._schema(body_id)
 
     def ledger(self, body_id: str) -> Ledger:
         """The body's ledger, opened (by replay) the first time this process asks for it."""
@@ -184,9 +182,9 @@ class Instance:
                 ledger = self._ledgers.get(body_id)
             if ledger is None:
                 info = self.require_body(body_id)
+                url, schema = self._store(body_id)
                 ledger = Ledger.open(self.body_folder(body_id), origin=info.origin,
-                                     database_url=self._store_url(body_id),
-                                     waited_times=True)
+                                     database_url=url, schema=schema, waited_times=True)
                 with self._guard:
                     self._ledgers[body_id] = ledger
             return ledger
@@ -258,8 +256,8 @@ class Instance:
             folder.parent.mkdir(mode=0o700, exist_ok=True)
             folder.mkdir(mode=0o700)
             try:
-                ledger = Ledger.open(folder, origin=origin,
-                                     database_url=self._store_url(body_id),
+                url, schema = self._store(body_id)
+                ledger = Ledger.open(folder, origin=origin, database_url=url, schema=schema,
                                      waited_times=True)
                 for command in founding:
                     ledger.submit(command)

@@ -283,13 +283,15 @@ class Ledger:
         origin: str,
         checkpoint_every: int = CHECKPOINT_EVERY,
         database_url: str | None = None,
+        schema: str | None = None,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
         waited_times: bool = False,
     ) -> Ledger:
         """The ledger kept in ``instance``: the log key, the signer state, and the store.
 
         The store is ``instance/tellers.sqlite3`` unless ``database_url`` names
-        another database (PostgreSQL in production: ``postgresql+psycopg://...``).
+        another database (PostgreSQL in production: ``postgresql+psycopg://...``),
+        there in ``schema`` if given (one schema a body, :class:`api.storage.Store`).
         ``random_bytes`` draws sealed papers' trackers and ballot secrets (tests
         may make it repeatable; the log key is always drawn from ``secrets``).
 
@@ -306,7 +308,7 @@ class Ledger:
             with os.fdopen(fd, "w") as handle:
                 handle.write(Ed25519Signer.from_seed(origin, secrets.token_bytes(32)).skey())
         key = Ed25519Signer.from_skey(key_path.read_text().strip())
-        store = Store(database_url or f"sqlite:///{instance / 'tellers.sqlite3'}")
+        store = Store(database_url or f"sqlite:///{instance / 'tellers.sqlite3'}", schema)
         return cls(
             store,
             key,

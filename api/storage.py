@@ -8,7 +8,8 @@ transaction starts with ``BEGIN IMMEDIATE`` so two writers never interleave
 (the SQLAlchemy "pysqlite serializable" recipe: Python 3.11's sqlite3 has no
 ``autocommit`` argument). On PostgreSQL a write transaction takes a
 transaction-scoped advisory lock on the body's schema first, so appends to one
-body are serialised there too (other bodies never wait). Reads that need no
+body are serialised there too (other bodies never wait); every body's store in a
+process shares one engine there, each naming its schema (:class:`_Database`). Reads that need no
 lock go through a second engine whose transactions start with a plain
 ``BEGIN`` (a WAL snapshot on SQLite), so they never queue behind a writer.
 
@@ -21,6 +22,7 @@ as the notes, so every process serving the body shares it (docs/verifying.md,
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -158,6 +160,62 @@ def _sqlite_read_begin(conn: Connection) -> None:
 
 
 
+class _Database:
+    """One PostgreSQL database as this process uses it: one engine (so one pool of
+    connections) and one probe, shared by the stores of every body kept there. A body is
+    a schema, named on each statement (``schema_translate_map``), so an instance of many
+    bodies holds one pool's connections, not a pool and a probe for each body (with 30
+    bodies that was 91 connections in one process, against PostgreSQL's default
+    ``max_connections`` of 100). Counted by its stores; the last to close disposes it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url)
+        self.probe = _Probe()
+        self.users = 0
+
+
+class _Probe:
+    """A connection that never writes, asked in autocommit (:meth:`Store._ask`)."""
+
+    def __init__(self) -> None:
+        self.connection: tuple[int, Any] | None = None  # (pid, a DB-API connection)
+        self.guard = threading.Lock()
+
+    def close(self) -> None:
+        with self.guard:
+            held, self.connection = self.connection, None
+        if held is not None and held[0] == os.getpid():  # never a connection of the parent
+            held[1].close()
+
+
+_SCHEMA = re.compile(r"[a-z][a-z0-9_]{0,62}")
+"""A schema's name as the instance makes them (``body_`` and the body's folder)."""
+
+_databases: dict[str, _Database] = {}
+_databases_guard = threading.Lock()
+
+
+def _database(url: str) -> _Database:
+    with _databases_guard:
+        found = _databases.get(url)
+        if found is None:
+            found = _databases[url] = _Database(url)
+        found.users += 1
+        return found
+
+
+def _forget_database(database: _Database) -> None:
+    with _databases_guard:
+        database.users -= 1
+        if database.users > 0:
+            return
+        if _databases.get(database.url) is database:
+            del _databases[database.url]
+    database.engine.dispose()
+    database.probe.close()
+
+
 class Store:
     """A body's tables behind one engine (and a second one for lock-free reads).
 
@@ -169,13 +227,24 @@ class Store:
     still keeps them apart.
     """
 
-    def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url)
+    def __init__(self, url: str, schema: str | None = None) -> None:
+        if schema is not None and not (url.startswith("postgresql") and
+                                       _SCHEMA.fullmatch(schema)):
+            raise ValueError(f"not a schema a store is kept in: {schema!r} (a body's "
+                             "schema, on PostgreSQL only)")
+        self.schema = schema
+        self._shared: _Database | None = None  # PostgreSQL: the database's engine and probe
+        if url.startswith("postgresql"):
+            self._shared = _database(url)
+            engine = self._shared.engine
+            self.engine: Engine = engine if schema is None else engine.execution_options(
+                schema_translate_map={None: schema})
+        else:
+            self.engine = create_engine(url)
         self.reader: Engine = self.engine
         self._queue: WriterQueue | None = None  # its writers' queue (SQLite in a file)
         self._local = threading.RLock()
-        self._probe: tuple[int, Any] | None = None  # (pid, a DB-API connection)
-        self._probe_guard = threading.Lock()
+        self._probe = self._shared.probe if self._shared is not None else _Probe()
         self._database: str | None = None  # the SQLite file, for the probe
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -205,7 +274,11 @@ class Store:
         ``BEGIN IMMEDIATE`` has done it; on PostgreSQL a transaction-scoped advisory lock
         keyed by the body's schema (released at commit or rollback)."""
         if self.engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
+            if self.schema is None:
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema()))"))
+            else:
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:schema))"),
+                             {"schema": self.schema})
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -232,9 +305,10 @@ class Store:
         """One value asked of the probe, the store's own connection that never writes, in
         autocommit (each statement sees what is committed; no BEGIN, no ROLLBACK, no pool),
         made in this process: on SQLite its own connection to the file; on PostgreSQL one
-        taken from the engine (its schema set) and detached from the pool."""
-        with self._probe_guard:
-            probe = self._probe
+        taken from the engine and detached from the pool, shared by every body's store in
+        the database (``query`` names the body's table in full, :meth:`_table`)."""
+        with self._probe.guard:
+            probe = self._probe.connection
             if probe is None or probe[0] != os.getpid():  # never a connection of the parent
                 if self._database is not None:
                     connection: Any = sqlite3.connect(self._database, timeout=5.0,
@@ -245,13 +319,17 @@ class Store:
                     connection = pooled.dbapi_connection
                     pooled.detach()  # ours now: the pool neither resets nor reuses it
                     connection.autocommit = True
-                probe = self._probe = (os.getpid(), connection)
+                probe = self._probe.connection = (os.getpid(), connection)
             cursor = probe[1].cursor()
             try:
                 cursor.execute(query)
                 return cursor.fetchone()[0]
             finally:
                 cursor.close()
+
+    def _table(self, name: str) -> str:
+        """A table of this store as a query written out names it: in its schema, if any."""
+        return name if self.schema is None else f'"{self.schema}".{name}'
 
     def size(self, conn: Connection | None = None) -> int:
         """The number of entries: the next ``seq``, read from the key's index (the entries are
@@ -261,7 +339,8 @@ class Store:
             return int(conn.execute(query).scalar_one())
         if self._database is not None or self.engine.dialect.name == "postgresql":
             # asked of the probe: no pooled connection, no transaction
-            return int(self._ask("SELECT coalesce(max(seq) + 1, 0) FROM entries"))
+            entries_table = self._table("entries")  # a checked name (_SCHEMA), not input
+            return int(self._ask(f"SELECT coalesce(max(seq) + 1, 0) FROM {entries_table}"))  # noqa: S608
         with self.reader.connect() as fresh:
             return int(fresh.execute(query).scalar_one())
 
@@ -337,16 +416,19 @@ class Store:
     def release_connections(self) -> None:
         """Close the pooled connections and the probe (before a fork); the next use opens
         new ones in the process that uses them. The writers' queue reopens its lock file in
-        a new process by itself."""
+        a new process by itself. On PostgreSQL that is the pool and probe every body's
+        store in the database shares."""
         self.engine.dispose()
-        self.reader.dispose()
-        with self._probe_guard:
-            probe, self._probe = self._probe, None
-            if probe is not None and probe[0] == os.getpid():
-                probe[1].close()
+        if self.reader is not self.engine:
+            self.reader.dispose()
+        self._probe.close()
 
     def close(self) -> None:
-        self.release_connections()
+        if self._shared is not None:  # the database's pool outlives this store if shared
+            shared, self._shared = self._shared, None
+            _forget_database(shared)
+        else:
+            self.release_connections()
         if self._queue is not None:
             self._queue.close()
 
