@@ -245,6 +245,8 @@ class Ledger:
         self._waited_times = waited_times
         self._batch: _Batch | None = None
         self._mutex = threading.RLock()  # one thread of this process writes at a time
+        self._state = BodyState()
+        self._working: tuple[int, BodyState] | None = None  # a group's (thread, state)
         self._seen: int | None = None  # the store's version when last caught up (refresh)
         # The bulk of the log is read and folded without the write lock (other processes
         # go on writing meanwhile); what they add is caught up under it, below.
@@ -559,16 +561,34 @@ class Ledger:
                 raise DomainError("submit_group cannot run inside submit_many")
             return self._submit_group(list(commands), companion)
 
+    @property
+    def state(self) -> BodyState:
+        """The body's state as committed; to the thread writing a group, as its group has
+        moved it so far (each command is decided on the ones before it), which no other
+        thread sees before the commit (:meth:`submit_group`)."""
+        working = self._working
+        if working is not None and working[0] == threading.get_ident():
+            return working[1]
+        return self._state
+
+    @state.setter
+    def state(self, value: BodyState) -> None:
+        working = self._working
+        if working is not None and working[0] == threading.get_ident():
+            self._working = (working[0], value)
+        else:
+            self._state = value
+
     def _submit_group(self, commands: list[c.Command], companion: Companion | None
                       ) -> list[Submitted | DomainError]:
         answers: list[Submitted | DomainError] = []
         grown = False
         first = self.log.size
-        start_state = self.state
         try:
             with self.store.transaction() as conn:
                 self._catch_up_locked(conn)
-                first, start_state = self.log.size, self.state
+                first = self.log.size
+                self._working = (threading.get_ident(), self._state)
                 deferred = _Deferred()
                 claimed: list[c.Command | None] = list(commands) if companion is None \
                     else list(companion.claim(conn, commands))
@@ -587,14 +607,17 @@ class Ledger:
                 for _ in answers:  # a failpoint counts the commands reaching it
                     failpoints.hit(failpoints.BEFORE_COMMIT)
         except BaseException as exc:
-            if grown:  # the tree and state hold what the store does not: rebuild from it
-                self.state = start_state
+            self._working = None  # the committed state stands: nobody else saw the group's
+            if grown:  # the tree holds what the store does not: rebuild it from the store
                 self._reload()
             if isinstance(exc, IntegrityError):  # rolled back: only a tracker can clash
                 raise DomainError("a sealed paper of this group has a tracker already held "
                                   "for its ballot or election: the group wrote nothing; "
                                   "draw other trackers") from None
             raise
+        working, self._working = self._working, None
+        if working is not None:  # committed: now everyone sees it
+            self._state = working[1]
         for _ in answers:
             failpoints.hit(failpoints.AFTER_COMMIT)
         done = [answer for answer in answers if isinstance(answer, Submitted)]

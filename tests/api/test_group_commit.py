@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
 from api.ledger import Ledger, Submitted
 from api.storage import entries
@@ -203,3 +205,56 @@ def test_a_write_catches_up_with_another_writer_and_refuses_a_store_behind_it(
         with pytest.raises(DomainError, match="another writer"):
             write()
         assert ledger.store.size() == size
+
+
+class _Held:
+    """A companion whose finish (inside the group's transaction, before its commit) waits
+    until the test lets it go, and then fails if told to."""
+
+    def __init__(self, fail: bool) -> None:
+        self.inside, self.go, self.fail = threading.Event(), threading.Event(), fail
+
+    def claim(self, conn: Connection, commands: Sequence[c.Command]) -> list[c.Command]:
+        return list(commands)
+
+    def finish(self, conn: Connection, answers: Sequence[object]) -> None:
+        self.inside.set()
+        if not self.go.wait(30):
+            raise RuntimeError("the test never let the group go")
+        if self.fail:
+            raise RuntimeError("the commit fails")
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["committed", "failed"])
+def test_another_thread_sees_a_group_only_once_it_is_committed(tmp_path: Path,
+                                                               fail: bool) -> None:
+    """A reader never sees a vote the log may yet not hold: while a group is written its
+    votes are the writing thread's alone; once committed, everyone's; if the transaction
+    fails, nobody's."""
+    ledger = fresh(tmp_path)
+    held = _Held(fail)
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            outcome.append(ledger.submit_group([
+                c.CastVote(AT, "a", ballot="v1", choice="for"),
+                c.CastVote(AT, "b", ballot="v1", choice="against")], companion=held))
+        except RuntimeError as error:
+            outcome.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert held.inside.wait(30)
+    assert ledger.state.ballots["v1"].votes == {}  # decided and stored, not committed
+    held.go.set()
+    writer.join()
+    if fail:
+        assert isinstance(outcome[0], RuntimeError)
+        assert ledger.state.ballots["v1"].votes == {}
+    else:
+        assert set(ledger.state.ballots["v1"].votes) == {"a", "b"}
+    reopened = Ledger.open(tmp_path, origin=ORIGIN)
+    assert reopened.state == ledger.state
+    reopened.close()
+    ledger.close()
