@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from api.ledger import Ledger
 from audit.canonical import parse
 from tests.api.races import one_vote_wins
 from tests.api.workers import every_vote_in_one_tree
-from tests.postgres import database_name, fresh_database, postgres_server, require_server
+from tests.postgres import database_name, fresh_database
 from voting import commands as c
 from voting.codec import from_entry
 from voting.decider import replay
@@ -24,16 +23,9 @@ ORIGIN = "test.tellers.invalid/postgres"
 AT = "2026-01-15T18:00:00Z"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_server()
-    with postgres_server() as url:
-        yield url
-
-
 @pytest.fixture
-def database(server: str, request: pytest.FixtureRequest) -> str:
-    return fresh_database(server, database_name("t_", request))
+def database(postgres_url: str, request: pytest.FixtureRequest) -> str:
+    return fresh_database(postgres_url, database_name("t_", request))
 
 
 def open_ledger(path: Path, url: str) -> Ledger:

@@ -15,7 +15,7 @@ from api.db import upgrade
 from api.instance import Instance
 from api.ledger import Ledger
 from api.storage import Store
-from tests.postgres import database_name, fresh_database, postgres_server, require_server
+from tests.postgres import database_name, fresh_database
 from voting import commands as c
 
 pytestmark = pytest.mark.postgres
@@ -24,17 +24,11 @@ BODIES = 30
 NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    require_server()
-    with postgres_server() as url:
-        yield url
-
-
 @pytest.fixture
-def instance(server: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Instance]:
+def instance(postgres_url: str, tmp_path: Path,
+             request: pytest.FixtureRequest) -> Iterator[Instance]:
     found = Instance(tmp_path / "instance",
-                     database_url=fresh_database(server, database_name("b_", request)))
+                     database_url=fresh_database(postgres_url, database_name("b_", request)))
     upgrade(found.engine)
     for n in range(BODIES):
         found.create_body(f"body{n}", name=f"Branch {n}", origin=None,
@@ -55,7 +49,7 @@ def _connections(server: str, database: str) -> int:
         admin.dispose()
 
 
-def test_thirty_bodies_share_one_pool(instance: Instance, server: str) -> None:
+def test_thirty_bodies_share_one_pool(instance: Instance, postgres_url: str) -> None:
     """Each body read by three threads at once: a pool and a probe for the database, not
     one for each body (which took 91 connections here, against a server's default
     ``max_connections`` of 100, before a second worker opened its own)."""
@@ -72,7 +66,7 @@ def test_thirty_bodies_share_one_pool(instance: Instance, server: str) -> None:
         thread.join()
     database = instance.engine.url.database
     assert database is not None
-    assert _connections(server, database) <= 12
+    assert _connections(postgres_url, database) <= 12
     # each body sees its own log only
     for n in range(BODIES):
         state = instance.state(f"body{n}")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from api import create_app
 from api.db import Base
 from api.instance import Instance
-from tests.postgres import database_name, fresh_database, postgres_server
+from tests.postgres import database_name, fresh_database
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -85,14 +85,6 @@ def service(tmp_path: Path) -> Iterator[Service]:
     # a program's client: the bearer token only (the browser's cookie has its own tests)
     yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL server for the whole run, started from the local binaries when a test
-    first asks for it."""
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

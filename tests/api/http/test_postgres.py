@@ -11,21 +11,16 @@ from sqlalchemy import inspect
 from api import create_app
 from tests.api.http.conftest import Service
 from tests.api.http.test_meeting import hold_meeting
-from tests.postgres import database_name, fresh_database, postgres_server
+from tests.postgres import database_name, fresh_database
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
-
-
 @pytest.fixture
-def pg_service(server: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
+def pg_service(postgres_url: str, tmp_path: Path,
+               request: pytest.FixtureRequest) -> Iterator[Service]:
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
-                      "DATABASE_URL": fresh_database(server, database_name("s_", request))})
+                      "DATABASE_URL": fresh_database(postgres_url, database_name("s_", request))})
     yield Service(app, app.test_client(use_cookies=False))
     app.extensions["tellers"].close()
 
