@@ -9,9 +9,10 @@ transaction starts with ``BEGIN IMMEDIATE`` so two writers never interleave
 ``autocommit`` argument). On PostgreSQL a write transaction takes a
 transaction-scoped advisory lock on the body's schema first, so appends to one
 body are serialised there too (other bodies never wait); every body's store in a
-process shares one engine there, each naming its schema (:class:`_Database`). Reads that need no
-lock go through a second engine whose transactions start with a plain
-``BEGIN`` (a WAL snapshot on SQLite), so they never queue behind a writer.
+process shares one engine there, each naming its schema (:class:`_Database`).
+Reads that need no lock go through a second engine whose transactions start
+with a plain ``BEGIN`` (a WAL snapshot on SQLite), so they never queue behind a
+writer.
 
 The signer's memory of the last head it signed (:class:`StoredSignerState`) is
 a row of the store, read and moved inside the same locked write transaction
@@ -256,7 +257,11 @@ class Store:
             if database and database != ":memory:" and not database.startswith("file:"):
                 self._database = database
                 self._queue = WriterQueue(database)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except BaseException:
+            self.close()
+            raise
 
     @contextmanager
     def _writer(self) -> Iterator[None]:
