@@ -214,6 +214,8 @@ def serve(app: Any, **adjustments: Any) -> None:
     socket (``sockets=[...]``)."""
     from waitress.server import create_server
 
+    if len(adjustments.get("sockets", ())) != 1:  # else waitress serves several servers
+        raise ValueError("the epoll loop serves one listening socket: sockets=[one]")
     server = create_server(app, **adjustments)
     server.channel_class = Channel
     server.changed = deque()

@@ -195,3 +195,10 @@ def test_an_idle_loop_sleeps(epoll_port: int) -> None:
     after = int(_get(conn, "/turns"))
     conn.close()
     assert after - before < 20, f"{after - before} turns in 2 idle seconds"
+
+
+def test_the_epoll_loop_serves_one_listening_socket() -> None:
+    from api import epoll_loop
+
+    with pytest.raises(ValueError, match="one listening socket"):
+        epoll_loop.serve(lambda environ, start_response: [], sockets=[])
